@@ -1,0 +1,150 @@
+//! Command-line arguments: upstream `kustomize`'s subcommands and `build` flags.
+
+use clap::{Args, Parser, Subcommand};
+use kustomize::{LoadRestrictor, Options, Reorder};
+
+/// The upstream kustomize release whose output kustomize-rs reproduces.
+pub const UPSTREAM_VERSION: &str = "v5.7.1";
+
+/// `kustomize version` output: upstream's version, with ours as build metadata, so tools
+/// that parse the version see a v5.7.1.
+pub fn version() -> String {
+    format!("{UPSTREAM_VERSION}+kustomize-rs.{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// kustomize-rs: builds Kubernetes manifests from kustomizations, like `kustomize`.
+#[derive(Debug, Parser)]
+#[command(name = "kustomize-rs", version = None, disable_version_flag = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a kustomization target from a directory.
+    Build(BuildArgs),
+    /// Print the version.
+    Version,
+}
+
+/// `kustomize build` flags.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The kustomization directory (default: the current directory).
+    #[arg(default_value = ".")]
+    pub dir: String,
+
+    /// Write output to this file, or one file per resource into this existing directory.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<String>,
+
+    /// `LoadRestrictionsRootOnly` or `LoadRestrictionsNone`.
+    #[arg(long = "load-restrictor", default_value = "LoadRestrictionsRootOnly")]
+    pub load_restrictor: String,
+
+    /// Enable the Helm chart inflator generator.
+    #[arg(long = "enable-helm", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_helm: Option<bool>,
+
+    /// Helm command (path to executable).
+    #[arg(long = "helm-command", default_value = "helm")]
+    pub helm_command: String,
+
+    /// Kubernetes api versions used by Helm for Capabilities.APIVersions.
+    #[arg(long = "helm-api-versions")]
+    pub helm_api_versions: Vec<String>,
+
+    /// Kubernetes version used by Helm for Capabilities.KubeVersion.
+    #[arg(long = "helm-kube-version", default_value = "")]
+    pub helm_kube_version: String,
+
+    /// Enable debug output from the Helm chart inflator generator.
+    #[arg(long = "helm-debug", num_args = 0..=1, default_missing_value = "true")]
+    pub helm_debug: Option<bool>,
+
+    /// Enable kustomize plugins (alpha).
+    #[arg(long = "enable-alpha-plugins", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_alpha_plugins: Option<bool>,
+
+    /// Enable support for exec functions (alpha).
+    #[arg(long = "enable-exec", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_exec: Option<bool>,
+
+    /// Enable network access for functions that declare it.
+    #[arg(long = "network", num_args = 0..=1, default_missing_value = "true")]
+    pub network: Option<bool>,
+
+    /// The docker network to run the container in.
+    #[arg(long = "network-name", default_value = "bridge")]
+    pub network_name: String,
+
+    /// Storage options read from the filesystem, for functions.
+    #[arg(long = "mount")]
+    pub mount: Vec<String>,
+
+    /// Environment variables to be used by functions.
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+
+    /// Use the uid and gid of the command executor to run the function in the container.
+    #[arg(long = "as-current-user", num_args = 0..=1, default_missing_value = "true")]
+    pub as_current_user: Option<bool>,
+
+    /// Deprecated: `legacy` or `none`; use `sortOptions` in kustomization.yaml instead.
+    #[arg(long = "reorder")]
+    pub reorder: Option<String>,
+
+    /// Deprecated: add the `app.kubernetes.io/managed-by` label.
+    #[arg(long = "enable-managedby-label", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_managedby_label: Option<bool>,
+}
+
+impl BuildArgs {
+    /// The deprecation notices upstream prints for deprecated flags.
+    pub fn flag_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.reorder.is_some() {
+            out.push("Flag --reorder has been deprecated, use the new 'sortOptions' field in kustomization.yaml instead.".into());
+        }
+        if self.enable_managedby_label.is_some() {
+            out.push("Flag --enable-managedby-label has been deprecated, The flag `enable-managedby-label` has been deprecated. Use the `managedByLabel` option in the `buildMetadata` field instead.".into());
+        }
+        out
+    }
+
+    /// The library options these flags ask for; an error for a bad value or a flag whose
+    /// feature kustomize-rs does not have yet.
+    pub fn options(&self) -> Result<Options, String> {
+        let mut options = Options::default();
+        options.load_restrictor = match self.load_restrictor.as_str() {
+            "LoadRestrictionsRootOnly" => LoadRestrictor::RootOnly,
+            "LoadRestrictionsNone" => LoadRestrictor::None,
+            other => {
+                return Err(format!(
+                    "illegal flag value --load-restrictor {other}; legal values: [LoadRestrictionsRootOnly LoadRestrictionsNone]"
+                ))
+            }
+        };
+        options.reorder = match self.reorder.as_deref() {
+            None | Some("legacy") | Some("unspecified") => Reorder::Legacy,
+            Some("none") => Reorder::None,
+            Some(other) => {
+                return Err(format!(
+                    "illegal flag value --reorder {other}; legal values: [legacy none]"
+                ))
+            }
+        };
+        let unsupported = [
+            ("--enable-alpha-plugins", self.enable_alpha_plugins == Some(true)),
+            ("--enable-exec", self.enable_exec == Some(true)),
+            ("--enable-managedby-label", self.enable_managedby_label == Some(true)),
+        ];
+        if let Some((flag, _)) = unsupported.iter().find(|(_, set)| *set) {
+            return Err(format!("not supported yet: {flag}"));
+        }
+        Ok(options)
+    }
+}

@@ -1,0 +1,76 @@
+//! Writing a build's output: stdout, one file (`-o FILE`), or one file per resource into an
+//! existing directory (`-o DIR`), named as upstream names them. Everything is rendered
+//! before anything is written, and files are renamed into place only once all are written,
+//! so a failure leaves nothing behind.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use kustomize::ResMap;
+
+/// Writes `resources` where `output` says (stdout when `None`).
+pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
+    match output {
+        None => {
+            let yaml = resources.to_yaml().map_err(|e| e.to_string())?;
+            std::io::stdout()
+                .lock()
+                .write_all(yaml.as_bytes())
+                .map_err(|e| e.to_string())
+        }
+        Some(dir) if Path::new(dir).is_dir() => write_files(&per_resource_files(resources, dir)?),
+        Some(file) => {
+            let yaml = resources.to_yaml().map_err(|e| e.to_string())?;
+            write_files(&BTreeMap::from([(PathBuf::from(file), yaml)]))
+        }
+    }
+}
+
+/// Upstream's `-o DIR` layout: `<group_version_kind>_<name>.yaml` in lower case, prefixed by
+/// `<namespace>_` when namespaced resources span more than one namespace.
+fn per_resource_files(resources: &ResMap, dir: &str) -> Result<BTreeMap<PathBuf, String>, String> {
+    let namespaces: std::collections::BTreeSet<String> = resources
+        .iter()
+        .map(|r| r.cur_id())
+        .filter(|id| !id.gvk.is_cluster_scoped())
+        .map(|id| id.effective_namespace().to_owned())
+        .collect();
+    let mut files = BTreeMap::new();
+    for r in resources {
+        let id = r.cur_id();
+        let mut name = format!(
+            "{}_{}.yaml",
+            id.gvk.string_without_empty_fields().to_lowercase(),
+            id.name.to_lowercase()
+        );
+        if namespaces.len() > 1 && !id.gvk.is_cluster_scoped() {
+            name = format!("{}_{name}", id.effective_namespace().to_lowercase());
+        }
+        let yaml = r.to_yaml().map_err(|e| e.to_string())?;
+        files.insert(Path::new(dir).join(name), yaml);
+    }
+    Ok(files)
+}
+
+/// Writes each file beside its destination, then renames all into place.
+fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
+    let mut staged = Vec::new();
+    let result = files.iter().try_for_each(|(path, content)| {
+        let tmp = path.with_extension("yaml.kustomize-rs-tmp");
+        std::fs::write(&tmp, content).map_err(|e| format!("writing '{}': {e}", path.display()))?;
+        staged.push((tmp, path));
+        Ok(())
+    });
+    let result = result.and_then(|()| {
+        staged.iter().try_for_each(|(tmp, path)| {
+            std::fs::rename(tmp, path).map_err(|e| format!("writing '{}': {e}", path.display()))
+        })
+    });
+    if result.is_err() {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}

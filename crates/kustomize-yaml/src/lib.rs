@@ -1,0 +1,16 @@
+//! YAML for kustomize-rs: an owned node tree ([`Value`]), a parser front end over
+//! `saphyr-parser` with upstream's scalar resolution, an emitter that prints exactly what
+//! upstream kustomize v5.7.1 prints (go-yaml v2 after a JSON round trip), and a serde
+//! `Deserializer` over the tree for typed configuration.
+
+pub mod de;
+pub mod emit;
+mod error;
+pub mod parse;
+pub mod resolve;
+pub mod value;
+
+pub use emit::{emit_document, emit_documents};
+pub use error::Error;
+pub use parse::{parse_documents, Schema};
+pub use value::{Mapping, Number, Value};

@@ -1,0 +1,146 @@
+//! The owned node tree every part of kustomize-rs works on.
+//!
+//! A [`Value`] is what upstream's output path sees after resolution: kyaml parses a
+//! resource, decodes it into Go's `map[string]interface{}`, marshals it to JSON and prints
+//! that JSON with go-yaml v2. Everything that survives that trip is kept here (scalar types,
+//! exact integers, map entries in input order); everything that does not (comments, anchors,
+//! flow style, quoting style, tags) is dropped at parse time. Map keys are always strings,
+//! as they are in the JSON upstream prints.
+
+use indexmap::IndexMap;
+
+/// A YAML mapping: string keys in input order. The emitter sorts keys; lookups are hashed.
+pub type Mapping = IndexMap<String, Value>;
+
+/// A resolved YAML node.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// `null`, `~`, or an empty value.
+    #[default]
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer or a float.
+    Number(Number),
+    /// Any string, however it was quoted.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Value>),
+    /// A mapping.
+    Map(Mapping),
+}
+
+/// A number as upstream keeps it: integers exact within 64 bits, everything else a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer above `i64::MAX`.
+    UInt(u64),
+    /// A floating-point number.
+    Float(f64),
+}
+
+impl Value {
+    /// The mapping, if this is one.
+    pub fn as_map(&self) -> Option<&Mapping> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The mapping, mutably, if this is one.
+    pub fn as_map_mut(&mut self) -> Option<&mut Mapping> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The sequence, if this is one.
+    pub fn as_seq(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The sequence, mutably, if this is one.
+    pub fn as_seq_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `Null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// `self[key]` for a mapping; `None` for anything else or a missing key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_map()?.get(key)
+    }
+
+    /// Mutable `self[key]` for a mapping.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.as_map_mut()?.get_mut(key)
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Value> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// The string at a path of mapping keys.
+    pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        self.get_path(path)?.as_str()
+    }
+
+    /// A short name of the node's type, for error messages (`map`, `seq`, `string`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(Number::Float(_)) => "float",
+            Value::Number(_) => "int",
+            Value::String(_) => "string",
+            Value::Seq(_) => "seq",
+            Value::Map(_) => "map",
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<Mapping> for Value {
+    fn from(m: Mapping) -> Self {
+        Value::Map(m)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(s: Vec<Value>) -> Self {
+        Value::Seq(s)
+    }
+}

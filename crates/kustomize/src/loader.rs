@@ -1,0 +1,198 @@
+//! The [`Loader`]: reads files relative to a kustomization root under the load restrictor,
+//! and opens the roots of bases and components, refusing cycles.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::fs::{clean, FileSystem};
+use crate::Error;
+
+/// Which files a kustomization may read, as upstream's `--load-restrictor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// `LoadRestrictionsRootOnly` (the default): files must lie in or below the root of the
+    /// kustomization that names them, after symlinks are resolved.
+    #[default]
+    RootOnly,
+    /// `LoadRestrictionsNone`: any file may be read.
+    None,
+}
+
+/// Reads files for one kustomization directory (its root).
+#[derive(Clone)]
+pub struct Loader {
+    fs: Arc<dyn FileSystem>,
+    root: PathBuf,
+    restrictor: LoadRestrictor,
+    /// The roots of the kustomizations that led here, nearest first.
+    referrers: Arc<Vec<PathBuf>>,
+}
+
+impl std::fmt::Debug for Loader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loader")
+            .field("root", &self.root)
+            .field("restrictor", &self.restrictor)
+            .finish()
+    }
+}
+
+impl Loader {
+    /// A loader at the top-level kustomization directory `dir` (absolute or relative to
+    /// the process's working directory for the disk).
+    pub fn new(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        restrictor: LoadRestrictor,
+    ) -> Result<Loader, Error> {
+        let root = confirm_dir(fs.as_ref(), dir)?;
+        Ok(Loader {
+            fs,
+            root,
+            restrictor,
+            referrers: Arc::new(Vec::new()),
+        })
+    }
+
+    /// The kustomization root (symlinks resolved).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file system.
+    pub fn fs(&self) -> &dyn FileSystem {
+        self.fs.as_ref()
+    }
+
+    /// The load restrictor in force.
+    pub fn restrictor(&self) -> LoadRestrictor {
+        self.restrictor
+    }
+
+    /// A loader for the base or component at `path` (relative to this root). Upstream's
+    /// rules: not empty, not absolute, a directory, and not equal to or above this root or
+    /// any root on the way here (that would be a cycle).
+    pub fn child(&self, path: &str) -> Result<Loader, Error> {
+        if path.is_empty() {
+            return Err(self.bad_root(path, "new root cannot be empty"));
+        }
+        if Path::new(path).is_absolute() {
+            return Err(self.bad_root(path, "new root cannot be absolute"));
+        }
+        let root = confirm_dir(self.fs.as_ref(), &self.root.join(path))?;
+        for visited in std::iter::once(&self.root).chain(self.referrers.iter()) {
+            if visited.starts_with(&root) {
+                return Err(Error::Cycle {
+                    candidate: root,
+                    visited: visited.clone(),
+                });
+            }
+        }
+        let mut referrers = Vec::with_capacity(self.referrers.len() + 1);
+        referrers.push(self.root.clone());
+        referrers.extend(self.referrers.iter().cloned());
+        Ok(Loader {
+            fs: Arc::clone(&self.fs),
+            root,
+            restrictor: self.restrictor,
+            referrers: Arc::new(referrers),
+        })
+    }
+
+    fn bad_root(&self, path: &str, message: &str) -> Error {
+        Error::BadRoot {
+            path: self.root.join(path),
+            message: message.into(),
+        }
+    }
+
+    /// The absolute path of `path` relative to this root, without touching the disk.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        clean(&self.root.join(path))
+    }
+
+    /// Reads the file at `path` (relative to this root), under the load restrictor.
+    /// Returns the content and the absolute path read.
+    pub fn load(&self, path: &str) -> Result<(Vec<u8>, PathBuf), Error> {
+        let abs = self.resolve(path);
+        if self.restrictor == LoadRestrictor::RootOnly {
+            let real = self.fs.real_path(&abs).map_err(|source| Error::Io {
+                path: abs.clone(),
+                source,
+            })?;
+            if self.fs.is_dir(&real) {
+                return Err(Error::BadRoot {
+                    path: abs,
+                    message: "must resolve to a file".into(),
+                });
+            }
+            if !real.starts_with(&self.root) {
+                return Err(Error::OutsideRoot {
+                    path: abs,
+                    root: self.root.clone(),
+                });
+            }
+        }
+        let content = self.fs.read_file(&abs).map_err(|source| Error::Io {
+            path: abs.clone(),
+            source,
+        })?;
+        Ok((content, abs))
+    }
+}
+
+/// The real path of an existing directory, or an error saying it is not one.
+fn confirm_dir(fs: &dyn FileSystem, dir: &Path) -> Result<PathBuf, Error> {
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .join(dir)
+    };
+    let real = fs.real_path(&clean(&abs)).map_err(|source| Error::Io {
+        path: abs.clone(),
+        source,
+    })?;
+    if !fs.is_dir(&real) {
+        return Err(Error::BadRoot {
+            path: abs,
+            message: "must be a directory".into(),
+        });
+    }
+    Ok(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::MemoryFs;
+
+    fn fs() -> Arc<dyn FileSystem> {
+        let mut fs = MemoryFs::new();
+        fs.add_file("/app/base/a.yaml", "a");
+        fs.add_file("/app/overlay/kustomization.yaml", "k");
+        fs.add_file("/app/secret.yaml", "s");
+        Arc::new(fs)
+    }
+
+    #[test]
+    fn root_only_refuses_files_outside_the_root() {
+        let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::RootOnly).unwrap();
+        assert!(matches!(l.load("../secret.yaml"), Err(Error::OutsideRoot { .. })));
+        let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::None).unwrap();
+        assert_eq!(l.load("../secret.yaml").unwrap().0, b"s");
+    }
+
+    #[test]
+    fn child_above_a_visited_root_is_a_cycle() {
+        let top = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::RootOnly).unwrap();
+        let base = top.child("../base").unwrap();
+        assert!(matches!(base.child(".."), Err(Error::Cycle { .. })));
+        assert!(matches!(base.child("../overlay"), Err(Error::Cycle { .. })));
+        assert!(matches!(top.child("."), Err(Error::Cycle { .. })));
+    }
+}

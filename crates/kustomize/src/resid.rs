@@ -1,0 +1,193 @@
+//! Resource identity: [`Gvk`] (group, version, kind) and [`ResId`] (a Gvk plus name and
+//! namespace), with upstream's equality and string forms.
+
+use std::fmt;
+
+use crate::scope::CLUSTER_SCOPED;
+
+/// Group, version and kind of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gvk {
+    /// API group; empty for the core group.
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl Gvk {
+    /// A Gvk from its parts.
+    pub fn new(group: impl Into<String>, version: impl Into<String>, kind: impl Into<String>) -> Self {
+        Gvk {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+        }
+    }
+
+    /// Splits an `apiVersion` at its first `/` into group and version.
+    pub fn from_api_version(api_version: &str, kind: &str) -> Self {
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", api_version),
+        };
+        Gvk::new(group, version, kind)
+    }
+
+    /// `group/version`, or `version` for the core group.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Whether upstream's built-in schema says the kind is cluster-scoped. Unknown kinds
+    /// (custom resources) are namespaced, as upstream's `IsCertainlyClusterScoped` says.
+    pub fn is_cluster_scoped(&self) -> bool {
+        let api_version = self.api_version();
+        CLUSTER_SCOPED
+            .iter()
+            .any(|(av, k)| *k == self.kind && *av == api_version)
+    }
+
+    /// Whether `selector`'s non-empty parts all equal this Gvk's.
+    pub fn is_selected_by(&self, selector: &Gvk) -> bool {
+        (selector.group.is_empty() || selector.group == self.group)
+            && (selector.version.is_empty() || selector.version == self.version)
+            && (selector.kind.is_empty() || selector.kind == self.kind)
+    }
+
+    /// Upstream's `StringWoEmptyField`: the non-empty parts joined by `_`.
+    pub fn string_without_empty_fields(&self) -> String {
+        [&self.group, &self.version, &self.kind]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("_")
+    }
+}
+
+/// Upstream's `Gvk.String()`: `kind.version.group` with `[noKind]`, `[noVer]`, `[noGrp]`
+/// standing for empty parts.
+impl fmt::Display for Gvk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let or = |s: &str, empty: &'static str| if s.is_empty() { empty } else { s }.to_owned();
+        write!(
+            f,
+            "{}.{}.{}",
+            or(&self.kind, "[noKind]"),
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]")
+        )
+    }
+}
+
+/// The namespace upstream gives namespaced resources without one.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// A resource's identity: Gvk, name and namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResId {
+    /// Group, version, kind.
+    pub gvk: Gvk,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, empty when unset.
+    pub namespace: String,
+}
+
+impl ResId {
+    /// A ResId from its parts.
+    pub fn new(gvk: Gvk, name: impl Into<String>, namespace: impl Into<String>) -> Self {
+        ResId {
+            gvk,
+            name: name.into(),
+            namespace: namespace.into(),
+        }
+    }
+
+    /// The namespace used for equality: a marker for cluster-scoped kinds, `default` for
+    /// namespaced resources without a namespace.
+    pub fn effective_namespace(&self) -> &str {
+        if self.gvk.is_cluster_scoped() {
+            "_non_namespaceable_"
+        } else if self.namespace.is_empty() {
+            DEFAULT_NAMESPACE
+        } else {
+            &self.namespace
+        }
+    }
+
+    /// Upstream's `ResId.Equals`: same Gvk and name, same effective namespace.
+    pub fn equals(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk
+            && self.name == other.name
+            && self.effective_namespace() == other.effective_namespace()
+    }
+
+    /// The key under which [`ResId::equals`] ids collide, for hashed lookups.
+    pub fn key(&self) -> IdKey {
+        IdKey {
+            gvk: self.gvk.clone(),
+            name: self.name.clone(),
+            namespace: self.effective_namespace().to_owned(),
+        }
+    }
+}
+
+/// A hashable form of [`ResId`] under upstream's equality (effective namespace).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdKey {
+    gvk: Gvk,
+    name: String,
+    namespace: String,
+}
+
+/// Upstream's `ResId.String()`: `kind.version.group/name.namespace`, with `[noName]` and
+/// `[noNs]` for empty parts.
+impl fmt::Display for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() { "[noName]" } else { &self.name };
+        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        write!(f, "{}/{}.{}", self.gvk, name, ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_version_splits_at_first_slash() {
+        let g = Gvk::from_api_version("apps/v1", "Deployment");
+        assert_eq!((g.group.as_str(), g.version.as_str()), ("apps", "v1"));
+        assert_eq!(Gvk::from_api_version("v1", "Pod").api_version(), "v1");
+    }
+
+    #[test]
+    fn display_matches_upstream() {
+        let id = ResId::new(Gvk::from_api_version("v1", "ConfigMap"), "cm", "");
+        assert_eq!(id.to_string(), "ConfigMap.v1.[noGrp]/cm.[noNs]");
+    }
+
+    #[test]
+    fn default_namespace_equals_empty() {
+        let gvk = Gvk::from_api_version("v1", "ConfigMap");
+        let a = ResId::new(gvk.clone(), "x", "");
+        let b = ResId::new(gvk, "x", "default");
+        assert!(a.equals(&b));
+        assert_eq!(a.key(), b.key());
+    }
+
+    #[test]
+    fn cluster_scoped_ignores_namespace() {
+        let gvk = Gvk::from_api_version("v1", "Namespace");
+        assert!(gvk.is_cluster_scoped());
+        assert!(ResId::new(gvk.clone(), "x", "a").equals(&ResId::new(gvk, "x", "b")));
+        assert!(!Gvk::from_api_version("example.com/v1", "Namespace").is_cluster_scoped());
+    }
+}

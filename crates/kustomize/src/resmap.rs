@@ -1,0 +1,143 @@
+//! [`ResMap`]: the ordered resources of a build, indexed by id.
+
+use std::collections::HashMap;
+
+use crate::resid::{IdKey, ResId};
+use crate::resource::Resource;
+use crate::Error;
+
+/// The resources of a build in order, with a hashed index from id to position, so that
+/// lookups and duplicate checks never scan the list.
+///
+/// The index follows upstream's id equality ([`ResId::equals`]): a namespaced resource
+/// without a namespace collides with the same one in `default`.
+#[derive(Debug, Clone, Default)]
+pub struct ResMap {
+    resources: Vec<Resource>,
+    index: HashMap<IdKey, usize>,
+    /// False after mutable access: names may have changed, rebuild before the next lookup.
+    index_fresh: bool,
+}
+
+impl ResMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        ResMap {
+            resources: Vec::new(),
+            index: HashMap::new(),
+            index_fresh: true,
+        }
+    }
+
+    /// How many resources.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// The resources in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Resource> {
+        self.resources.iter()
+    }
+
+    /// The resources in order, mutably. Ids may change: the index is rebuilt on next use.
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Resource> {
+        self.index_fresh = false;
+        self.resources.iter_mut()
+    }
+
+    /// The resources as a slice.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    fn refresh_index(&mut self) -> Result<(), Error> {
+        if self.index_fresh {
+            return Ok(());
+        }
+        self.index.clear();
+        for (i, r) in self.resources.iter().enumerate() {
+            let id = r.cur_id();
+            if self.index.insert(id.key(), i).is_some() {
+                return Err(Error::DuplicateId { id });
+            }
+        }
+        self.index_fresh = true;
+        Ok(())
+    }
+
+    /// Appends a resource; an error if one with an equal id is already here.
+    pub fn append(&mut self, res: Resource) -> Result<(), Error> {
+        self.refresh_index()?;
+        let id = res.cur_id();
+        let key = id.key();
+        if self.index.contains_key(&key) {
+            return Err(Error::DuplicateId { id });
+        }
+        self.index.insert(key, self.resources.len());
+        self.resources.push(res);
+        Ok(())
+    }
+
+    /// Appends every resource of `other`, in order; an error on the first id collision.
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), Error> {
+        for r in other.resources {
+            self.append(r)?;
+        }
+        Ok(())
+    }
+
+    /// The resource whose current id equals `id`.
+    pub fn get_by_id(&mut self, id: &ResId) -> Result<Option<&Resource>, Error> {
+        self.refresh_index()?;
+        Ok(self.index.get(&id.key()).map(|&i| &self.resources[i]))
+    }
+
+    /// Keeps only the resources for which `keep` is true, in order.
+    pub fn retain(&mut self, keep: impl FnMut(&Resource) -> bool) {
+        self.resources.retain(keep);
+        self.index_fresh = false;
+    }
+
+    /// Reorders the resources by comparing their current ids (computed once each); ties
+    /// keep their order.
+    pub fn sort_by_ids(&mut self, mut cmp: impl FnMut(&ResId, &ResId) -> std::cmp::Ordering) {
+        let mut keyed: Vec<(ResId, Resource)> = std::mem::take(&mut self.resources)
+            .into_iter()
+            .map(|r| (r.cur_id(), r))
+            .collect();
+        keyed.sort_by(|a, b| cmp(&a.0, &b.0));
+        self.resources = keyed.into_iter().map(|(_, r)| r).collect();
+        self.index_fresh = false;
+    }
+
+    /// Takes the resources out, in order.
+    pub fn into_resources(self) -> Vec<Resource> {
+        self.resources
+    }
+
+    /// The output upstream prints: each resource as YAML, joined by `---\n`.
+    pub fn to_yaml(&self) -> Result<String, Error> {
+        let mut out = String::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            if i > 0 {
+                out.push_str("---\n");
+            }
+            kustomize_yaml::emit_document(r.value(), &mut out).map_err(Error::Emit)?;
+        }
+        Ok(out)
+    }
+}
+
+impl<'a> IntoIterator for &'a ResMap {
+    type Item = &'a Resource;
+    type IntoIter = std::slice::Iter<'a, Resource>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.resources.iter()
+    }
+}

@@ -1,0 +1,180 @@
+//! A [`Resource`]: one Kubernetes object of a build, as a node tree, with the identity
+//! accessors every transformer uses.
+
+use kustomize_yaml::{Number, Value};
+
+use crate::resid::{Gvk, ResId};
+
+/// The annotation that marks a resource as local configuration, dropped from the output
+/// (unless its value is `"false"`).
+pub const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
+
+/// One object of a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    obj: Value,
+}
+
+impl Resource {
+    /// Wraps an object without checking it.
+    pub fn new(obj: Value) -> Self {
+        Resource { obj }
+    }
+
+    /// The object.
+    pub fn value(&self) -> &Value {
+        &self.obj
+    }
+
+    /// The object, mutably.
+    pub fn value_mut(&mut self) -> &mut Value {
+        &mut self.obj
+    }
+
+    /// The object, consumed.
+    pub fn into_value(self) -> Value {
+        self.obj
+    }
+
+    /// `kind`, or empty.
+    pub fn kind(&self) -> String {
+        scalar_text(self.obj.get("kind"))
+    }
+
+    /// `apiVersion`, or empty.
+    pub fn api_version(&self) -> String {
+        scalar_text(self.obj.get("apiVersion"))
+    }
+
+    /// `metadata.name`, or empty.
+    pub fn name(&self) -> String {
+        scalar_text(self.obj.get_path(&["metadata", "name"]))
+    }
+
+    /// `metadata.namespace`, or empty.
+    pub fn namespace(&self) -> String {
+        scalar_text(self.obj.get_path(&["metadata", "namespace"]))
+    }
+
+    /// Group, version and kind.
+    pub fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(&self.api_version(), &self.kind())
+    }
+
+    /// The id under the resource's current name and namespace.
+    pub fn cur_id(&self) -> ResId {
+        ResId::new(self.gvk(), self.name(), self.namespace())
+    }
+
+    /// A `metadata.annotations` entry, if it is set to a scalar.
+    pub fn annotation(&self, key: &str) -> Option<String> {
+        let v = self.obj.get_path(&["metadata", "annotations", key])?;
+        (!matches!(v, Value::Map(_) | Value::Seq(_))).then(|| scalar_text(Some(v)))
+    }
+
+    /// The resource as upstream prints it.
+    pub fn to_yaml(&self) -> Result<String, crate::Error> {
+        let mut out = String::new();
+        kustomize_yaml::emit_document(&self.obj, &mut out).map_err(crate::Error::Emit)?;
+        Ok(out)
+    }
+
+    /// Whether upstream drops this resource from the output as local configuration.
+    pub fn is_local_config(&self) -> bool {
+        self.annotation(LOCAL_CONFIG_ANNOTATION)
+            .is_some_and(|v| v != "false")
+    }
+}
+
+/// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.
+pub fn scalar_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(Number::Int(i))) => i.to_string(),
+        Some(Value::Number(Number::UInt(u))) => u.to_string(),
+        Some(Value::Number(Number::Float(f))) => f.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Reads the resources in a file's bytes as upstream's resource factory does: documents
+/// that are null or empty maps are skipped; each needs a `kind` and, unless its kind ends in
+/// `List`, a `metadata.name`; a `*List` with `items` is replaced by its items, which go to
+/// the end of the queue (so `[List(a, b), c]` reads as `[c, a, b]`).
+pub fn resources_from_bytes(
+    bytes: &[u8],
+    path: &std::path::Path,
+) -> Result<Vec<Resource>, crate::Error> {
+    use std::collections::VecDeque;
+
+    let text = std::str::from_utf8(bytes).map_err(|e| crate::Error::InvalidResource {
+        path: path.to_path_buf(),
+        message: format!("not UTF-8: {e}"),
+    })?;
+    let docs = kustomize_yaml::parse_documents(text, kustomize_yaml::Schema::Kyaml).map_err(
+        |source| crate::Error::Yaml {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
+    let invalid = |message: String| crate::Error::InvalidResource {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut queue: VecDeque<Value> = docs.into_iter().collect();
+    let mut out = Vec::new();
+    while let Some(doc) = queue.pop_front() {
+        if is_nil_or_empty(&doc) {
+            continue;
+        }
+        let kind = scalar_text(doc.get("kind"));
+        if kind.is_empty() {
+            return Err(invalid(format!("missing kind in object {}", short(&doc))));
+        }
+        if kind.ends_with("List") {
+            match doc.get("items") {
+                None => {}
+                Some(Value::Null) => continue,
+                Some(Value::Seq(_)) => {
+                    let Value::Map(mut m) = doc else { continue };
+                    if let Some(Value::Seq(items)) = m.shift_remove("items") {
+                        queue.extend(items.into_iter().filter(|i| !is_nil_or_empty(i)));
+                    }
+                    continue;
+                }
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "expected array in {kind}/items, but found {}",
+                        other.type_name()
+                    )))
+                }
+            }
+        } else if scalar_text(doc.get_path(&["metadata", "name"])).is_empty() {
+            return Err(invalid(format!(
+                "missing metadata.name in object {}",
+                short(&doc)
+            )));
+        }
+        out.push(Resource::new(doc));
+    }
+    Ok(out)
+}
+
+fn is_nil_or_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// A one-line description of an object for error messages: its kind and name.
+fn short(v: &Value) -> String {
+    format!(
+        "{{apiVersion: {}, kind: {}, name: {}}}",
+        scalar_text(v.get("apiVersion")),
+        scalar_text(v.get("kind")),
+        scalar_text(v.get_path(&["metadata", "name"]))
+    )
+}

@@ -1,0 +1,201 @@
+//! The build pipeline of one kustomization ([`KustTarget`]), readable top to bottom:
+//!
+//! 1. accumulate `resources` (files, then bases and overlays, depth first);
+//! 2. `configurations` and `crds` field specs;
+//! 3. generators;
+//! 4. `components`, each working on everything accumulated so far;
+//! 5. transformers, then validators.
+//!
+//! and, for the top-level kustomization only ([`build`]): name hash suffixes, name-reference
+//! fixing, vars, dropping local configuration, sorting.
+
+use std::path::{Path, PathBuf};
+
+use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
+use crate::loader::Loader;
+use crate::resmap::ResMap;
+use crate::resource::resources_from_bytes;
+use crate::transformers::sort_order;
+use crate::{BuildOutput, Error, Options, Reorder};
+
+/// One loaded kustomization directory.
+#[derive(Debug)]
+pub struct KustTarget {
+    loader: Loader,
+    kustomization: Kustomization,
+    /// The kustomization file read.
+    file: PathBuf,
+}
+
+impl KustTarget {
+    /// Finds and parses the kustomization file of the loader's root. Deprecation warnings
+    /// go to `warnings`.
+    pub fn load(loader: Loader, warnings: &mut Vec<String>) -> Result<KustTarget, Error> {
+        let mut found = None;
+        for name in KUSTOMIZATION_FILE_NAMES {
+            let path = loader.root().join(name);
+            if loader.fs().is_file(&path) {
+                if found.is_some() {
+                    return Err(Error::MultipleKustomizations {
+                        dir: loader.root().to_path_buf(),
+                    });
+                }
+                found = Some((name, path));
+            }
+        }
+        let Some((name, file)) = found else {
+            return Err(Error::MissingKustomization {
+                dir: loader.root().to_path_buf(),
+            });
+        };
+        let (content, _) = loader.load(name)?;
+        let loaded = Kustomization::parse(&content, &file)?;
+        warnings.extend(loaded.warnings);
+        if let Some(field) = loaded.kustomization.unsupported_fields().first() {
+            return Err(Error::Unsupported {
+                path: file,
+                field: (*field).to_owned(),
+            });
+        }
+        Ok(KustTarget {
+            loader,
+            kustomization: loaded.kustomization,
+            file,
+        })
+    }
+
+    /// The kustomization.
+    pub fn kustomization(&self) -> &Kustomization {
+        &self.kustomization
+    }
+
+    /// The kustomization root.
+    pub fn root(&self) -> &Path {
+        self.loader.root()
+    }
+}
+
+/// Builds the kustomization at the loader's root: upstream's `Kustomizer.Run`.
+pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
+    let mut warnings = Vec::new();
+    let kt = KustTarget::load(loader, &mut warnings)?;
+    let mut builder = Builder {
+        warnings: &mut warnings,
+    };
+    let mut resources = builder.accumulate_target(&kt, ResMap::new())?;
+
+    resources.retain(|r| !r.is_local_config());
+
+    match (&kt.kustomization.sort_options, options.reorder) {
+        (Some(sort), _) => sort_order::apply(sort, &mut resources)?,
+        (None, Reorder::Legacy) => sort_order::legacy_sort(&mut resources),
+        (None, Reorder::None) => {}
+    }
+    Ok(BuildOutput {
+        resources,
+        warnings,
+    })
+}
+
+/// State shared by every kustomization of one build.
+struct Builder<'a> {
+    warnings: &'a mut Vec<String>,
+}
+
+impl Builder<'_> {
+    /// Runs one kustomization's pipeline on top of `ra` (empty, except for components).
+    fn accumulate_target(&mut self, kt: &KustTarget, mut ra: ResMap) -> Result<ResMap, Error> {
+        let k = &kt.kustomization;
+        for entry in &k.resources {
+            self.accumulate_resource(kt, entry, &mut ra)?;
+        }
+        for crd in &k.crds {
+            // Field specs from CRDs matter once name references do; read the file so a
+            // missing or malformed one fails as upstream fails.
+            let (bytes, path) = kt.loader.load(crd)?;
+            resources_from_bytes(&bytes, &path)?;
+        }
+        for component in &k.components {
+            let loader = kt.loader.child(component)?;
+            ra = self.accumulate_directory(loader, true, ra)?;
+        }
+        Ok(ra)
+    }
+
+    /// One `resources` entry: a file of resources, else a kustomization directory.
+    fn accumulate_resource(
+        &mut self,
+        kt: &KustTarget,
+        entry: &str,
+        ra: &mut ResMap,
+    ) -> Result<(), Error> {
+        let file_error = match kt.loader.load(entry) {
+            Ok((bytes, path)) => {
+                let resources = resources_from_bytes(&bytes, &path)?;
+                for r in resources {
+                    ra.append(r)?;
+                }
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        if is_remote(entry) && !kt.loader.fs().is_dir(&kt.loader.resolve(entry)) {
+            return Err(Error::Unsupported {
+                path: kt.file.clone(),
+                field: format!("remote resource '{entry}'"),
+            });
+        }
+        match kt.loader.child(entry) {
+            Ok(loader) => {
+                let sub = self.accumulate_directory(loader, false, ResMap::new())?;
+                ra.append_all(sub)
+            }
+            Err(dir_error) => Err(Error::Accumulation {
+                entry: entry.to_owned(),
+                root: kt.root().to_path_buf(),
+                file_error: Box::new(file_error),
+                dir_error: Box::new(dir_error),
+            }),
+        }
+    }
+
+    /// A base (`is_component == false`, built on its own and returned) or a component
+    /// (built on top of `ra`).
+    fn accumulate_directory(
+        &mut self,
+        loader: Loader,
+        is_component: bool,
+        ra: ResMap,
+    ) -> Result<ResMap, Error> {
+        let root = loader.root().to_path_buf();
+        let sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
+        if is_component && !sub.kustomization.is_component() {
+            return Err(Error::WrongKind {
+                path: root,
+                message: format!(
+                    "expected kind 'Component' but got '{}'",
+                    sub.kustomization.kind
+                ),
+            });
+        }
+        if !is_component && sub.kustomization.is_component() {
+            return Err(Error::WrongKind {
+                path: root,
+                message: "expected kind != 'Component' (a component belongs under 'components')"
+                    .into(),
+            });
+        }
+        self.accumulate_target(&sub, ra)
+            .map_err(|e| e.within(&root))
+    }
+}
+
+/// Whether a resource entry names a remote location (a URL or a git repository spec).
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("git::")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+            .iter()
+            .any(|host| entry.starts_with(host))
+}

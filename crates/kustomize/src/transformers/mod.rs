@@ -1,0 +1,3 @@
+//! The builtin transformers, one per module.
+
+pub mod sort_order;

@@ -1,0 +1,143 @@
+//! `SortOrderTransformer`: the output order (`sortOptions`, or the CLI's legacy default).
+//!
+//! `fifo` keeps input order. `legacy` orders by kind rank (`orderFirst` kinds first, in
+//! their order; `orderLast` kinds last; all others between), then by Gvk text with `~G`,
+//! `~V`, `~K` standing for empty parts (two `Namespace` kinds where one has no group
+//! compare the other way round, as upstream does), then by `kind.version.group|ns|name`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::kustomization::{LegacySortOptions, SortOptions};
+use crate::resid::{Gvk, ResId};
+use crate::resmap::ResMap;
+use crate::Error;
+
+/// Upstream's default `orderFirst`.
+pub const DEFAULT_ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Upstream's default `orderLast`.
+pub const DEFAULT_ORDER_LAST: &[&str] =
+    &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+
+/// Checks `sortOptions` as upstream does and sorts `resources` by it.
+pub fn apply(options: &SortOptions, resources: &mut ResMap) -> Result<(), Error> {
+    match options.order.as_str() {
+        "fifo" if options.legacy_sort_options.is_some() => Err(Error::Other(
+            "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'".into(),
+        )),
+        "fifo" => Ok(()),
+        "legacy" => {
+            let sorter = match &options.legacy_sort_options {
+                Some(LegacySortOptions {
+                    order_first,
+                    order_last,
+                }) => LegacySorter::new(order_first, order_last),
+                None => LegacySorter::new(DEFAULT_ORDER_FIRST, DEFAULT_ORDER_LAST),
+            };
+            sorter.sort(resources);
+            Ok(())
+        }
+        _ => Err(Error::Other(
+            "the field 'sortOptions.order' must be one of [fifo, legacy]".into(),
+        )),
+    }
+}
+
+/// Sorts in the default legacy order.
+pub fn legacy_sort(resources: &mut ResMap) {
+    LegacySorter::new(DEFAULT_ORDER_FIRST, DEFAULT_ORDER_LAST).sort(resources);
+}
+
+struct LegacySorter {
+    ranks: HashMap<String, i64>,
+}
+
+impl LegacySorter {
+    fn new<S: AsRef<str>>(first: &[S], last: &[S]) -> Self {
+        let mut ranks = HashMap::new();
+        let n = first.len() as i64;
+        for (i, k) in first.iter().enumerate() {
+            ranks.insert(k.as_ref().to_owned(), i as i64 - n);
+        }
+        for (i, k) in last.iter().enumerate() {
+            ranks.insert(k.as_ref().to_owned(), i as i64 + 1);
+        }
+        LegacySorter { ranks }
+    }
+
+    fn sort(&self, resources: &mut ResMap) {
+        resources.sort_by_ids(|a, b| self.compare(a, b));
+    }
+
+    fn compare(&self, a: &ResId, b: &ResId) -> Ordering {
+        if a.gvk != b.gvk {
+            return self.compare_gvk(&a.gvk, &b.gvk);
+        }
+        id_sort_string(a).cmp(&id_sort_string(b))
+    }
+
+    fn compare_gvk(&self, a: &Gvk, b: &Gvk) -> Ordering {
+        let ra = self.ranks.get(&a.kind).copied().unwrap_or(0);
+        let rb = self.ranks.get(&b.kind).copied().unwrap_or(0);
+        if ra != rb {
+            return ra.cmp(&rb);
+        }
+        let order = gvk_sort_string(a).cmp(&gvk_sort_string(b));
+        if a.kind == "Namespace" && b.kind == "Namespace" && (a.group.is_empty() || b.group.is_empty())
+        {
+            order.reverse()
+        } else {
+            order
+        }
+    }
+}
+
+fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
+    if s.is_empty() {
+        empty
+    } else {
+        s
+    }
+}
+
+fn gvk_sort_string(g: &Gvk) -> String {
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
+}
+
+fn id_sort_string(id: &ResId) -> String {
+    format!(
+        "{}|{}|{}",
+        id.gvk,
+        or(&id.namespace, "~X"),
+        or(&id.name, "~N")
+    )
+}
