@@ -3,7 +3,8 @@
 /// A YAML syntax or resolution error, or a value the emitter cannot print.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Malformed YAML.
+    /// Malformed YAML, or a document upstream refuses to decode (duplicate keys, bad tags,
+    /// alias bombs, ...).
     #[error("yaml: line {line}, column {column}: {message}")]
     Syntax {
         /// 1-based line.
@@ -13,7 +14,22 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A value upstream's output path (`json.Marshal` then go-yaml v2) rejects, with
+    /// upstream's message: `json: unsupported value: NaN`,
+    /// `yaml: control characters are not allowed`.
+    #[error("{0}")]
+    Emit(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
+}
+
+impl Error {
+    pub(crate) fn syntax(line: usize, column: usize, message: impl Into<String>) -> Self {
+        Error::Syntax {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
 }

@@ -110,6 +110,14 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A transformer could not apply.
+    #[error("{transformer}: {message}")]
+    Transform {
+        /// The transformer.
+        transformer: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// A value the YAML emitter cannot print (NaN or infinity).
     #[error("{0}")]
     Emit(kustomize_yaml::Error),

@@ -455,20 +455,12 @@ impl Kustomization {
 
     /// The names of fields this kustomization sets that kustomize-rs does not implement yet.
     pub fn unsupported_fields(&self) -> Vec<&'static str> {
-        let checks: [(&'static str, bool); 28] = [
+        let checks: [(&'static str, bool); 17] = [
             ("openapi", !self.openapi.is_empty()),
-            ("namePrefix", !self.name_prefix.is_empty()),
-            ("nameSuffix", !self.name_suffix.is_empty()),
-            ("namespace", !self.namespace.is_empty()),
-            ("commonLabels", self.common_labels.is_some()),
-            ("labels", !self.labels.is_empty()),
-            ("commonAnnotations", self.common_annotations.is_some()),
             ("patchesStrategicMerge", !self.patches_strategic_merge.is_empty()),
             ("patchesJson6902", !self.patches_json6902.is_empty()),
             ("patches", !self.patches.is_empty()),
-            ("images", !self.images.is_empty()),
             ("replacements", !self.replacements.is_empty()),
-            ("replicas", !self.replicas.is_empty()),
             ("vars", !self.vars.is_empty()),
             ("configMapGenerator", !self.config_map_generator.is_empty()),
             ("secretGenerator", !self.secret_generator.is_empty()),
@@ -479,14 +471,10 @@ impl Kustomization {
                 !self.helm_chart_inflation_generator.is_empty(),
             ),
             ("generatorOptions", self.generator_options.is_some()),
-            ("configurations", !self.configurations.is_empty()),
             ("generators", !self.generators.is_empty()),
             ("transformers", !self.transformers.is_empty()),
             ("validators", !self.validators.is_empty()),
             ("buildMetadata", !self.build_metadata.is_empty()),
-            ("metadata", false),
-            ("crds", false),
-            ("sortOptions", false),
         ];
         checks
             .into_iter()

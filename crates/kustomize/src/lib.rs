@@ -18,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod fieldspec;
+pub mod fieldspecs;
 pub mod fs;
 pub mod kustomization;
 pub mod loader;

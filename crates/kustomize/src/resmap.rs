@@ -70,6 +70,11 @@ impl ResMap {
         Ok(())
     }
 
+    /// An error if two resources now have equal ids (after renames).
+    pub fn check_unique_ids(&mut self) -> Result<(), Error> {
+        self.refresh_index()
+    }
+
     /// Appends a resource; an error if one with an equal id is already here.
     pub fn append(&mut self, res: Resource) -> Result<(), Error> {
         self.refresh_index()?;

@@ -9,16 +9,69 @@ use crate::resid::{Gvk, ResId};
 /// (unless its value is `"false"`).
 pub const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
 
-/// One object of a build.
+/// One object of a build, with what the build remembers about it: the ids it had before
+/// renames and the prefixes and suffixes added to its name (upstream keeps these in
+/// internal annotations; here they are fields and never reach the output).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     obj: Value,
+    /// Earlier ids, oldest first (namespaces as effective namespaces).
+    prev_ids: Vec<ResId>,
+    /// Name prefixes added, innermost first.
+    prefixes: Vec<String>,
+    /// Name suffixes added, innermost first.
+    suffixes: Vec<String>,
 }
 
 impl Resource {
     /// Wraps an object without checking it.
     pub fn new(obj: Value) -> Self {
-        Resource { obj }
+        Resource {
+            obj,
+            prev_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+        }
+    }
+
+    /// Remembers the current id as a previous one (before a rename or namespace change).
+    pub fn store_previous_id(&mut self) {
+        let id = self.cur_id();
+        let namespace = id.effective_namespace().to_owned();
+        self.prev_ids.push(ResId::new(id.gvk, id.name, namespace));
+    }
+
+    /// Earlier ids, oldest first.
+    pub fn prev_ids(&self) -> &[ResId] {
+        &self.prev_ids
+    }
+
+    /// The id the resource had when it entered the build.
+    pub fn org_id(&self) -> ResId {
+        match self.prev_ids.first() {
+            Some(id) => id.clone(),
+            None => self.cur_id(),
+        }
+    }
+
+    /// Records a name prefix added by the prefix transformer.
+    pub fn add_name_prefix(&mut self, prefix: &str) {
+        self.prefixes.push(prefix.to_owned());
+    }
+
+    /// Records a name suffix added by the suffix transformer.
+    pub fn add_name_suffix(&mut self, suffix: &str) {
+        self.suffixes.push(suffix.to_owned());
+    }
+
+    /// Name prefixes added, innermost first.
+    pub fn name_prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
+    /// Name suffixes added, innermost first.
+    pub fn name_suffixes(&self) -> &[String] {
+        &self.suffixes
     }
 
     /// The object.

@@ -11,12 +11,58 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fieldspecs::TransformerConfig;
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use crate::loader::Loader;
 use crate::resmap::ResMap;
 use crate::resource::resources_from_bytes;
-use crate::transformers::sort_order;
+use crate::transformers::annotations::AnnotationsTransformer;
+use crate::transformers::image_tag::ImageTagTransformer;
+use crate::transformers::labels::LabelTransformer;
+use crate::transformers::namespace::{NamespaceTransformer, SubjectMode};
+use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
+use crate::transformers::replica_count::ReplicaCountTransformer;
+use crate::transformers::{sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
+
+/// What a kustomization has gathered: its resources and the field specs its transformers
+/// use (upstream's `ResAccumulator`).
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    /// The resources.
+    pub resources: ResMap,
+    /// Field specs: the defaults plus every `configurations:` and `crds:` seen.
+    pub config: TransformerConfig,
+    /// Whether `config` has anything beyond the defaults.
+    custom_config: bool,
+}
+
+impl Accumulator {
+    fn new(defaults: &TransformerConfig) -> Self {
+        Accumulator {
+            resources: ResMap::new(),
+            config: defaults.clone(),
+            custom_config: false,
+        }
+    }
+
+    fn merge_config(&mut self, config: &TransformerConfig) -> Result<(), Error> {
+        self.config
+            .merge(config)
+            .map_err(|e| Error::Other(format!("merging config: {e}")))?;
+        self.custom_config = true;
+        Ok(())
+    }
+
+    /// Upstream's `MergeAccumulator`: resources appended (ids must stay unique), configs
+    /// merged.
+    fn absorb(&mut self, other: Accumulator) -> Result<(), Error> {
+        if other.custom_config {
+            self.merge_config(&other.config)?;
+        }
+        self.resources.append_all(other.resources)
+    }
+}
 
 /// One loaded kustomization directory.
 #[derive(Debug)]
@@ -79,10 +125,13 @@ impl KustTarget {
 pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
     let mut warnings = Vec::new();
     let kt = KustTarget::load(loader, &mut warnings)?;
+    let defaults = TransformerConfig::defaults();
     let mut builder = Builder {
         warnings: &mut warnings,
+        defaults: &defaults,
     };
-    let mut resources = builder.accumulate_target(&kt, ResMap::new())?;
+    let ra = builder.accumulate_target(&kt, Accumulator::new(&defaults))?;
+    let mut resources = ra.resources;
 
     resources.retain(|r| !r.is_local_config());
 
@@ -100,14 +149,30 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
 /// State shared by every kustomization of one build.
 struct Builder<'a> {
     warnings: &'a mut Vec<String>,
+    defaults: &'a TransformerConfig,
 }
 
 impl Builder<'_> {
     /// Runs one kustomization's pipeline on top of `ra` (empty, except for components).
-    fn accumulate_target(&mut self, kt: &KustTarget, mut ra: ResMap) -> Result<ResMap, Error> {
+    fn accumulate_target(
+        &mut self,
+        kt: &KustTarget,
+        mut ra: Accumulator,
+    ) -> Result<Accumulator, Error> {
         let k = &kt.kustomization;
         for entry in &k.resources {
             self.accumulate_resource(kt, entry, &mut ra)?;
+        }
+        for path in &k.configurations {
+            let (bytes, file) = kt.loader.load(path)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let config = TransformerConfig::parse(&text).map_err(|message| {
+                Error::InvalidKustomization {
+                    path: file,
+                    message,
+                }
+            })?;
+            ra.merge_config(&config)?;
         }
         for crd in &k.crds {
             // Field specs from CRDs matter once name references do; read the file so a
@@ -119,6 +184,9 @@ impl Builder<'_> {
             let loader = kt.loader.child(component)?;
             ra = self.accumulate_directory(loader, true, ra)?;
         }
+        for transformer in builtin_transformers(k, &ra.config)? {
+            transformer.transform(&mut ra.resources)?;
+        }
         Ok(ra)
     }
 
@@ -127,13 +195,13 @@ impl Builder<'_> {
         &mut self,
         kt: &KustTarget,
         entry: &str,
-        ra: &mut ResMap,
+        ra: &mut Accumulator,
     ) -> Result<(), Error> {
         let file_error = match kt.loader.load(entry) {
             Ok((bytes, path)) => {
                 let resources = resources_from_bytes(&bytes, &path)?;
                 for r in resources {
-                    ra.append(r)?;
+                    ra.resources.append(r)?;
                 }
                 return Ok(());
             }
@@ -147,8 +215,8 @@ impl Builder<'_> {
         }
         match kt.loader.child(entry) {
             Ok(loader) => {
-                let sub = self.accumulate_directory(loader, false, ResMap::new())?;
-                ra.append_all(sub)
+                let sub = self.accumulate_directory(loader, false, Accumulator::new(self.defaults))?;
+                ra.absorb(sub)
             }
             Err(dir_error) => Err(Error::Accumulation {
                 entry: entry.to_owned(),
@@ -165,8 +233,8 @@ impl Builder<'_> {
         &mut self,
         loader: Loader,
         is_component: bool,
-        ra: ResMap,
-    ) -> Result<ResMap, Error> {
+        ra: Accumulator,
+    ) -> Result<Accumulator, Error> {
         let root = loader.root().to_path_buf();
         let sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
         if is_component && !sub.kustomization.is_component() {
@@ -188,6 +256,59 @@ impl Builder<'_> {
         self.accumulate_target(&sub, ra)
             .map_err(|e| e.within(&root))
     }
+}
+
+/// The builtin transformers a kustomization asks for, in upstream's fixed order.
+fn builtin_transformers(
+    k: &Kustomization,
+    config: &TransformerConfig,
+) -> Result<Vec<Box<dyn Transformer>>, Error> {
+    let mut out: Vec<Box<dyn Transformer>> = Vec::new();
+    if !k.namespace.is_empty() {
+        out.push(Box::new(NamespaceTransformer {
+            namespace: k.namespace.clone(),
+            field_specs: config.namespace.clone(),
+            subjects: SubjectMode::DefaultOnly,
+            unset_only: false,
+        }));
+    }
+    if !k.name_prefix.is_empty() {
+        out.push(Box::new(PrefixSuffixTransformer {
+            affix: Affix::Prefix(k.name_prefix.clone()),
+            field_specs: config.name_prefix.clone(),
+        }));
+    }
+    if !k.name_suffix.is_empty() {
+        out.push(Box::new(PrefixSuffixTransformer {
+            affix: Affix::Suffix(k.name_suffix.clone()),
+            field_specs: config.name_suffix.clone(),
+        }));
+    }
+    for label in &k.labels {
+        out.push(Box::new(LabelTransformer::from_label(label, config)?));
+    }
+    if let Some(labels) = &k.common_labels {
+        out.push(Box::new(LabelTransformer::common(labels, config)));
+    }
+    if let Some(annotations) = &k.common_annotations {
+        out.push(Box::new(AnnotationsTransformer {
+            annotations: annotations.clone(),
+            field_specs: config.common_annotations.clone(),
+        }));
+    }
+    for replica in &k.replicas {
+        out.push(Box::new(ReplicaCountTransformer {
+            replica: replica.clone(),
+            field_specs: config.replicas.clone(),
+        }));
+    }
+    for image in &k.images {
+        out.push(Box::new(ImageTagTransformer {
+            image: image.clone(),
+            field_specs: config.images.clone(),
+        }));
+    }
+    Ok(out)
 }
 
 /// Whether a resource entry names a remote location (a URL or a git repository spec).

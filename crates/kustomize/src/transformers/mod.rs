@@ -1,3 +1,57 @@
-//! The builtin transformers, one per module.
+//! The builtin transformers, one per module, and the field-level operations they share.
 
+pub mod annotations;
+pub mod image_tag;
+pub mod labels;
+pub mod namespace;
+pub mod prefix_suffix;
+pub mod replica_count;
 pub mod sort_order;
+
+use std::collections::BTreeMap;
+
+use kustomize_yaml::Value;
+
+use crate::fieldspec::{Create, FieldSpec};
+use crate::resmap::ResMap;
+use crate::Error;
+
+/// A builtin transformer: changes the resources of a kustomization in place.
+pub trait Transformer {
+    /// Applies the transformer.
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error>;
+}
+
+/// Sets `entries` in the map at each field spec's path of every resource, creating the map
+/// where the spec says `create: true` (upstream's labels and annotations filters).
+pub(crate) fn set_map_entries(
+    resources: &mut ResMap,
+    entries: &BTreeMap<String, String>,
+    field_specs: &[FieldSpec],
+) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    for r in resources.iter_mut() {
+        let gvk = r.gvk();
+        for spec in field_specs {
+            spec.apply(r.value_mut(), &gvk, Some(Create::Map), &mut |node| {
+                if node.is_null() {
+                    *node = Value::Map(Default::default());
+                }
+                let Value::Map(map) = node else {
+                    return Err(format!("expected a map, found a {}", node.type_name()));
+                };
+                for (k, v) in entries {
+                    map.insert(k.clone(), Value::String(v.clone()));
+                }
+                Ok(())
+            })
+            .map_err(|e| Error::Transform {
+                transformer: "labels/annotations",
+                message: e,
+            })?;
+        }
+    }
+    Ok(())
+}

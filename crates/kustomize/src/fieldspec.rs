@@ -1,0 +1,224 @@
+//! [`FieldSpec`]: where in which kinds a transformer acts, and the walk that reaches those
+//! fields in a resource (upstream's `filters/fieldspec`).
+//!
+//! A path is `/`-separated (`\/` escapes a slash). Walking it: a sequence applies the rest
+//! of the path to each element; a map looks the next field up and, when the spec says
+//! `create: true`, creates it (a map on the way, the requested kind at the end; a `null`
+//! field is replaced the same way); a `null` stops the walk; a segment ending in `[]` names
+//! a sequence that is never created. Reaching a scalar with path left is an error.
+
+use kustomize_yaml::{Mapping, Value};
+
+use crate::resid::Gvk;
+
+/// A field of some kinds: the Gvk selector (empty parts match anything), the path, and
+/// whether a missing field is created.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldSpec {
+    /// Which resources: non-empty parts must equal the resource's.
+    pub gvk: Gvk,
+    /// `/`-separated path.
+    pub path: String,
+    /// Create the field when missing.
+    pub create: bool,
+}
+
+impl From<&crate::kustomization::FieldSpec> for FieldSpec {
+    fn from(f: &crate::kustomization::FieldSpec) -> Self {
+        FieldSpec {
+            gvk: Gvk::new(&f.group, &f.version, &f.kind),
+            path: f.path.clone(),
+            create: f.create,
+        }
+    }
+}
+
+/// What a walk creates at the end of a missing path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// An empty string scalar.
+    Scalar,
+    /// An empty map.
+    Map,
+    /// An empty sequence.
+    Seq,
+}
+
+impl Create {
+    fn make(self) -> Value {
+        match self {
+            Create::Scalar => Value::String(String::new()),
+            Create::Map => Value::Map(Mapping::new()),
+            Create::Seq => Value::Seq(Vec::new()),
+        }
+    }
+}
+
+impl FieldSpec {
+    /// A spec for any kind.
+    pub fn any_kind(path: &str, create: bool) -> Self {
+        FieldSpec {
+            gvk: Gvk::default(),
+            path: path.to_owned(),
+            create,
+        }
+    }
+
+    /// Whether this spec applies to a resource of `gvk`.
+    pub fn applies_to(&self, gvk: &Gvk) -> bool {
+        gvk.is_selected_by(&self.gvk)
+    }
+
+    /// The path's segments.
+    pub fn segments(&self) -> Vec<String> {
+        split_path(&self.path, '/')
+    }
+
+    /// Upstream's `effectivelyEquals`: same path, and `other`'s Gvk selects this one's.
+    pub fn effectively_equals(&self, other: &FieldSpec) -> bool {
+        self.path == other.path && self.gvk.is_selected_by(&other.gvk)
+    }
+
+    /// Calls `set` on every node this spec's path reaches in `obj` (a resource of `gvk`),
+    /// creating missing fields as the spec allows (`create` says what to make at the end;
+    /// `None` never creates).
+    pub fn apply(
+        &self,
+        obj: &mut Value,
+        gvk: &Gvk,
+        create: Option<Create>,
+        set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        if !self.applies_to(gvk) {
+            return Ok(());
+        }
+        let create = if self.create { create } else { None };
+        walk(obj, &self.segments(), create, set)
+            .map_err(|e| format!("considering field '{}': {e}", self.path))
+    }
+}
+
+/// Splits on `delim`, joining a segment ending in `\` with the next (upstream's
+/// `PathSplitter`); a leading delimiter is ignored.
+pub fn split_path(path: &str, delim: char) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split(delim).collect();
+    if parts.len() > 1 && parts[0].is_empty() {
+        parts.remove(0);
+    }
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match out.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push(delim);
+                last.push_str(p);
+            }
+            _ => out.push(p.to_owned()),
+        }
+    }
+    out
+}
+
+fn walk(
+    obj: &mut Value,
+    path: &[String],
+    create: Option<Create>,
+    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    let Some((head, rest)) = path.split_first() else {
+        return set(obj);
+    };
+    match obj {
+        Value::Null => Ok(()),
+        Value::Seq(items) => items
+            .iter_mut()
+            .try_for_each(|item| walk(item, path, create, set)),
+        Value::Map(map) => {
+            let (name, is_seq) = match head.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (head.as_str(), false),
+            };
+            if name.is_empty() {
+                return Err("cannot set or create an empty field name".into());
+            }
+            let make = match create {
+                Some(kind) if !is_seq => Some(if rest.is_empty() { kind } else { Create::Map }),
+                _ => None,
+            };
+            let field = match make {
+                None => match map.get_mut(name) {
+                    Some(f) => f,
+                    None => return Ok(()),
+                },
+                Some(kind) => {
+                    let f = map.entry(name.to_owned()).or_insert(Value::Null);
+                    if f.is_null() {
+                        *f = kind.make();
+                    }
+                    f
+                }
+            };
+            walk(field, rest, create, set)
+        }
+        _ => Err("expected sequence or mapping node".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Map(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    #[test]
+    fn split_path_honours_escapes() {
+        assert_eq!(split_path("a/b\\/c/d", '/'), ["a", "b/c", "d"]);
+        assert_eq!(split_path("/a/b", '/'), ["a", "b"]);
+    }
+
+    #[test]
+    fn walk_visits_sequence_elements_and_creates() {
+        let mut obj = map(vec![(
+            "spec",
+            map(vec![(
+                "containers",
+                Value::Seq(vec![map(vec![("name", "a".into())]), map(vec![])]),
+            )]),
+        )]);
+        let spec = FieldSpec::any_kind("spec/containers/image", true);
+        let mut n = 0;
+        spec.apply(&mut obj, &Gvk::default(), Some(Create::Scalar), &mut |v| {
+            n += 1;
+            *v = Value::from("x");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            obj.get_path(&["spec", "containers"]).unwrap().as_seq().unwrap()[1],
+            map(vec![("image", "x".into())])
+        );
+    }
+
+    #[test]
+    fn no_create_stops_at_missing_fields() {
+        let mut obj = map(vec![]);
+        let spec = FieldSpec::any_kind("metadata/labels", false);
+        spec.apply(&mut obj, &Gvk::default(), Some(Create::Map), &mut |_| {
+            Err("must not be called".into())
+        })
+        .unwrap();
+        assert_eq!(obj, map(vec![]));
+    }
+
+    #[test]
+    fn scalar_on_the_way_is_an_error() {
+        let mut obj = map(vec![("metadata", "x".into())]);
+        let spec = FieldSpec::any_kind("metadata/labels", true);
+        assert!(spec
+            .apply(&mut obj, &Gvk::default(), Some(Create::Map), &mut |_| Ok(()))
+            .is_err());
+    }
+}

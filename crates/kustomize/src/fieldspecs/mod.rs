@@ -1,0 +1,215 @@
+//! The transformer configuration: which fields each builtin transformer touches
+//! (upstream's `TransformerConfig`), from upstream's default tables, extended by a
+//! kustomization's `configurations:` files (same format) and its `crds:`.
+//!
+//! The default tables are the `.yaml` files beside this module, one per table, as upstream
+//! keeps them in `api/internal/konfig/builtinpluginconsts/`: read them to answer "which
+//! fields does namePrefix touch?". As upstream does, the `commonLabels` and
+//! `templateLabels` tables end with the `metadataLabels` list.
+
+use kustomize_yaml::{de::from_value, parse_documents, Schema};
+use serde::Deserialize;
+
+use crate::fieldspec::FieldSpec;
+use crate::kustomization::FieldSpec as RawFieldSpec;
+use crate::resid::Gvk;
+
+/// Upstream's default tables, concatenated in upstream's order (`GetDefaultFieldSpecs`).
+const DEFAULT_TABLES: &[&str] = &[
+    include_str!("nameprefix.yaml"),
+    include_str!("namesuffix.yaml"),
+    concat!(include_str!("commonlabels.yaml"), include_str!("metadatalabels.yaml")),
+    concat!(include_str!("templatelabels.yaml"), include_str!("metadatalabels.yaml")),
+    include_str!("commonannotations.yaml"),
+    include_str!("namespace.yaml"),
+    include_str!("varreference.yaml"),
+    include_str!("namereference.yaml"),
+    include_str!("images.yaml"),
+    include_str!("replicas.yaml"),
+];
+
+/// The kinds a name reference can point at, with the fields (in other resources) that
+/// hold such names.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NameBackReferences {
+    /// The kind referred to.
+    pub gvk: Gvk,
+    /// The referring fields.
+    pub referrers: Vec<FieldSpec>,
+}
+
+/// Field specs per builtin transformer.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[allow(missing_docs)]
+pub struct TransformerConfig {
+    pub name_prefix: Vec<FieldSpec>,
+    pub name_suffix: Vec<FieldSpec>,
+    pub namespace: Vec<FieldSpec>,
+    pub common_labels: Vec<FieldSpec>,
+    pub labels: Vec<FieldSpec>,
+    pub template_labels: Vec<FieldSpec>,
+    pub common_annotations: Vec<FieldSpec>,
+    pub name_reference: Vec<NameBackReferences>,
+    pub var_reference: Vec<FieldSpec>,
+    pub images: Vec<FieldSpec>,
+    pub replicas: Vec<FieldSpec>,
+}
+
+/// The file format of a configuration table (a `configurations:` file).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ConfigFile {
+    name_prefix: Vec<RawFieldSpec>,
+    name_suffix: Vec<RawFieldSpec>,
+    namespace: Vec<RawFieldSpec>,
+    common_labels: Vec<RawFieldSpec>,
+    labels: Vec<RawFieldSpec>,
+    template_labels: Vec<RawFieldSpec>,
+    common_annotations: Vec<RawFieldSpec>,
+    name_reference: Vec<RawBackRefs>,
+    var_reference: Vec<RawFieldSpec>,
+    images: Vec<RawFieldSpec>,
+    replicas: Vec<RawFieldSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct RawBackRefs {
+    group: String,
+    version: String,
+    kind: String,
+    field_specs: Vec<RawFieldSpec>,
+}
+
+/// Why two configurations cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("conflicting fieldspecs: {0}")]
+pub struct ConflictingFieldSpecs(pub String);
+
+impl TransformerConfig {
+    /// Upstream's default configuration.
+    pub fn defaults() -> TransformerConfig {
+        let mut config = TransformerConfig::default();
+        for table in DEFAULT_TABLES {
+            // The tables are ours and tested below: a failure here is a bug in them.
+            if let Ok(t) = TransformerConfig::parse(table) {
+                config.name_prefix.extend(t.name_prefix);
+                config.name_suffix.extend(t.name_suffix);
+                config.namespace.extend(t.namespace);
+                config.common_labels.extend(t.common_labels);
+                config.labels.extend(t.labels);
+                config.template_labels.extend(t.template_labels);
+                config.common_annotations.extend(t.common_annotations);
+                config.name_reference.extend(t.name_reference);
+                config.var_reference.extend(t.var_reference);
+                config.images.extend(t.images);
+                config.replicas.extend(t.replicas);
+            }
+        }
+        config
+    }
+
+    /// Parses a configuration file (the format of `configurations:` files).
+    pub fn parse(text: &str) -> Result<TransformerConfig, String> {
+        let docs = parse_documents(text, Schema::Yaml11).map_err(|e| e.to_string())?;
+        let doc = docs.into_iter().next().unwrap_or_default();
+        if doc.is_null() {
+            return Ok(TransformerConfig::default());
+        }
+        let file: ConfigFile = from_value(&doc).map_err(|e| e.to_string())?;
+        let specs = |v: Vec<RawFieldSpec>| v.iter().map(FieldSpec::from).collect::<Vec<_>>();
+        Ok(TransformerConfig {
+            name_prefix: specs(file.name_prefix),
+            name_suffix: specs(file.name_suffix),
+            namespace: specs(file.namespace),
+            common_labels: specs(file.common_labels),
+            labels: specs(file.labels),
+            template_labels: specs(file.template_labels),
+            common_annotations: specs(file.common_annotations),
+            name_reference: file
+                .name_reference
+                .into_iter()
+                .map(|b| NameBackReferences {
+                    gvk: Gvk::new(b.group, b.version, b.kind),
+                    referrers: specs(b.field_specs),
+                })
+                .collect(),
+            var_reference: specs(file.var_reference),
+            images: specs(file.images),
+            replicas: specs(file.replicas),
+        })
+    }
+
+    /// Adds `other`'s specs to this configuration, as upstream's `Merge`: a spec already
+    /// present (same path, selected Gvk) is kept once; the same spec with another `create`
+    /// is a conflict. Name references merge per referred Gvk.
+    pub fn merge(&mut self, other: &TransformerConfig) -> Result<(), ConflictingFieldSpecs> {
+        merge_all(&mut self.name_prefix, &other.name_prefix)?;
+        merge_all(&mut self.name_suffix, &other.name_suffix)?;
+        merge_all(&mut self.namespace, &other.namespace)?;
+        merge_all(&mut self.common_labels, &other.common_labels)?;
+        merge_all(&mut self.labels, &other.labels)?;
+        merge_all(&mut self.template_labels, &other.template_labels)?;
+        merge_all(&mut self.common_annotations, &other.common_annotations)?;
+        merge_all(&mut self.var_reference, &other.var_reference)?;
+        merge_all(&mut self.images, &other.images)?;
+        merge_all(&mut self.replicas, &other.replicas)?;
+        for backrefs in &other.name_reference {
+            match self.name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
+                Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
+                None => self.name_reference.push(backrefs.clone()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Upstream's `FsSlice.MergeAll`.
+pub fn merge_all(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) -> Result<(), ConflictingFieldSpecs> {
+    for spec in from {
+        merge_one(into, spec.clone())?;
+    }
+    Ok(())
+}
+
+/// Upstream's `FsSlice.MergeOne`.
+pub fn merge_one(into: &mut Vec<FieldSpec>, spec: FieldSpec) -> Result<(), ConflictingFieldSpecs> {
+    match into.iter().find(|x| x.effectively_equals(&spec)) {
+        Some(x) if x.create != spec.create => Err(ConflictingFieldSpecs(spec.path)),
+        Some(_) => Ok(()),
+        None => {
+            into.push(spec);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_table_parses() {
+        for table in DEFAULT_TABLES {
+            TransformerConfig::parse(table).unwrap();
+        }
+        let c = TransformerConfig::defaults();
+        assert_eq!(c.name_prefix, [FieldSpec::any_kind("metadata/name", false)]);
+        assert!(c.common_labels.iter().any(|f| f.path == "metadata/labels" && f.create));
+        assert!(c.template_labels.len() > 5);
+        assert!(c.name_reference.iter().any(|b| b.gvk.kind == "ConfigMap"));
+        assert!(c.images.iter().any(|f| f.path == "spec/containers[]/image"));
+    }
+
+    #[test]
+    fn merge_keeps_one_copy_and_refuses_conflicts() {
+        let mut c = TransformerConfig::defaults();
+        let before = c.name_prefix.len();
+        let again = TransformerConfig::parse("namePrefix:\n- path: metadata/name\n").unwrap();
+        c.merge(&again).unwrap();
+        assert_eq!(c.name_prefix.len(), before);
+        let conflict =
+            TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  create: true\n").unwrap();
+        assert!(c.merge(&conflict).is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! `ReplicaCountTransformer`: `replicas:`.
+//!
+//! Sets the count on every resource whose current or any previous name is the entry's
+//! name, at each spec of the `replicas` table that selects its kind; an entry that matches
+//! nothing is an error, as upstream makes it.
+
+use kustomize_yaml::{Number, Value};
+
+use super::Transformer;
+use crate::fieldspec::{Create, FieldSpec};
+use crate::kustomization::Replica;
+use crate::resmap::ResMap;
+use crate::Error;
+
+/// Sets `replicas` on named workloads.
+#[derive(Debug, Clone)]
+pub struct ReplicaCountTransformer {
+    /// Name and count.
+    pub replica: Replica,
+    /// Where the count goes (the `replicas` table by default).
+    pub field_specs: Vec<FieldSpec>,
+}
+
+impl Transformer for ReplicaCountTransformer {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        let mut found = false;
+        for spec in &self.field_specs {
+            for r in resources.iter_mut() {
+                let cur = r.cur_id();
+                let matches = |id: &crate::resid::ResId| {
+                    id.name == self.replica.name && id.gvk.is_selected_by(&spec.gvk)
+                };
+                if !matches(&cur) && !r.prev_ids().iter().any(matches) {
+                    continue;
+                }
+                found = true;
+                let count = Value::Number(Number::Int(self.replica.count));
+                spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
+                    *node = count.clone();
+                    Ok(())
+                })
+                .map_err(|message| Error::Transform {
+                    transformer: "ReplicaCountTransformer",
+                    message,
+                })?;
+            }
+        }
+        if found {
+            return Ok(());
+        }
+        let gvks: Vec<String> = self.field_specs.iter().map(|f| f.gvk.to_string()).collect();
+        Err(Error::Transform {
+            transformer: "ReplicaCountTransformer",
+            message: format!(
+                "resource with name {} does not match a config with the following GVK [{}]",
+                self.replica.name,
+                gvks.join(" ")
+            ),
+        })
+    }
+}
