@@ -455,7 +455,7 @@ impl Kustomization {
 
     /// The names of fields this kustomization sets that kustomize-rs does not implement yet.
     pub fn unsupported_fields(&self) -> Vec<&'static str> {
-        let checks: [(&'static str, bool); 17] = [
+        let checks = [
             ("openapi", !self.openapi.is_empty()),
             ("patchesStrategicMerge", !self.patches_strategic_merge.is_empty()),
             ("patchesJson6902", !self.patches_json6902.is_empty()),
