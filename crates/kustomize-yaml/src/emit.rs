@@ -1,9 +1,43 @@
-//! STUB: replaced by the go-yaml v2 emitter.
-use crate::{Error, Value};
+//! The emitter: prints a [`Value`] exactly as upstream kustomize prints a resource.
+//!
+//! Upstream serialises each resource with `json.Marshal` and converts the JSON with
+//! sigs.k8s.io/yaml `JSONToYAML`, i.e. go-yaml v2 `Unmarshal` + `Marshal` (a port of libyaml's
+//! emitter). The rules reproduced here:
+//! * keys sorted by go-yaml v2's `keyList.Less` ([`key_less`]);
+//! * block style, indent 2, sequences not indented under their key, empty collections as
+//!   `{}` / `[]`;
+//! * strings plain unless they would resolve to a non-string under YAML 1.1 (then double
+//!   quoted), literal (`|`) when they contain `\n`, then demoted by libyaml's
+//!   `analyze_scalar` (plain -> single quoted -> double quoted);
+//! * plain and quoted scalars fold at column 80, keys longer than 128 bytes use `? `;
+//! * numbers as they come back from JSON (see [`crate::resolve::float_output_text`]).
 
-/// Appends one document to `out`.
-pub fn emit_document(_v: &Value, _out: &mut String) -> Result<(), Error> {
-    Err(Error::Other("not implemented".into()))
+use std::cmp::Ordering;
+
+use crate::resolve::{float_output_text, go_nonfinite_name, v2_plain_is_string};
+use crate::{Error, Number, Value};
+
+/// libyaml's `best_width`.
+const BEST_WIDTH: usize = 80;
+/// libyaml's `best_indent`.
+const BEST_INDENT: isize = 2;
+/// Longest key (in bytes) libyaml writes as a simple key.
+const MAX_SIMPLE_KEY_LEN: usize = 128;
+
+/// Appends one document to `out`, exactly as upstream prints it (always ending in `\n`).
+pub fn emit_document(v: &Value, out: &mut String) -> Result<(), Error> {
+    let mut e = Emitter {
+        out,
+        column: 0,
+        indent: -1,
+        indents: Vec::new(),
+        whitespace: true,
+        indention: true,
+    };
+    e.node(v, Ctx::ROOT)?;
+    // DOCUMENT-END: a final line break unless already at the start of a line.
+    e.write_indent();
+    Ok(())
 }
 
 /// All documents joined by `---\n`.
@@ -16,4 +50,766 @@ pub fn emit_documents(docs: &[Value]) -> Result<String, Error> {
         emit_document(d, &mut out)?;
     }
     Ok(out)
+}
+
+/// go-yaml v2's `keyList.Less` for string keys: letters sort after non-letters and among
+/// themselves by code point; runs of digits compare by numeric value.
+pub fn key_less(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        natural_less(a.as_bytes(), b.as_bytes(), |c| c.is_ascii_alphabetic(), |c| {
+            c.is_ascii_digit()
+        }, |c| i64::from(c) - i64::from(b'0'))
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        // Go's unicode.IsLetter / IsDigit; `is_alphabetic` is a close stand-in for the first,
+        // non-ASCII decimal digits are treated as non-digits.
+        natural_less(&a, &b, |c| c.is_alphabetic(), |c| c.is_ascii_digit(), |c| {
+            i64::from(u32::from(c)) - i64::from(b'0')
+        })
+    }
+}
+
+fn natural_less<T: Copy + Eq + Ord>(
+    a: &[T],
+    b: &[T],
+    is_letter: impl Fn(T) -> bool,
+    is_digit: impl Fn(T) -> bool,
+    digit_value: impl Fn(T) -> i64,
+) -> bool {
+    let n = a.len().min(b.len());
+    let Some(i) = (0..n).find(|&i| a[i] != b[i]) else {
+        return a.len() < b.len();
+    };
+    let (al, bl) = (is_letter(a[i]), is_letter(b[i]));
+    if al && bl {
+        return a[i] < b[i];
+    }
+    if al || bl {
+        return bl;
+    }
+    let zero = |c: T| is_digit(c) && digit_value(c) == 0;
+    let (mut an, mut bn) = (0i64, 0i64);
+    if zero(a[i]) || zero(b[i]) {
+        // A zero continuing a number with a non-zero digit before it is significant.
+        let mut j = i;
+        while j > 0 && is_digit(a[j - 1]) {
+            j -= 1;
+            if !zero(a[j]) {
+                an = 1;
+                bn = 1;
+                break;
+            }
+        }
+    }
+    let mut ai = i;
+    while ai < a.len() && is_digit(a[ai]) {
+        an = an.wrapping_mul(10).wrapping_add(digit_value(a[ai]));
+        ai += 1;
+    }
+    let mut bi = i;
+    while bi < b.len() && is_digit(b[bi]) {
+        bn = bn.wrapping_mul(10).wrapping_add(digit_value(b[bi]));
+        bi += 1;
+    }
+    if an != bn {
+        return an < bn;
+    }
+    if ai != bi {
+        return ai < bi;
+    }
+    a[i] < b[i]
+}
+
+fn key_cmp(a: &str, b: &str) -> Ordering {
+    if key_less(a, b) {
+        Ordering::Less
+    } else if key_less(b, a) {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
+    }
+}
+
+/// The node context libyaml tracks (`mapping_context`, `simple_key_context`).
+#[derive(Clone, Copy)]
+struct Ctx {
+    mapping: bool,
+    simple_key: bool,
+}
+
+impl Ctx {
+    const ROOT: Ctx = Ctx {
+        mapping: false,
+        simple_key: false,
+    };
+    const SEQ_ITEM: Ctx = Ctx {
+        mapping: false,
+        simple_key: false,
+    };
+    const MAP_VALUE: Ctx = Ctx {
+        mapping: true,
+        simple_key: false,
+    };
+    const SIMPLE_KEY: Ctx = Ctx {
+        mapping: true,
+        simple_key: true,
+    };
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+}
+
+/// libyaml's `analyze_scalar` verdict.
+#[derive(Debug)]
+struct Analysis {
+    multiline: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+/// libyaml's printable set (`is_printable`): tab, CR, DEL, C1 controls, BOM, U+FFFE/F and
+/// everything beyond the BMP are not printable.
+fn is_printable(c: char) -> bool {
+    matches!(c, '\n' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}') && c != '\u{FEFF}'
+}
+
+/// libyaml's `is_break`.
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// libyaml's `is_blankz` (blank, break or NUL).
+fn is_blankz(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\0') || is_break(c)
+}
+
+fn analyze(value: &str) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
+    }
+    let bytes = value.as_bytes();
+    let mut block_indicators = value.starts_with("---") || value.starts_with("...");
+    let (mut line_breaks, mut special_characters) = (false, false);
+    let (mut leading_space, mut leading_break) = (false, false);
+    let (mut trailing_space, mut trailing_break) = (false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let mut preceded_by_whitespace = true;
+    let (mut previous_space, mut previous_break) = (false, false);
+
+    for (i, c) in value.char_indices() {
+        let end = i + c.len_utf8();
+        let followed_by_whitespace = end >= bytes.len() || matches!(bytes[end], b' ' | b'\t');
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_by_whitespace => block_indicators = true,
+                '#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special_characters = true;
+        }
+        if c == ' ' {
+            leading_space |= i == 0;
+            trailing_space |= end == bytes.len();
+            break_space |= previous_break;
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            leading_break |= i == 0;
+            trailing_break |= end == bytes.len();
+            space_break |= previous_space;
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = is_blankz(c);
+    }
+
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+        a.block_allowed = false;
+    }
+    if line_breaks || block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+/// Characters go-yaml v2's reader refuses when it reads upstream's JSON back (JSON escapes
+/// every other control character).
+fn is_rejected_by_reader(c: char) -> bool {
+    matches!(c, '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// A raw NEL (U+0085) survives `json.Marshal` unescaped and go-yaml v2 then reads it as a line
+/// break inside the double-quoted JSON string: YAML line folding applies to it and to the
+/// spaces around it (one break becomes a space, `n` breaks `n-1` newlines).
+fn fold_nel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    loop {
+        // Non-blank characters.
+        while let Some(&c) = chars.peek() {
+            if c == ' ' || c == '\u{85}' {
+                break;
+            }
+            out.push(c);
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        // Blanks and breaks.
+        let mut whitespace = 0usize;
+        let mut leading_blanks = false;
+        let mut trailing_breaks = 0usize;
+        while let Some(&c) = chars.peek() {
+            match c {
+                ' ' => {
+                    if !leading_blanks {
+                        whitespace += 1;
+                    }
+                }
+                '\u{85}' => {
+                    if leading_blanks {
+                        trailing_breaks += 1;
+                    } else {
+                        whitespace = 0;
+                        leading_blanks = true;
+                    }
+                }
+                _ => break,
+            }
+            chars.next();
+        }
+        if leading_blanks {
+            if trailing_breaks == 0 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', trailing_breaks));
+            }
+        } else {
+            out.extend(std::iter::repeat_n(' ', whitespace));
+        }
+    }
+    out
+}
+
+struct Emitter<'a> {
+    out: &'a mut String,
+    /// Characters written on the current line.
+    column: usize,
+    indent: isize,
+    indents: Vec<isize>,
+    /// The last character written was whitespace (or nothing yet on the line).
+    whitespace: bool,
+    /// Only indentation written on the current line so far.
+    indention: bool,
+}
+
+impl Emitter<'_> {
+    fn node(&mut self, v: &Value, ctx: Ctx) -> Result<(), Error> {
+        match v {
+            Value::Null => self.simple_scalar("null"),
+            Value::Bool(true) => self.simple_scalar("true"),
+            Value::Bool(false) => self.simple_scalar("false"),
+            Value::Number(Number::Int(i)) => self.simple_scalar(itoa(*i).as_str()),
+            Value::Number(Number::UInt(u)) => self.simple_scalar(&u.to_string()),
+            Value::Number(Number::Float(f)) => match float_output_text(*f) {
+                Some(s) => self.simple_scalar(&s),
+                None => {
+                    return Err(Error::Emit(format!(
+                        "json: unsupported value: {}",
+                        go_nonfinite_name(*f)
+                    )))
+                }
+            },
+            Value::String(s) => self.string(s, ctx)?,
+            Value::Seq(items) if items.is_empty() => self.empty_flow("[]"),
+            Value::Map(m) if m.is_empty() => self.empty_flow("{}"),
+            Value::Seq(items) => {
+                // Sequences directly under a key are not indented.
+                let indentless = ctx.mapping && !self.indention;
+                self.increase_indent(false, indentless);
+                for item in items {
+                    self.write_indent();
+                    self.write_indicator("-", true, false, true);
+                    self.node(item, Ctx::SEQ_ITEM)?;
+                }
+                self.pop_indent();
+            }
+            Value::Map(m) => {
+                self.increase_indent(false, false);
+                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                entries.sort_by(|a, b| key_cmp(a.0, b.0));
+                for (k, v) in entries {
+                    self.write_indent();
+                    let simple = k.len() <= MAX_SIMPLE_KEY_LEN && !k.contains(is_break);
+                    if simple {
+                        self.string(k, Ctx::SIMPLE_KEY)?;
+                        self.write_indicator(":", false, false, false);
+                    } else {
+                        self.write_indicator("?", true, false, true);
+                        self.string(k, Ctx::MAP_VALUE)?;
+                        self.write_indent();
+                        self.write_indicator(":", true, false, true);
+                    }
+                    self.node(v, Ctx::MAP_VALUE)?;
+                }
+                self.pop_indent();
+            }
+        }
+        Ok(())
+    }
+
+    fn empty_flow(&mut self, text: &str) {
+        self.write_indicator(&text[..1], true, true, false);
+        self.write_indicator(&text[1..], false, false, false);
+    }
+
+    /// A plain scalar with no spaces, breaks or indicators (null, booleans, numbers).
+    fn simple_scalar(&mut self, text: &str) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        self.out.push_str(text);
+        self.column += text.len();
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn string(&mut self, s: &str, ctx: Ctx) -> Result<(), Error> {
+        if s.contains(is_rejected_by_reader) {
+            return Err(Error::Emit("yaml: control characters are not allowed".into()));
+        }
+        let folded;
+        let s = if s.contains('\u{85}') {
+            folded = fold_nel(s);
+            folded.as_str()
+        } else {
+            s
+        };
+        // go-yaml v2 encoder's choice...
+        let requested = if s.contains('\n') {
+            Style::Literal
+        } else if v2_plain_is_string(s) {
+            Style::Plain
+        } else {
+            Style::DoubleQuoted
+        };
+        // ...then libyaml's `select_scalar_style`.
+        let a = analyze(s);
+        let mut style = requested;
+        if ctx.simple_key && a.multiline {
+            style = Style::DoubleQuoted;
+        }
+        if style == Style::Plain && (!a.block_plain_allowed || (s.is_empty() && ctx.simple_key)) {
+            style = Style::SingleQuoted;
+        }
+        if style == Style::SingleQuoted && !a.single_quoted_allowed {
+            style = Style::DoubleQuoted;
+        }
+        if style == Style::Literal && (!a.block_allowed || ctx.simple_key) {
+            style = Style::DoubleQuoted;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !ctx.simple_key;
+        match style {
+            Style::Plain => self.write_plain(s, allow_breaks),
+            Style::SingleQuoted => self.write_single_quoted(s, allow_breaks),
+            Style::DoubleQuoted => self.write_double_quoted(s, allow_breaks),
+            Style::Literal => self.write_literal(s),
+        }
+        self.pop_indent();
+        Ok(())
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { BEST_INDENT } else { 0 };
+        } else if !indentless {
+            self.indent += BEST_INDENT;
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().expect("balanced indents");
+    }
+
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    /// libyaml `write_break`: `\n` is a line break, other break characters are copied.
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+        }
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        self.out.push_str(indicator);
+        self.column += indicator.chars().count();
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        if !allow_breaks || self.column + value.len() <= BEST_WIDTH || !value.contains(' ') {
+            // Fast path: no folding possible.
+            self.out.push_str(value);
+            self.column += value.chars().count();
+        } else {
+            let mut spaces = false;
+            let mut chars = value.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == ' ' {
+                    if !spaces && self.column > BEST_WIDTH && chars.peek() != Some(&' ') {
+                        self.write_indent();
+                    } else {
+                        self.put(' ');
+                    }
+                    spaces = true;
+                } else {
+                    // Plain scalars never hold breaks (analyze_scalar forbids them).
+                    self.put(c);
+                    self.indention = false;
+                    spaces = false;
+                }
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let mut spaces = false;
+        let mut breaks = false;
+        let last = value.len().saturating_sub(1);
+        let mut chars = value.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i != 0
+                    && i != last
+                    && chars.peek().map(|p| p.1) != Some(' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(' ');
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        // libyaml's `is_bom` looks at the start of the value, not the current character: a
+        // value starting with a BOM has every character escaped.
+        let bom = value.starts_with('\u{FEFF}');
+        let last = value.len().saturating_sub(1);
+        let mut spaces = false;
+        let mut chars = value.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if bom || !is_printable(c) || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                let short = match c {
+                    '\0' => Some('0'),
+                    '\u{7}' => Some('a'),
+                    '\u{8}' => Some('b'),
+                    '\t' => Some('t'),
+                    '\n' => Some('n'),
+                    '\u{B}' => Some('v'),
+                    '\u{C}' => Some('f'),
+                    '\r' => Some('r'),
+                    '\u{1B}' => Some('e'),
+                    '"' => Some('"'),
+                    '\\' => Some('\\'),
+                    '\u{85}' => Some('N'),
+                    '\u{A0}' => Some('_'),
+                    '\u{2028}' => Some('L'),
+                    '\u{2029}' => Some('P'),
+                    _ => None,
+                };
+                match short {
+                    Some(e) => self.put(e),
+                    None => {
+                        let v = u32::from(c);
+                        let (letter, width) = if v <= 0xFF {
+                            ('x', 2)
+                        } else if v <= 0xFFFF {
+                            ('u', 4)
+                        } else {
+                            ('U', 8)
+                        };
+                        self.put(letter);
+                        for k in (0..width).rev() {
+                            let d = (v >> (4 * k)) & 0xF;
+                            self.put(char::from_digit(d, 16).unwrap().to_ascii_uppercase());
+                        }
+                    }
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != last {
+                    self.write_indent();
+                    if chars.peek().map(|p| p.1) == Some(' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(' ');
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_literal(&mut self, value: &str) {
+        self.write_indicator("|", true, false, false);
+        // Block scalar hints: an indentation indicator when the text starts with a space or a
+        // break, then chomping: `-` without a final break, `+` with more than one.
+        let first = value.chars().next();
+        if first.is_some_and(|c| c == ' ' || is_break(c)) {
+            self.write_indicator("2", false, false, false);
+        }
+        let mut rev = value.chars().rev();
+        let chomp = match (rev.next(), rev.next()) {
+            (None, _) => Some("-"),
+            (Some(l), _) if !is_break(l) => Some("-"),
+            (Some(_), None) => Some("+"),
+            (Some(_), Some(p)) if is_break(p) => Some("+"),
+            _ => None,
+        };
+        if let Some(ch) = chomp {
+            self.write_indicator(ch, false, false, false);
+        }
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for line in value.split_inclusive(is_break) {
+            let (text, brk) = match line.chars().next_back() {
+                Some(c) if is_break(c) => (&line[..line.len() - c.len_utf8()], Some(c)),
+                _ => (line, None),
+            };
+            if !text.is_empty() {
+                if breaks {
+                    self.write_indent();
+                }
+                self.out.push_str(text);
+                self.column += text.chars().count();
+                self.indention = false;
+                breaks = false;
+            }
+            if let Some(c) = brk {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            }
+        }
+    }
+}
+
+fn itoa(i: i64) -> String {
+    i.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Mapping;
+
+    fn map(entries: &[(&str, Value)]) -> Value {
+        Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Mapping>())
+    }
+
+    fn s(x: &str) -> Value {
+        Value::String(x.into())
+    }
+
+    fn emit(v: &Value) -> String {
+        let mut out = String::new();
+        emit_document(v, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn key_order() {
+        let mut keys = vec!["b", "a10", "a2", "A", "_x", "1", "10", "2", "a", "a01", "a1", "aB", "ab"];
+        keys.sort_by(|a, b| key_cmp(a, b));
+        assert_eq!(keys, ["1", "2", "10", "_x", "A", "a", "a1", "a01", "a2", "a10", "aB", "ab", "b"]);
+    }
+
+    #[test]
+    fn quoting_checked_with_reference() {
+        // Expected strings are reference kustomize v5.7.1 output for the same values.
+        let cases: &[(&str, &str)] = &[
+            ("yes", "\"yes\""),
+            ("y", "\"y\""),
+            ("1", "\"1\""),
+            ("2001-12-14", "\"2001-12-14\""),
+            ("1:20", "\"1:20\""),
+            ("😀", "\"\\U0001F600\""),
+            ("a\tb", "\"a\\tb\""),
+            ("été", "été"),
+            ("\u{feff}abc", "\"\\uFEFF\\x61\\x62\\x63\""),
+            ("x\u{2028}y", "'x\u{2028}    y'"),
+            ("a\nb", "|-\n    a\n    b"),
+            ("a \nb", "\"a \\nb\""),
+            ("\n a", "|2-\n\n     a"),
+            (" a\nb\n", "|2\n     a\n    b"),
+            ("a\n\n", "|+\n    a\n"),
+            ("<<", "<<"),
+            ("a: b", "'a: b'"),
+            ("#x", "'#x'"),
+            ("-x", "-x"),
+            ("- x", "'- x'"),
+            ("x #y", "'x #y'"),
+            ("x# y", "x# y"),
+            (" lead", "' lead'"),
+            ("trail ", "'trail '"),
+            ("---", "'---'"),
+            ("a,b", "a,b"),
+            ("[a]", "'[a]'"),
+            ("?x", "?x"),
+            (":x", ":x"),
+            ("it's", "it's"),
+            ("\u{85}", "' '"),
+            ("a \u{85} b", "a b"),
+            ("a\u{85}\u{85}b", "|-\n    a\n    b"),
+            ("\u{a0}x", "\u{a0}x"),
+            ("@x", "'@x'"),
+            ("a\n b", "|-\n    a\n     b"),
+            ("x:", "'x:'"),
+            ("1e400", "1e400"),
+            ("0b-1", "\"0b-1\""),
+            ("", "\"\""),
+        ];
+        for (input, want) in cases {
+            let got = emit(&map(&[("data", map(&[("e", s(input))]))]));
+            let want = format!("data:\n  e: {want}\n");
+            assert_eq!(got, want, "for {input:?}");
+        }
+    }
+
+    #[test]
+    fn unsupported_values() {
+        let err = emit_document(&Value::Number(Number::Float(f64::NAN)), &mut String::new());
+        assert_eq!(err.unwrap_err().to_string(), "json: unsupported value: NaN");
+        let err = emit_document(&s("a\u{7f}b"), &mut String::new());
+        assert_eq!(err.unwrap_err().to_string(), "yaml: control characters are not allowed");
+    }
+
+    #[test]
+    fn layout() {
+        let v = map(&[
+            ("kind", s("X")),
+            ("list", Value::Seq(vec![map(&[("b", s("1x")), ("a", Value::Seq(vec![s("x")]))]), Value::Seq(vec![s("y")])])),
+            ("empty", map(&[("m", map(&[])), ("s", Value::Seq(vec![]))])),
+            ("n", Value::Null),
+        ]);
+        assert_eq!(
+            emit(&v),
+            "empty:\n  m: {}\n  s: []\nkind: X\nlist:\n- a:\n  - x\n  b: 1x\n- - \"y\"\nn: null\n"
+        );
+    }
 }

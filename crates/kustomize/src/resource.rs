@@ -56,12 +56,16 @@ impl Resource {
 
     /// Records a name prefix added by the prefix transformer.
     pub fn add_name_prefix(&mut self, prefix: &str) {
-        self.prefixes.push(prefix.to_owned());
+        if !prefix.is_empty() {
+            self.prefixes.push(prefix.to_owned());
+        }
     }
 
     /// Records a name suffix added by the suffix transformer.
     pub fn add_name_suffix(&mut self, suffix: &str) {
-        self.suffixes.push(suffix.to_owned());
+        if !suffix.is_empty() {
+            self.suffixes.push(suffix.to_owned());
+        }
     }
 
     /// Name prefixes added, innermost first.

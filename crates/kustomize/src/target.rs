@@ -19,6 +19,7 @@ use crate::resource::resources_from_bytes;
 use crate::transformers::annotations::AnnotationsTransformer;
 use crate::transformers::image_tag::ImageTagTransformer;
 use crate::transformers::labels::LabelTransformer;
+use crate::transformers::name_reference::NameReferenceTransformer;
 use crate::transformers::namespace::{NamespaceTransformer, SubjectMode};
 use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
 use crate::transformers::replica_count::ReplicaCountTransformer;
@@ -132,6 +133,10 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
     };
     let ra = builder.accumulate_target(&kt, Accumulator::new(&defaults))?;
     let mut resources = ra.resources;
+    NameReferenceTransformer {
+        back_references: ra.config.name_reference,
+    }
+    .transform(&mut resources)?;
 
     resources.retain(|r| !r.is_local_config());
 

@@ -3,6 +3,7 @@
 pub mod annotations;
 pub mod image_tag;
 pub mod labels;
+pub mod name_reference;
 pub mod namespace;
 pub mod prefix_suffix;
 pub mod replica_count;
