@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build a kustomization target from a directory.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Print the version.
     Version,
 }
@@ -118,8 +118,7 @@ impl BuildArgs {
     /// The library options these flags ask for; an error for a bad value or a flag whose
     /// feature kustomize-rs does not have yet.
     pub fn options(&self) -> Result<Options, String> {
-        let mut options = Options::default();
-        options.load_restrictor = match self.load_restrictor.as_str() {
+        let load_restrictor = match self.load_restrictor.as_str() {
             "LoadRestrictionsRootOnly" => LoadRestrictor::RootOnly,
             "LoadRestrictionsNone" => LoadRestrictor::None,
             other => {
@@ -128,7 +127,7 @@ impl BuildArgs {
                 ))
             }
         };
-        options.reorder = match self.reorder.as_deref() {
+        let reorder = match self.reorder.as_deref() {
             None | Some("legacy") | Some("unspecified") => Reorder::Legacy,
             Some("none") => Reorder::None,
             Some(other) => {
@@ -145,6 +144,9 @@ impl BuildArgs {
         if let Some((flag, _)) = unsupported.iter().find(|(_, set)| *set) {
             return Err(format!("not supported yet: {flag}"));
         }
-        Ok(options)
+        Ok(Options {
+            load_restrictor,
+            reorder,
+        })
     }
 }

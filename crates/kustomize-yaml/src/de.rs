@@ -61,14 +61,30 @@ impl de::Error for DeError {
     }
 }
 
-/// Decodes `T` from a parsed value.
+/// Decodes `T` from a parsed value, strictly (upstream's kustomization decoding).
 pub fn from_value<'de, T: de::Deserialize<'de>>(value: &'de Value) -> Result<T, DeError> {
-    T::deserialize(ValueDeserializer(value))
+    T::deserialize(ValueDeserializer(value, Mode::Strict))
+}
+
+/// Decodes `T` leniently, as upstream decodes plugin configs (`sigs.k8s.io/yaml.Unmarshal`
+/// into a typed struct): a bool or number where a string is wanted becomes its text, and
+/// unknown struct fields are ignored even where the type denies them.
+pub fn from_value_lenient<'de, T: de::Deserialize<'de>>(value: &'de Value) -> Result<T, DeError> {
+    T::deserialize(ValueDeserializer(value, Mode::Lenient))
+}
+
+/// How strictly values are typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Wrong types and unknown fields are errors (where the type denies them).
+    Strict,
+    /// Scalars become strings where strings are wanted; unknown fields are skipped.
+    Lenient,
 }
 
 /// A `Deserializer` borrowing a [`Value`].
 #[derive(Clone, Copy)]
-pub struct ValueDeserializer<'de>(pub &'de Value);
+pub struct ValueDeserializer<'de>(pub &'de Value, pub Mode);
 
 impl<'de> ValueDeserializer<'de> {
     fn invalid(&self, exp: &dyn de::Expected) -> DeError {
@@ -120,8 +136,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Seq(items) => visitor.visit_seq(SeqDe {
                 iter: items.iter().enumerate(),
+                mode: self.1,
             }),
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, None)),
+            Value::Map(map) => visitor.visit_map(MapDe::new(map, None, self.1)),
         }
     }
 
@@ -161,8 +178,12 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            Value::String(s) => visitor.visit_borrowed_str(s),
+        match (self.0, self.1) {
+            (Value::String(s), _) => visitor.visit_borrowed_str(s),
+            (Value::Bool(b), Mode::Lenient) => visitor.visit_string(b.to_string()),
+            (Value::Number(Number::Int(i)), Mode::Lenient) => visitor.visit_string(i.to_string()),
+            (Value::Number(Number::UInt(u)), Mode::Lenient) => visitor.visit_string(u.to_string()),
+            (Value::Number(Number::Float(f)), Mode::Lenient) => visitor.visit_string(f.to_string()),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -215,9 +236,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         match self.0 {
             Value::Seq(items) => visitor.visit_seq(SeqDe {
                 iter: items.iter().enumerate(),
+                mode: self.1,
             }),
             Value::Null => visitor.visit_seq(SeqDe {
                 iter: EMPTY.iter().enumerate(),
+                mode: self.1,
             }),
             _ => Err(self.invalid(&visitor)),
         }
@@ -242,7 +265,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, None)),
+            Value::Map(map) => visitor.visit_map(MapDe::new(map, None, self.1)),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -254,7 +277,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, Some(fields))),
+            Value::Map(map) => visitor.visit_map(MapDe::new(map, Some(fields), self.1)),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -282,6 +305,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
 struct SeqDe<'de> {
     iter: std::iter::Enumerate<std::slice::Iter<'de, Value>>,
+    mode: Mode,
 }
 
 impl<'de> SeqAccess<'de> for SeqDe<'de> {
@@ -293,7 +317,7 @@ impl<'de> SeqAccess<'de> for SeqDe<'de> {
     ) -> Result<Option<T::Value>, DeError> {
         match self.iter.next() {
             Some((i, v)) => seed
-                .deserialize(ValueDeserializer(v))
+                .deserialize(ValueDeserializer(v, self.mode))
                 .map(Some)
                 .map_err(|e| e.at(format!("[{i}]"))),
             None => Ok(None),
@@ -306,14 +330,16 @@ struct MapDe<'de> {
     /// For structs: the field names, to match keys case-insensitively and to skip nulls.
     fields: Option<&'static [&'static str]>,
     pending: Option<(&'de str, &'de Value)>,
+    mode: Mode,
 }
 
 impl<'de> MapDe<'de> {
-    fn new(map: &'de Mapping, fields: Option<&'static [&'static str]>) -> Self {
+    fn new(map: &'de Mapping, fields: Option<&'static [&'static str]>, mode: Mode) -> Self {
         MapDe {
             iter: map.iter(),
             fields,
             pending: None,
+            mode,
         }
     }
 
@@ -346,6 +372,9 @@ impl<'de> MapAccess<'de> for MapDe<'de> {
                     if value.is_null() && fields.contains(&name) {
                         continue;
                     }
+                    if self.mode == Mode::Lenient && !fields.contains(&name) {
+                        continue;
+                    }
                     name
                 }
                 None => key.as_str(),
@@ -363,7 +392,7 @@ impl<'de> MapAccess<'de> for MapDe<'de> {
             .pending
             .take()
             .ok_or_else(|| <DeError as de::Error>::custom("value without a key"))?;
-        seed.deserialize(ValueDeserializer(value))
+        seed.deserialize(ValueDeserializer(value, self.mode))
             .map_err(|e| e.at(key))
     }
 }

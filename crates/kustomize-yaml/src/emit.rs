@@ -12,8 +12,6 @@
 //! * plain and quoted scalars fold at column 80, keys longer than 128 bytes use `? `;
 //! * numbers as they come back from JSON (see [`crate::resolve::float_output_text`]).
 
-use std::cmp::Ordering;
-
 use crate::resolve::{float_output_text, go_nonfinite_name, v2_plain_is_string};
 use crate::{Error, Number, Value};
 
@@ -121,14 +119,45 @@ fn natural_less<T: Copy + Eq + Ord>(
     a[i] < b[i]
 }
 
-fn key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
-        Ordering::Less
-    } else if key_less(b, a) {
-        Ordering::Greater
-    } else {
-        Ordering::Equal
+/// Sorts map entries by [`key_less`]. A merge sort that only asks `less` (go-yaml's order
+/// need not be a total order for odd keys, which `slice::sort_by` may panic on).
+fn sort_entries<'v>(entries: &mut Vec<(&'v String, &'v Value)>) {
+    let less = |a: &(&String, &Value), b: &(&String, &Value)| key_less(a.0, b.0);
+    if entries.len() <= 16 {
+        for i in 1..entries.len() {
+            let mut j = i;
+            while j > 0 && less(&entries[j], &entries[j - 1]) {
+                entries.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        return;
     }
+    let mut src = std::mem::take(entries);
+    let mut buf = Vec::with_capacity(src.len());
+    let mut width = 1;
+    while width < src.len() {
+        buf.clear();
+        for start in (0..src.len()).step_by(2 * width) {
+            let mid = (start + width).min(src.len());
+            let end = (start + 2 * width).min(src.len());
+            let (mut i, mut j) = (start, mid);
+            while i < mid && j < end {
+                if less(&src[j], &src[i]) {
+                    buf.push(src[j]);
+                    j += 1;
+                } else {
+                    buf.push(src[i]);
+                    i += 1;
+                }
+            }
+            buf.extend_from_slice(&src[i..mid]);
+            buf.extend_from_slice(&src[j..end]);
+        }
+        std::mem::swap(&mut src, &mut buf);
+        width *= 2;
+    }
+    *entries = src;
 }
 
 /// The node context libyaml tracks (`mapping_context`, `simple_key_context`).
@@ -176,12 +205,12 @@ struct Analysis {
 
 /// libyaml's printable set (`is_printable`): tab, CR, DEL, C1 controls, BOM, U+FFFE/F and
 /// everything beyond the BMP are not printable.
-fn is_printable(c: char) -> bool {
+pub(crate) fn is_printable(c: char) -> bool {
     matches!(c, '\n' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}') && c != '\u{FEFF}'
 }
 
 /// libyaml's `is_break`.
-fn is_break(c: char) -> bool {
+pub(crate) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -353,7 +382,7 @@ impl Emitter<'_> {
             Value::Null => self.simple_scalar("null"),
             Value::Bool(true) => self.simple_scalar("true"),
             Value::Bool(false) => self.simple_scalar("false"),
-            Value::Number(Number::Int(i)) => self.simple_scalar(itoa(*i).as_str()),
+            Value::Number(Number::Int(i)) => self.simple_scalar(&i.to_string()),
             Value::Number(Number::UInt(u)) => self.simple_scalar(&u.to_string()),
             Value::Number(Number::Float(f)) => match float_output_text(*f) {
                 Some(s) => self.simple_scalar(&s),
@@ -381,9 +410,15 @@ impl Emitter<'_> {
             Value::Map(m) => {
                 self.increase_indent(false, false);
                 let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-                entries.sort_by(|a, b| key_cmp(a.0, b.0));
+                sort_entries(&mut entries);
                 for (k, v) in entries {
                     self.write_indent();
+                    if k.contains('\u{85}') {
+                        // The raw NEL in the JSON key is a line break inside an implicit key.
+                        return Err(Error::Emit(
+                            "yaml: did not find expected ',' or '}' (U+0085 in a key)".into(),
+                        ));
+                    }
                     let simple = k.len() <= MAX_SIMPLE_KEY_LEN && !k.contains(is_break);
                     if simple {
                         self.string(k, Ctx::SIMPLE_KEY)?;
@@ -424,6 +459,17 @@ impl Emitter<'_> {
         }
         let folded;
         let s = if s.contains('\u{85}') {
+            // A raw NEL starts a new line of the JSON text: `---` or `...` there is a
+            // document marker to go-yaml.
+            let marker = |m: &str| {
+                s.match_indices(m).any(|(i, _)| {
+                    s[..i].ends_with('\u{85}')
+                        && s[i + 3..].chars().next().is_some_and(|c| c == ' ' || c == '\u{85}')
+                })
+            };
+            if marker("---") || marker("...") {
+                return Err(Error::Emit("yaml: found unexpected document indicator".into()));
+            }
             folded = fold_nel(s);
             folded.as_str()
         } else {
@@ -709,10 +755,6 @@ impl Emitter<'_> {
     }
 }
 
-fn itoa(i: i64) -> String {
-    i.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,10 +775,20 @@ mod tests {
     }
 
     #[test]
-    fn key_order() {
-        let mut keys = vec!["b", "a10", "a2", "A", "_x", "1", "10", "2", "a", "a01", "a1", "aB", "ab"];
-        keys.sort_by(|a, b| key_cmp(a, b));
-        assert_eq!(keys, ["1", "2", "10", "_x", "A", "a", "a1", "a01", "a2", "a10", "aB", "ab", "b"]);
+    fn key_order_checked_with_reference() {
+        let want = [
+            "-", "_x", "0", "1", "2", "007", "10", "A", "a", "a-b", "a.b", "a_b", "a1", "a01",
+            "a2", "a10", "aB", "ab", "b", "x0", "x00", "x10", "x010", "z", "é",
+        ];
+        for n in [want.len(), 3] {
+            let strings: Vec<String> = want[..n].iter().rev().map(|k| k.to_string()).collect();
+            let mut entries: Vec<(&String, &Value)> = strings.iter().map(|k| (k, &Value::Null)).collect();
+            sort_entries(&mut entries);
+            let got: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+            let mut expected = want[..n].to_vec();
+            expected.sort_by_key(|k| want.iter().position(|w| w == k));
+            assert_eq!(got, expected);
+        }
     }
 
     #[test]
@@ -809,7 +861,7 @@ mod tests {
         ]);
         assert_eq!(
             emit(&v),
-            "empty:\n  m: {}\n  s: []\nkind: X\nlist:\n- a:\n  - x\n  b: 1x\n- - \"y\"\nn: null\n"
+            "empty:\n  m: {}\n  s: []\nkind: X\nlist:\n- a:\n  - x\n  b: 1x\n- - \"y\"\n\"n\": null\n"
         );
     }
 }

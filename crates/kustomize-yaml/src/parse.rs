@@ -1,5 +1,26 @@
-//! STUB: replaced by the parser front end.
-use crate::{Error, Value};
+//! The parser front end: `saphyr-parser` events -> [`Value`] trees, with upstream's scalar
+//! resolution, tags, anchors, merge keys and key rules.
+//!
+//! Upstream rules reproduced (checked with reference kustomize v5.7.1):
+//! * [`Schema::Kyaml`] (resources; go-yaml v3 decoding into `map[string]interface{}`):
+//!   duplicate keys are an error; `<<` merges (explicit keys win, then earlier merged maps);
+//!   top-level keys keep their source text whatever they resolve to (`80:` -> `"80"`), while
+//!   non-string keys in nested maps are an error (upstream's `json.Marshal` fails on them);
+//!   plain timestamps become RFC 3339 strings (`2001-12-14` -> `2001-12-14T00:00:00Z`).
+//! * [`Schema::Yaml11`] (kustomization files; sigs.k8s.io/yaml on go-yaml v2): YAML 1.1
+//!   booleans, duplicate keys last-wins, `<<` merges in place, non-string keys converted as
+//!   `YAMLToJSON` does (`yes:` -> `"true"`, `1.5:` -> `"1.5"`), timestamps stay as written.
+//! * Both: explicit core tags are honoured (`!!str 1` is a string, `!!int "3"` a number,
+//!   `!!binary` is base64-decoded), other tags are dropped; aliases are expanded by copy with a
+//!   cap on the total expansion.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
+use crate::{Error, Mapping, Number, Value};
 
 /// Which resolution rules apply to plain scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,7 +31,963 @@ pub enum Schema {
     Yaml11,
 }
 
-/// Parses every document of `src`.
-pub fn parse_documents(_src: &str, _schema: Schema) -> Result<Vec<Value>, Error> {
-    Err(Error::Other("not implemented".into()))
+/// Deepest nesting of collections accepted (deeper input is an error, so that neither the
+/// recursive emitter nor dropping a tree can overflow the stack).
+pub const MAX_DEPTH: usize = 1000;
+
+/// Nodes (plus one per 64 bytes of text) that alias expansion may copy per call, on top of
+/// four per input byte.
+const ALIAS_BUDGET_BASE: usize = 1 << 20;
+
+/// Parses every document of `src`. An empty input yields no documents; an empty document
+/// (`---` alone) yields [`Value::Null`].
+pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
+    let mut src = Cow::Borrowed(src);
+    let mut fixes = 0;
+    loop {
+        let loader = Loader {
+            schema,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            // Without a '*' there can be no alias, so anchored nodes need not be kept.
+            keep_anchors: src.contains('*'),
+            alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
+            root: None,
+            docs: Vec::new(),
+        };
+        match loader.run(&src) {
+            Ok(docs) => return Ok(docs),
+            Err(Failure::Scan(e)) => {
+                let fixed = (fixes < MAX_FIXES).then(|| lenient_fix(&src, &e)).flatten();
+                match fixed {
+                    Some(fixed) => {
+                        src = Cow::Owned(fixed);
+                        fixes += 1;
+                    }
+                    None => {
+                        let m = e.marker();
+                        return Err(Error::syntax(m.line(), m.col() + 1, e.info()));
+                    }
+                }
+            }
+            Err(Failure::Load(e)) => return Err(e),
+        }
+    }
+}
+
+/// How many times [`parse_documents`] rewrites input libyaml accepts and saphyr-parser does
+/// not before giving up.
+const MAX_FIXES: usize = 64;
+
+/// Why a parse attempt failed.
+enum Failure {
+    /// saphyr-parser refused the input.
+    Scan(saphyr_parser::ScanError),
+    /// The events made no acceptable document.
+    Load(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Load(e)
+    }
+}
+
+/// Rewrites, without changing its meaning, input that go-yaml (libyaml) accepts but
+/// saphyr-parser (stricter YAML 1.2) rejects:
+/// * continuation lines of a quoted scalar indented no deeper than its parent
+///   (`a: "x\n  y"` under a key at column 2): indented further, which folding ignores;
+/// * plain scalars of a flow collection continued at a lower column (`a: {b: 1,\nc: 2}`):
+///   indented further;
+/// * a tab right after a mapping colon (`a:\tb`): replaced with a space.
+///
+/// `None` when the error is not one of these.
+fn lenient_fix(src: &str, e: &saphyr_parser::ScanError) -> Option<String> {
+    let at = src
+        .char_indices()
+        .nth(e.marker().index())
+        .map_or(src.len(), |(i, _)| i);
+    let line_start = src[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let col = src[line_start..at].chars().count();
+    match e.info() {
+        "invalid indentation in quoted scalar" => {
+            let quote = src[at..].chars().next()?;
+            if quote != '"' && quote != '\'' {
+                return None;
+            }
+            let pad = " ".repeat(col + 1);
+            let mut out = String::with_capacity(src.len() + 64);
+            out.push_str(&src[..at + 1]);
+            let mut chars = src[at + 1..].char_indices();
+            let mut end = src.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' if quote == '"' => {
+                        out.push(c);
+                        match chars.next() {
+                            Some((_, n)) if n == '\n' || n == '\r' => {
+                                out.push(n);
+                                out.push_str(&pad);
+                            }
+                            Some((_, n)) => out.push(n),
+                            None => {}
+                        }
+                        continue;
+                    }
+                    c if c == quote => {
+                        // A doubled single quote is an escaped one.
+                        if quote == '\'' && src[at + 1 + i + 1..].starts_with('\'') {
+                            out.push_str("''");
+                            chars.next();
+                            continue;
+                        }
+                        end = at + 1 + i;
+                        break;
+                    }
+                    '\n' => {
+                        out.push(c);
+                        out.push_str(&pad);
+                    }
+                    '\r' if !src[at + 1 + i + 1..].starts_with('\n') => {
+                        out.push(c);
+                        out.push_str(&pad);
+                    }
+                    _ => out.push(c),
+                }
+            }
+            if end == src.len() {
+                return None;
+            }
+            out.push_str(&src[end..]);
+            Some(out)
+        }
+        "invalid indentation in flow construct" => {
+            // Indent the scalar one column deeper than the previous line's indentation.
+            let prev = src[..line_start.saturating_sub(1)]
+                .rsplit(['\n', '\r'])
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            let prev_indent = prev.len() - prev.trim_start_matches(' ').len();
+            let pad = (prev_indent + 1).saturating_sub(col).max(1);
+            let mut out = String::with_capacity(src.len() + pad);
+            out.push_str(&src[..at]);
+            out.extend(std::iter::repeat_n(' ', pad));
+            out.push_str(&src[at..]);
+            Some(out)
+        }
+        "':' must be followed by a valid YAML whitespace" => {
+            let before = &src[line_start..at];
+            let ws = before.len() - before.trim_end_matches([' ', '\t']).len();
+            if ws == 0 || !before[..before.len() - ws].ends_with(':') {
+                return None;
+            }
+            let mut out = String::with_capacity(src.len());
+            out.push_str(&src[..at - ws]);
+            out.push_str(&src[at - ws..at].replace('\t', " "));
+            out.push_str(&src[at..]);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// An anchored node, kept for its aliases.
+struct Anchored {
+    value: Value,
+    /// Copy cost charged to the alias budget.
+    weight: usize,
+    /// Collection nesting depth of `value`.
+    height: usize,
+    /// The scalar as written, for aliases used as keys.
+    scalar: Option<ScalarSrc>,
+}
+
+#[derive(Clone)]
+struct ScalarSrc {
+    text: String,
+    plain: bool,
+    tag: TagKind,
+}
+
+/// A tag, as far as resolution cares.
+#[derive(Clone, Debug, PartialEq)]
+enum TagKind {
+    /// No tag, or the non-specific `!`.
+    None,
+    /// `tag:yaml.org,2002:<name>` (`!!name`).
+    Core(String),
+    /// Anything else (`!foo`, other URIs): dropped.
+    Other,
+}
+
+impl TagKind {
+    fn of(tag: Option<&Tag>) -> TagKind {
+        let Some(tag) = tag else { return TagKind::None };
+        let full = format!("{}{}", tag.handle, tag.suffix);
+        if full == "!" {
+            TagKind::None
+        } else if let Some(core) = full.strip_prefix("tag:yaml.org,2002:") {
+            TagKind::Core(core.to_owned())
+        } else {
+            TagKind::Other
+        }
+    }
+}
+
+// One frame per open collection: few at a time, so the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Mapping,
+        /// Line of each entry of `map`, for duplicate-key errors.
+        lines: Vec<usize>,
+        key: Option<PendingKey>,
+        /// Kyaml: the `<<` value, merged when the mapping ends.
+        merge: Option<(Value, usize)>,
+        root: bool,
+        anchor: usize,
+    },
+}
+
+struct PendingKey {
+    key: String,
+    merge: bool,
+    span: Span,
+}
+
+struct Loader {
+    schema: Schema,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    keep_anchors: bool,
+    alias_budget: usize,
+    root: Option<Value>,
+    docs: Vec<Value>,
+}
+
+fn err_at(span: &Span, message: impl Into<String>) -> Error {
+    Error::syntax(span.start.line(), span.start.col() + 1, message)
+}
+
+impl Loader {
+    fn run(mut self, src: &str) -> Result<Vec<Value>, Failure> {
+        let mut parser = Parser::new_from_str(src);
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(Failure::Scan)?;
+            self.event(event, span)?;
+        }
+        Ok(self.docs)
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => {
+                let doc = self.root.take().unwrap_or(Value::Null);
+                self.docs.push(doc);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = TagKind::of(tag.as_deref());
+                let plain = style == ScalarStyle::Plain;
+                let anchored = anchor != 0 && self.keep_anchors;
+                let text = if style == ScalarStyle::Folded && self.schema == Schema::Kyaml {
+                    match folded_round_trip(&text) {
+                        Cow::Owned(t) => Cow::Owned(t),
+                        Cow::Borrowed(_) => text,
+                    }
+                } else {
+                    text
+                };
+                if self.expecting_key() {
+                    let src = ScalarSrc {
+                        text: text.into_owned(),
+                        plain,
+                        tag,
+                    };
+                    if anchored {
+                        let value = self.scalar_value(Cow::Borrowed(&src.text), plain, &src.tag, &span)?;
+                        self.anchor(anchor, value, Some(src.clone()));
+                    }
+                    self.key_scalar(src, &span)?;
+                } else if anchored {
+                    let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
+                    let src = ScalarSrc {
+                        text: text.into_owned(),
+                        plain,
+                        tag,
+                    };
+                    self.anchor(anchor, value.clone(), Some(src));
+                    self.complete(value, &span)?;
+                } else {
+                    let value = self.scalar_value(text, plain, &tag, &span)?;
+                    self.complete(value, &span)?;
+                }
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(&span)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(&span)?;
+                let root = self.stack.is_empty();
+                self.stack.push(Frame::Map {
+                    map: Mapping::new(),
+                    lines: Vec::new(),
+                    key: None,
+                    merge: None,
+                    root,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Seq { items, anchor }) = self.stack.pop() else {
+                    return Err(err_at(&span, "unbalanced sequence end"));
+                };
+                let value = Value::Seq(items);
+                if anchor != 0 && self.keep_anchors {
+                    self.anchor(anchor, value.clone(), None);
+                }
+                self.complete(value, &span)?;
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map {
+                    mut map,
+                    merge,
+                    anchor,
+                    ..
+                }) = self.stack.pop()
+                else {
+                    return Err(err_at(&span, "unbalanced mapping end"));
+                };
+                if let Some((merged, _)) = merge {
+                    // go-yaml v3: explicit keys win, then earlier merged maps.
+                    for_each_merged_map(merged, &span, false, |m| {
+                        for (k, v) in m {
+                            map.entry(k).or_insert(v);
+                        }
+                    })?;
+                }
+                let value = Value::Map(map);
+                if anchor != 0 && self.keep_anchors {
+                    self.anchor(anchor, value.clone(), None);
+                }
+                self.complete(value, &span)?;
+            }
+            Event::Alias(id) => {
+                let Some(anchored) = self.anchors.get(&id) else {
+                    return Err(err_at(&span, "unknown anchor"));
+                };
+                if self.expecting_key() {
+                    let Some(src) = anchored.scalar.clone() else {
+                        return Err(err_at(&span, "invalid map key: a collection"));
+                    };
+                    self.key_scalar(src, &span)?;
+                } else {
+                    if self.stack.len() + anchored.height > MAX_DEPTH {
+                        return Err(err_at(&span, "exceeded max depth"));
+                    }
+                    if anchored.weight > self.alias_budget {
+                        return Err(err_at(&span, "alias expansion limit exceeded"));
+                    }
+                    self.alias_budget -= anchored.weight;
+                    let value = anchored.value.clone();
+                    self.complete(value, &span)?;
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// A collection starts: it may not be a key, nor nest too deep.
+    fn open(&self, span: &Span) -> Result<(), Error> {
+        if self.expecting_key() {
+            return Err(err_at(span, "invalid map key: a collection"));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(err_at(span, "exceeded max depth"));
+        }
+        Ok(())
+    }
+
+    fn anchor(&mut self, id: usize, value: Value, scalar: Option<ScalarSrc>) {
+        let (weight, height) = measure(&value);
+        self.anchors.insert(
+            id,
+            Anchored {
+                value,
+                weight,
+                height,
+                scalar,
+            },
+        );
+    }
+
+    /// A finished node goes to its parent (or becomes the document).
+    fn complete(&mut self, value: Value, span: &Span) -> Result<(), Error> {
+        let schema = self.schema;
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map,
+                lines,
+                key,
+                merge,
+                ..
+            }) => {
+                let k = key.take().expect("a value follows its key");
+                if k.merge {
+                    match schema {
+                        Schema::Kyaml => {
+                            if merge.is_some() {
+                                return Err(err_at(&k.span, "duplicate merge key"));
+                            }
+                            *merge = Some((value, k.span.start.line()));
+                        }
+                        Schema::Yaml11 => {
+                            // go-yaml v2: merged in place, later keys override; of a list of
+                            // maps the earlier ones win.
+                            for_each_merged_map(value, span, true, |m| {
+                                for (mk, mv) in m {
+                                    map.insert(mk, mv);
+                                }
+                            })?;
+                        }
+                    }
+                    return Ok(());
+                }
+                match schema {
+                    // kyaml's DeAnchor clears any field named `<<` once merges are done, so a
+                    // quoted "<<" key disappears.
+                    Schema::Kyaml if k.key == "<<" => {}
+                    Schema::Kyaml => {
+                        match map.entry(k.key) {
+                            indexmap::map::Entry::Occupied(e) => {
+                                return Err(err_at(
+                                    &k.span,
+                                    format!(
+                                        "mapping key {:?} already defined at line {}",
+                                        e.key(),
+                                        lines[e.index()]
+                                    ),
+                                ));
+                            }
+                            indexmap::map::Entry::Vacant(e) => {
+                                e.insert(value);
+                                lines.push(k.span.start.line());
+                            }
+                        }
+                    }
+                    Schema::Yaml11 => {
+                        map.insert(k.key, value);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A scalar in key position: becomes the pending key of the current mapping.
+    fn key_scalar(&mut self, src: ScalarSrc, span: &Span) -> Result<(), Error> {
+        let Some(Frame::Map { root, .. }) = self.stack.last() else {
+            unreachable!("keys only occur in mappings");
+        };
+        let root = *root;
+        // A plain untagged `<<`, or any `!!merge <<`.
+        let merge = src.text == "<<"
+            && match &src.tag {
+                TagKind::None => src.plain,
+                TagKind::Core(t) => t == "merge",
+                TagKind::Other => false,
+            };
+        let key = if merge {
+            String::new()
+        } else {
+            match self.schema {
+                Schema::Kyaml => self.kyaml_key(src, root, span)?,
+                Schema::Yaml11 => self.yaml11_key(src, span)?,
+            }
+        };
+        if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+            *slot = Some(PendingKey {
+                key,
+                merge,
+                span: *span,
+            });
+        }
+        Ok(())
+    }
+
+    /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
+    /// scalar key keeps its text; nested mappings with a non-string key become
+    /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
+    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<String, Error> {
+        let is_string = match &src.tag {
+            TagKind::None if !src.plain => true,
+            TagKind::None => resolve_v3(&src.text, true) == Resolved::Str,
+            TagKind::Core(t) => t == "str",
+            TagKind::Other => false,
+        };
+        if root {
+            if src.tag == TagKind::Core("binary".into()) {
+                return decode_binary(&src.text).ok_or_else(|| {
+                    err_at(span, "!!binary value contains invalid base64 data")
+                });
+            }
+            // Tag mismatches still fail (`!!int x`).
+            self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
+            Ok(src.text)
+        } else if is_string {
+            Ok(src.text)
+        } else {
+            Err(err_at(
+                span,
+                format!(
+                    "json: unsupported type: map[interface {{}}]interface {{}} (non-string key {:?} in a nested mapping)",
+                    src.text
+                ),
+            ))
+        }
+    }
+
+    /// sigs.k8s.io/yaml `YAMLToJSON`: keys resolved by go-yaml v2, then converted to strings
+    /// (ints in decimal, floats as Go's shortest float32 `%g`, booleans `true`/`false`).
+    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<String, Error> {
+        let value = self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
+        Ok(match value {
+            Value::String(s) => s,
+            Value::Bool(b) => b.to_string(),
+            Value::Number(Number::Int(i)) => i.to_string(),
+            Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {
+                "+Inf" => ".inf".into(),
+                "-Inf" => "-.inf".into(),
+                "NaN" => ".nan".into(),
+                s => s.into(),
+            },
+            Value::Number(Number::UInt(_)) | Value::Null | Value::Seq(_) | Value::Map(_) => {
+                return Err(err_at(
+                    span,
+                    format!("unsupported map key of type {}: {:?}", value.type_name(), src.text),
+                ))
+            }
+        })
+    }
+
+    /// The value of a scalar in value position.
+    fn scalar_value(
+        &self,
+        text: Cow<'_, str>,
+        plain: bool,
+        tag: &TagKind,
+        span: &Span,
+    ) -> Result<Value, Error> {
+        let wanted = match tag {
+            TagKind::None if !plain => return Ok(Value::String(text.into_owned())),
+            TagKind::None => None,
+            TagKind::Other => return Ok(Value::String(text.into_owned())),
+            TagKind::Core(t) => match t.as_str() {
+                "str" => return Ok(Value::String(text.into_owned())),
+                "binary" => {
+                    return decode_binary(&text)
+                        .map(Value::String)
+                        .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"))
+                }
+                "int" | "float" | "bool" | "null" | "timestamp" => Some(t.as_str()),
+                _ => return Ok(Value::String(text.into_owned())),
+            },
+        };
+        let try_timestamp = matches!(wanted, None | Some("timestamp"));
+        let resolved = match self.schema {
+            Schema::Kyaml => resolve_v3(&text, try_timestamp),
+            Schema::Yaml11 => resolve_v2(&text, try_timestamp),
+        };
+        if let Some(want) = wanted {
+            let ok = resolved.tag_name() == want
+                || (want == "float" && matches!(resolved, Resolved::Int(_)));
+            if !ok {
+                return Err(err_at(
+                    span,
+                    format!("cannot decode !!{} `{}` as a !!{}", resolved.tag_name(), text, want),
+                ));
+            }
+        }
+        Ok(match resolved {
+            Resolved::Null => Value::Null,
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::Int(i) if wanted == Some("float") => Value::Number(Number::Float(i as f64)),
+            Resolved::Int(i) => Value::Number(Number::Int(i)),
+            Resolved::UInt(u) => Value::Number(Number::UInt(u)),
+            Resolved::Float(f) => Value::Number(Number::Float(f)),
+            // go-yaml v3 decodes a timestamp to time.Time, which JSON prints as RFC 3339;
+            // go-yaml v2 keeps the text when decoding into interface{}.
+            Resolved::Timestamp(t) => match self.schema {
+                Schema::Kyaml => Value::String(t.to_rfc3339_nano()),
+                Schema::Yaml11 => Value::String(text.into_owned()),
+            },
+            Resolved::Str => Value::String(text.into_owned()),
+        })
+    }
+}
+
+/// What kyaml's re-serialisation does to a folded (`>`) scalar before upstream prints it.
+///
+/// kyaml writes the node back with go-yaml v3, keeping the folded style, and reads it again.
+/// v3's `write_folded_scalar` decides whether a line break needs an extra blank line by
+/// looking at the start of the whole value (past leading breaks) instead of at the next line
+/// (a porting bug), so after a text line:
+/// * if the value starts with a non-blank, a break run followed by a more-indented line, or a
+///   final kept (`>+`) run, gains a newline (`x\n z` -> `x\n\n z`);
+/// * if the value starts with a blank, a break run between two text lines loses one
+///   (`y\nz` -> `y z`, `y\n\nz` -> `y\nz`).
+///
+/// Values v3 would not write as a block scalar (trailing spaces, unprintable characters) are
+/// double-quoted instead and come back intact.
+fn folded_round_trip(value: &str) -> Cow<'_, str> {
+    if !value.contains('\n')
+        || value.contains(['\u{2028}', '\u{2029}'])
+        || !v3_block_allowed(value)
+    {
+        return Cow::Borrowed(value);
+    }
+    let is_blank = |line: &str| line.starts_with([' ', '\t']);
+    // v3 looks past the value's leading line breaks to its first other character.
+    let first_blank = value.trim_start_matches('\n').starts_with([' ', '\t']);
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut rest = value;
+    loop {
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let (line, after) = rest.split_at(line_end);
+        out.push_str(line);
+        if after.is_empty() {
+            break;
+        }
+        let n = after.len() - after.trim_start_matches('\n').len();
+        let next = &after[n..];
+        let mut breaks = n;
+        if !line.is_empty() && !is_blank(line) {
+            if !first_blank {
+                if (next.is_empty() && n >= 2) || (!next.is_empty() && is_blank(next)) {
+                    breaks += 1;
+                }
+            } else if !next.is_empty() && !is_blank(next) {
+                breaks -= 1;
+            }
+        }
+        if breaks == 0 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', breaks));
+        }
+        rest = next;
+    }
+    if out == value {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// go-yaml v3's `analyze_scalar` verdict on block styles: no trailing space, no space before
+/// a line break, nothing unprintable (tabs are fine in v3, unlike v2).
+fn v3_block_allowed(value: &str) -> bool {
+    use crate::emit::{is_break, is_printable};
+    let mut prev_space = false;
+    for c in value.chars() {
+        if (c != '\t' && !is_printable(c)) || (prev_space && is_break(c)) {
+            return false;
+        }
+        prev_space = c == ' ';
+    }
+    !value.is_empty() && !prev_space
+}
+
+/// Calls `f` with each map a merge value (`<<: *a` or `<<: [*a, *b]`) contributes, in the
+/// order they should be applied.
+fn for_each_merged_map(
+    value: Value,
+    span: &Span,
+    reverse: bool,
+    mut f: impl FnMut(Mapping),
+) -> Result<(), Error> {
+    let want_map = || err_at(span, "map merge requires map or sequence of maps as the value");
+    match value {
+        Value::Map(m) => f(m),
+        Value::Seq(items) => {
+            if items.iter().any(|i| matches!(i, Value::Seq(_))) {
+                return Err(err_at(span, "invalid map merge: received a nested sequence"));
+            }
+            if items.iter().any(|i| !matches!(i, Value::Map(_))) {
+                return Err(want_map());
+            }
+            let maps = items.into_iter().filter_map(|i| match i {
+                Value::Map(m) => Some(m),
+                _ => None,
+            });
+            if reverse {
+                maps.rev().for_each(f);
+            } else {
+                maps.for_each(f);
+            }
+        }
+        _ => return Err(want_map()),
+    }
+    Ok(())
+}
+
+/// Copy cost (nodes plus one per 64 bytes of text) and collection depth of a tree.
+fn measure(v: &Value) -> (usize, usize) {
+    match v {
+        Value::String(s) => (1 + s.len() / 64, 0),
+        Value::Seq(items) => items.iter().fold((1, 1), |(w, h), i| {
+            let (iw, ih) = measure(i);
+            (w.saturating_add(iw), h.max(ih + 1))
+        }),
+        Value::Map(m) => m.iter().fold((1, 1), |(w, h), (k, i)| {
+            let (iw, ih) = measure(i);
+            (w.saturating_add(iw).saturating_add(1 + k.len() / 64), h.max(ih + 1))
+        }),
+        _ => (1, 0),
+    }
+}
+
+/// Go's `base64.StdEncoding.DecodeString` (line breaks ignored), with the bytes then read as
+/// `json.Marshal` reads a Go string: each byte of invalid UTF-8 becomes U+FFFD.
+fn decode_binary(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    let mut pad = 0;
+    let mut n = 0;
+    for c in text.bytes() {
+        let v = match c {
+            b'\r' | b'\n' => continue,
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                pad += 1;
+                n += 1;
+                continue;
+            }
+            _ => return None,
+        };
+        if pad > 0 {
+            return None;
+        }
+        n += 1;
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    // Complete quanta of four, with at most two padding characters matching the data.
+    let data = n - pad;
+    if n % 4 != 0 || pad > 2 || (pad > 0 && data % 4 + pad != 4) {
+        return None;
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('\u{FFFD}', chunk.invalid().len()));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kyaml(src: &str) -> Value {
+        let mut docs = parse_documents(src, Schema::Kyaml).unwrap();
+        assert_eq!(docs.len(), 1);
+        docs.pop().unwrap()
+    }
+
+    fn kyaml_err(src: &str) -> String {
+        parse_documents(src, Schema::Kyaml).unwrap_err().to_string()
+    }
+
+    fn yaml11(src: &str) -> Value {
+        parse_documents(src, Schema::Yaml11).unwrap().pop().unwrap()
+    }
+
+    fn int(i: i64) -> Value {
+        Value::Number(Number::Int(i))
+    }
+
+    fn s(x: &str) -> Value {
+        Value::String(x.into())
+    }
+
+    #[test]
+    fn documents() {
+        assert!(parse_documents("", Schema::Kyaml).unwrap().is_empty());
+        assert_eq!(parse_documents("---\n", Schema::Kyaml).unwrap(), vec![Value::Null]);
+        let docs = parse_documents("a: 1\n---\n---\nb: 2\n", Schema::Kyaml).unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1], Value::Null);
+    }
+
+    #[test]
+    fn tags_checked_with_reference() {
+        let v = kyaml(
+            "b1: !!binary aGVsbG8=\nb2: !!str ~\nb3: !foo 12\nb5: !!timestamp 2001-12-14\n\
+             b6: !!str 2001-12-14\nb7: !!null \"\"\nb9: !!str true\nb10: !!int 0x10\n\
+             b11: !!float .5\nb14: !<tag:yaml.org,2002:int> \"7\"\nb15: !!float \"1e3\"\n\
+             b16: !!int \"012\"\nb17: !!float 1_0\nb18: !!binary /w==\n",
+        );
+        let m = v.as_map().unwrap();
+        assert_eq!(m["b1"], s("hello"));
+        assert_eq!(m["b2"], s("~"));
+        assert_eq!(m["b3"], s("12"));
+        assert_eq!(m["b5"], s("2001-12-14T00:00:00Z"));
+        assert_eq!(m["b6"], s("2001-12-14"));
+        assert_eq!(m["b7"], Value::Null);
+        assert_eq!(m["b9"], s("true"));
+        assert_eq!(m["b10"], int(16));
+        assert_eq!(m["b11"], Value::Number(Number::Float(0.5)));
+        assert_eq!(m["b14"], int(7));
+        assert_eq!(m["b15"], Value::Number(Number::Float(1000.0)));
+        assert_eq!(m["b16"], int(10));
+        assert_eq!(m["b17"], Value::Number(Number::Float(10.0)));
+        assert_eq!(m["b18"], s("\u{FFFD}"));
+        assert!(kyaml_err("a: !!bool yes").contains("cannot decode !!str `yes` as a !!bool"));
+        assert!(kyaml_err("a: !!int 3.5").contains("cannot decode !!float `3.5` as a !!int"));
+        assert!(kyaml_err("a: !!binary \"!!!\"").contains("invalid base64"));
+    }
+
+    #[test]
+    fn keys_checked_with_reference() {
+        let v = kyaml("80: x\nyes: a\ntrue: b\n1.5: d\n0x1F: e\n2001-12-14: f\n\"\": g\n");
+        let keys: Vec<&str> = v.as_map().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["80", "yes", "true", "1.5", "0x1F", "2001-12-14", ""]);
+        assert!(kyaml_err("data:\n  80: x\n").contains("json: unsupported type"));
+        let e = kyaml_err("data:\n  a: 1\n  a: 2\n");
+        assert!(e.contains("mapping key \"a\" already defined at line 2"), "{e}");
+        assert!(e.starts_with("yaml: line 3, column 3"), "{e}");
+        // Nested string keys are fine, quoted or not.
+        assert_eq!(kyaml("d:\n  yes: 1\n  \"80\": 2\n").get_path(&["d", "yes"]), Some(&int(1)));
+    }
+
+    #[test]
+    fn yaml11_keys_and_values() {
+        let v = yaml11("yes: a\n1.5: b\n0x1F: c\nc: on\nd: 2001-12-14\ne: 012\nc: off\n");
+        let m = v.as_map().unwrap();
+        assert_eq!(m["true"], s("a"));
+        assert_eq!(m["1.5"], s("b"));
+        assert_eq!(m["31"], s("c"));
+        assert_eq!(m["c"], Value::Bool(false));
+        assert_eq!(m["d"], s("2001-12-14"));
+        assert_eq!(m["e"], int(10));
+        assert!(parse_documents("~: x", Schema::Yaml11).is_err());
+    }
+
+    #[test]
+    fn merge_keys_checked_with_reference() {
+        let v = kyaml(
+            "data: &a\n  a: 1\n  b: &b [1, 2]\nd2: *a\nd3:\n  <<: *a\n  c: 3\n  a: 5\n\
+             d4:\n  <<: [*a, {z: 1, a: 9}]\nd5: *b\nd6:\n  a: 5\n  <<: *a\n",
+        );
+        assert_eq!(v.get_path(&["d3", "a"]), Some(&int(5)));
+        assert_eq!(v.get_path(&["d3", "c"]), Some(&int(3)));
+        assert_eq!(v.get_path(&["d4", "a"]), Some(&int(1)));
+        assert_eq!(v.get_path(&["d4", "z"]), Some(&int(1)));
+        assert_eq!(v.get_path(&["d6", "a"]), Some(&int(5)));
+        assert_eq!(v.get("d5"), Some(&Value::Seq(vec![int(1), int(2)])));
+        // A quoted "<<" is not a merge key, and kyaml then drops it; `!!merge` makes one.
+        let v = kyaml("d5:\n  \"<<\": {b: 1}\n  c: 2\nd6:\n  !!merge \"<<\": {b: 1}\nd7:\n  ! <<: {b: 1}\n");
+        assert_eq!(v.get("d5"), Some(&Value::Map([("c".to_string(), int(2))].into_iter().collect())));
+        assert_eq!(v.get_path(&["d6", "b"]), Some(&int(1)));
+        assert_eq!(v.get_path(&["d7", "b"]), Some(&int(1)));
+        assert_eq!(yaml11("\"<<\": 1\n").get("<<"), Some(&int(1)));
+        // go-yaml v2 merges in place: a later merge overrides an earlier explicit key.
+        let v = yaml11("b: &b {a: 1}\nc:\n  a: 5\n  <<: *b\n");
+        assert_eq!(v.get_path(&["c", "a"]), Some(&int(1)));
+        assert!(kyaml_err("a: &a 1\nb:\n  <<: *a\n").contains("map merge requires"));
+    }
+
+    #[test]
+    fn folded_scalars_checked_with_reference() {
+        let v = kyaml(
+            "a: >-\n  x\n\n  y\n   z\nb: >+\n  k\n\nc: >\n  y\n  z\n   w\n\
+             e: >2\n   s\n  y\n\n  z\nf: >2\n   s\n  y\n\n\n  z\n  w\n\
+             g: >\n  a\n\n  b\n\n    c\n  d\n\n\nh: >\n  plain\n  folded\n",
+        );
+        let m = v.as_map().unwrap();
+        assert_eq!(m["a"], s("x\ny\n\n z"));
+        assert_eq!(m["b"], s("k\n\n\n"));
+        assert_eq!(m["c"], s("y z\n\n w\n"));
+        assert_eq!(m["e"], s(" s\ny z\n"));
+        assert_eq!(m["f"], s(" s\ny\nz w\n"));
+        assert_eq!(m["g"], s("a\nb\n\n\n  c\nd\n"));
+        assert_eq!(m["h"], s("plain folded\n"));
+    }
+
+    #[test]
+    fn libyaml_leniency_checked_with_reference() {
+        let v = kyaml(
+            "d:\n  b: \"x\n  y\"\n  c: 'a\n b''s\n\n c'\n  e: \"p\\\n  q\"\nf: {g: 1,\nh: 2}\ni:\tj\n",
+        );
+        assert_eq!(v.get_path(&["d", "b"]), Some(&s("x y")));
+        assert_eq!(v.get_path(&["d", "c"]), Some(&s("a b's\nc")));
+        assert_eq!(v.get_path(&["d", "e"]), Some(&s("pq")));
+        assert_eq!(v.get_path(&["f", "h"]), Some(&int(2)));
+        assert_eq!(v.get("i"), Some(&s("j")));
+        // CRLF line ends.
+        let v = kyaml("d:\r\n  b: \"x\r\n  y\"\r\n  c: |\r\n    l1\r\n    l2\r\n");
+        assert_eq!(v.get_path(&["d", "b"]), Some(&s("x y")));
+        assert_eq!(v.get_path(&["d", "c"]), Some(&s("l1\nl2\n")));
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = format!("*a{}", i - 1);
+            src.push_str(&format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", ")));
+        }
+        let e = kyaml_err(&src);
+        assert!(e.contains("alias expansion limit exceeded"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        // saphyr-parser stops flow nesting first ("recursion limit exceeded").
+        assert!(parse_documents(&"[".repeat(MAX_DEPTH + 1), Schema::Kyaml).is_err());
+        let mut block = String::new();
+        for i in 0..=MAX_DEPTH {
+            block.push_str(&" ".repeat(i));
+            block.push_str("a:\n");
+        }
+        assert!(kyaml_err(&block).contains("exceeded max depth"));
+        let ok = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let v = kyaml(&ok);
+        let mut out = String::new();
+        crate::emit_document(&v, &mut out).unwrap();
+    }
+
+    #[test]
+    fn unknown_anchor_across_documents() {
+        let e = parse_documents("a: &x 1\n---\nb: *x\n", Schema::Kyaml).unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
+    }
 }

@@ -459,6 +459,8 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
     Some(t)
 }
 
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 fn days_in_month(month: u32, year: u32) -> u32 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,

@@ -147,6 +147,11 @@ fn walk(
             };
             let field = match make {
                 None => match map.get_mut(name) {
+                    // A `name[]` field that is null becomes an empty sequence, as upstream.
+                    Some(f) if is_seq && f.is_null() => {
+                        *f = Value::Seq(Vec::new());
+                        f
+                    }
                     Some(f) => f,
                     None => return Ok(()),
                 },

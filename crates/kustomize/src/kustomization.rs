@@ -472,7 +472,6 @@ impl Kustomization {
             ),
             ("generatorOptions", self.generator_options.is_some()),
             ("generators", !self.generators.is_empty()),
-            ("transformers", !self.transformers.is_empty()),
             ("validators", !self.validators.is_empty()),
             ("buildMetadata", !self.build_metadata.is_empty()),
         ];

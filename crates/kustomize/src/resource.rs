@@ -136,6 +136,23 @@ impl Resource {
         Ok(out)
     }
 
+    /// Makes every annotation value a string, as upstream's final rewrite of annotations
+    /// does (`8080` -> `"8080"`, `true` -> `"true"`, `null` -> `"null"`, a list or map ->
+    /// `""`). Only when there are annotations.
+    pub fn stringify_annotations(&mut self) {
+        let Some(Value::Map(annotations)) = self.obj.get_mut("metadata").and_then(|m| m.get_mut("annotations")) else {
+            return;
+        };
+        for value in annotations.values_mut() {
+            let text = match &*value {
+                Value::String(_) => continue,
+                Value::Null => "null".to_owned(),
+                other => scalar_text(Some(other)),
+            };
+            *value = Value::String(text);
+        }
+    }
+
     /// Whether upstream drops this resource from the output as local configuration.
     pub fn is_local_config(&self) -> bool {
         self.annotation(LOCAL_CONFIG_ANNOTATION)

@@ -11,7 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fieldspecs::TransformerConfig;
+use crate::fieldspecs::{crds, TransformerConfig};
+use kustomize_yaml::{parse_documents, Schema};
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use crate::loader::Loader;
 use crate::resmap::ResMap;
@@ -23,44 +24,40 @@ use crate::transformers::name_reference::NameReferenceTransformer;
 use crate::transformers::namespace::{NamespaceTransformer, SubjectMode};
 use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
 use crate::transformers::replica_count::ReplicaCountTransformer;
-use crate::transformers::{sort_order, Transformer};
+use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
 
 /// What a kustomization has gathered: its resources and the field specs its transformers
-/// use (upstream's `ResAccumulator`).
-#[derive(Debug, Clone)]
+/// use (upstream's `ResAccumulator`). The config starts empty and every kustomization
+/// merges its own (the defaults plus its `configurations:`) into it, as upstream does.
+#[derive(Debug, Clone, Default)]
 pub struct Accumulator {
     /// The resources.
     pub resources: ResMap,
-    /// Field specs: the defaults plus every `configurations:` and `crds:` seen.
+    /// Field specs gathered so far.
     pub config: TransformerConfig,
-    /// Whether `config` has anything beyond the defaults.
-    custom_config: bool,
 }
 
 impl Accumulator {
-    fn new(defaults: &TransformerConfig) -> Self {
-        Accumulator {
-            resources: ResMap::new(),
-            config: defaults.clone(),
-            custom_config: false,
-        }
+    fn new() -> Self {
+        Accumulator::default()
     }
 
     fn merge_config(&mut self, config: &TransformerConfig) -> Result<(), Error> {
-        self.config
-            .merge(config)
+        if *config == self.config {
+            return Ok(());
+        }
+        self.config = self
+            .config
+            .merged(config)
             .map_err(|e| Error::Other(format!("merging config: {e}")))?;
-        self.custom_config = true;
         Ok(())
     }
 
     /// Upstream's `MergeAccumulator`: resources appended (ids must stay unique), configs
     /// merged.
     fn absorb(&mut self, other: Accumulator) -> Result<(), Error> {
-        if other.custom_config {
-            self.merge_config(&other.config)?;
-        }
+        self.merge_config(&other.config)?;
         self.resources.append_all(other.resources)
     }
 }
@@ -127,11 +124,16 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
     let mut warnings = Vec::new();
     let kt = KustTarget::load(loader, &mut warnings)?;
     let defaults = TransformerConfig::defaults();
+    // What an empty accumulator becomes when it merges the defaults (they dedupe).
+    let merged_defaults = TransformerConfig::default()
+        .merged(&defaults)
+        .map_err(|e| Error::Other(format!("merging config: {e}")))?;
     let mut builder = Builder {
         warnings: &mut warnings,
         defaults: &defaults,
+        merged_defaults: &merged_defaults,
     };
-    let ra = builder.accumulate_target(&kt, Accumulator::new(&defaults))?;
+    let ra = builder.accumulate_target(&kt, Accumulator::new())?;
     let mut resources = ra.resources;
     NameReferenceTransformer {
         back_references: ra.config.name_reference,
@@ -139,6 +141,9 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
     .transform(&mut resources)?;
 
     resources.retain(|r| !r.is_local_config());
+    for r in resources.iter_mut() {
+        r.stringify_annotations();
+    }
 
     match (&kt.kustomization.sort_options, options.reorder) {
         (Some(sort), _) => sort_order::apply(sort, &mut resources)?,
@@ -155,6 +160,7 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
 struct Builder<'a> {
     warnings: &'a mut Vec<String>,
     defaults: &'a TransformerConfig,
+    merged_defaults: &'a TransformerConfig,
 }
 
 impl Builder<'_> {
@@ -168,7 +174,56 @@ impl Builder<'_> {
         for entry in &k.resources {
             self.accumulate_resource(kt, entry, &mut ra)?;
         }
-        for path in &k.configurations {
+        self.merge_configurations(kt, &mut ra)?;
+        self.merge_crds(kt, &mut ra)?;
+        for component in &k.components {
+            let loader = kt.loader.child(component)?;
+            ra = self.accumulate_directory(loader, true, ra)?;
+        }
+        let mut transformers = builtin_transformers(k, &ra.config)?;
+        for config in self.plugin_configs(kt, &k.transformers)?.iter() {
+            transformers.extend(builtin_plugins::from_config(config)?);
+        }
+        for transformer in transformers {
+            transformer.transform(&mut ra.resources)?;
+        }
+        Ok(ra)
+    }
+
+    /// The plugin config resources of a `transformers:` (or `generators:`, `validators:`)
+    /// list: each entry is inline YAML when it parses as resources, else a file or a
+    /// kustomization directory of configs.
+    fn plugin_configs(&mut self, kt: &KustTarget, entries: &[String]) -> Result<ResMap, Error> {
+        let mut configs = Accumulator::new();
+        for entry in entries {
+            match resources_from_bytes(entry.as_bytes(), &kt.file) {
+                Ok(inline) => {
+                    for r in inline {
+                        configs.resources.append(r)?;
+                    }
+                }
+                Err(_) => self.accumulate_resource(kt, entry, &mut configs)?,
+            }
+        }
+        Ok(configs.resources)
+    }
+
+    /// Upstream's `MakeTransformerConfig` and `MergeConfig`: the defaults merged with the
+    /// `configurations:` files (merged among themselves first), merged into the
+    /// accumulator.
+    fn merge_configurations(&mut self, kt: &KustTarget, ra: &mut Accumulator) -> Result<(), Error> {
+        let merge_error = |e: crate::fieldspecs::ConflictingFieldSpecs| {
+            Error::Other(format!("merging config: {e}"))
+        };
+        if kt.kustomization.configurations.is_empty() {
+            if ra.config.is_empty() || ra.config == *self.merged_defaults {
+                ra.config = self.merged_defaults.clone();
+                return Ok(());
+            }
+            return ra.merge_config(self.defaults);
+        }
+        let mut user = TransformerConfig::default();
+        for path in &kt.kustomization.configurations {
             let (bytes, file) = kt.loader.load(path)?;
             let text = String::from_utf8_lossy(&bytes);
             let config = TransformerConfig::parse(&text).map_err(|message| {
@@ -177,22 +232,34 @@ impl Builder<'_> {
                     message,
                 }
             })?;
-            ra.merge_config(&config)?;
+            user = user.merged(&config).map_err(merge_error)?;
         }
-        for crd in &k.crds {
-            // Field specs from CRDs matter once name references do; read the file so a
-            // missing or malformed one fails as upstream fails.
-            let (bytes, path) = kt.loader.load(crd)?;
-            resources_from_bytes(&bytes, &path)?;
+        let config = self.defaults.merged(&user).map_err(merge_error)?;
+        ra.merge_config(&config)
+    }
+
+    /// Field specs from the `crds:` files' OpenAPI definitions.
+    fn merge_crds(&mut self, kt: &KustTarget, ra: &mut Accumulator) -> Result<(), Error> {
+        let mut config = TransformerConfig::default();
+        for crd in &kt.kustomization.crds {
+            let (bytes, file) = kt.loader.load(crd)?;
+            let bad = |message: String| Error::InvalidKustomization {
+                path: file.clone(),
+                message: format!("unable to parse open API definition: {message}"),
+            };
+            let text = std::str::from_utf8(&bytes).map_err(|e| bad(e.to_string()))?;
+            let doc = parse_documents(text, Schema::Kyaml)
+                .map_err(|e| bad(e.to_string()))?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let from_crd = crds::config_from_definitions(&doc).map_err(bad)?;
+            config = config.merged(&from_crd).map_err(|e| bad(e.to_string()))?;
         }
-        for component in &k.components {
-            let loader = kt.loader.child(component)?;
-            ra = self.accumulate_directory(loader, true, ra)?;
+        if config.is_empty() {
+            return Ok(());
         }
-        for transformer in builtin_transformers(k, &ra.config)? {
-            transformer.transform(&mut ra.resources)?;
-        }
-        Ok(ra)
+        ra.merge_config(&config)
     }
 
     /// One `resources` entry: a file of resources, else a kustomization directory.
@@ -220,7 +287,7 @@ impl Builder<'_> {
         }
         match kt.loader.child(entry) {
             Ok(loader) => {
-                let sub = self.accumulate_directory(loader, false, Accumulator::new(self.defaults))?;
+                let sub = self.accumulate_directory(loader, false, Accumulator::new())?;
                 ra.absorb(sub)
             }
             Err(dir_error) => Err(Error::Accumulation {

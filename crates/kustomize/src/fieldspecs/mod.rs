@@ -7,6 +7,8 @@
 //! fields does namePrefix touch?". As upstream does, the `commonLabels` and
 //! `templateLabels` tables end with the `metadataLabels` list.
 
+pub mod crds;
+
 use kustomize_yaml::{de::from_value, parse_documents, Schema};
 use serde::Deserialize;
 
@@ -87,7 +89,7 @@ struct RawBackRefs {
 pub struct ConflictingFieldSpecs(pub String);
 
 impl TransformerConfig {
-    /// Upstream's default configuration.
+    /// Upstream's default configuration (its tables parsed, each sorted).
     pub fn defaults() -> TransformerConfig {
         let mut config = TransformerConfig::default();
         for table in DEFAULT_TABLES {
@@ -106,10 +108,17 @@ impl TransformerConfig {
                 config.replicas.extend(t.replicas);
             }
         }
+        config.sort_fields();
         config
     }
 
-    /// Parses a configuration file (the format of `configurations:` files).
+    /// Whether no table has any spec.
+    pub fn is_empty(&self) -> bool {
+        *self == TransformerConfig::default()
+    }
+
+    /// Parses a configuration file (the format of `configurations:` files); each table
+    /// sorted as upstream sorts it.
     pub fn parse(text: &str) -> Result<TransformerConfig, String> {
         let docs = parse_documents(text, Schema::Yaml11).map_err(|e| e.to_string())?;
         let doc = docs.into_iter().next().unwrap_or_default();
@@ -118,7 +127,7 @@ impl TransformerConfig {
         }
         let file: ConfigFile = from_value(&doc).map_err(|e| e.to_string())?;
         let specs = |v: Vec<RawFieldSpec>| v.iter().map(FieldSpec::from).collect::<Vec<_>>();
-        Ok(TransformerConfig {
+        let mut config = TransformerConfig {
             name_prefix: specs(file.name_prefix),
             name_suffix: specs(file.name_suffix),
             namespace: specs(file.namespace),
@@ -137,31 +146,72 @@ impl TransformerConfig {
             var_reference: specs(file.var_reference),
             images: specs(file.images),
             replicas: specs(file.replicas),
-        })
+        };
+        config.sort_fields();
+        Ok(config)
     }
 
-    /// Adds `other`'s specs to this configuration, as upstream's `Merge`: a spec already
-    /// present (same path, selected Gvk) is kept once; the same spec with another `create`
-    /// is a conflict. Name references merge per referred Gvk.
-    pub fn merge(&mut self, other: &TransformerConfig) -> Result<(), ConflictingFieldSpecs> {
-        merge_all(&mut self.name_prefix, &other.name_prefix)?;
-        merge_all(&mut self.name_suffix, &other.name_suffix)?;
-        merge_all(&mut self.namespace, &other.namespace)?;
-        merge_all(&mut self.common_labels, &other.common_labels)?;
-        merge_all(&mut self.labels, &other.labels)?;
-        merge_all(&mut self.template_labels, &other.template_labels)?;
-        merge_all(&mut self.common_annotations, &other.common_annotations)?;
-        merge_all(&mut self.var_reference, &other.var_reference)?;
-        merge_all(&mut self.images, &other.images)?;
-        merge_all(&mut self.replicas, &other.replicas)?;
-        for backrefs in &other.name_reference {
-            match self.name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
+    /// Upstream's `Merge`: each table is this one's specs with `input`'s merged in (a spec
+    /// whose path is equal and whose Gvk is selected by one already present is dropped;
+    /// the same one with another `create` is a conflict), then sorted by Gvk. The order
+    /// matters: merging `[any kind]` into `[Deployment]` keeps only the Deployment spec,
+    /// which is how a `configurations:` entry for one kind replaces a default for all.
+    pub fn merged(&self, input: &TransformerConfig) -> Result<TransformerConfig, ConflictingFieldSpecs> {
+        let table = |a: &Vec<FieldSpec>, b: &Vec<FieldSpec>| {
+            let mut out = a.clone();
+            merge_all(&mut out, b).map(|()| out)
+        };
+        let mut name_reference = self.name_reference.clone();
+        for backrefs in &input.name_reference {
+            match name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
                 Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
-                None => self.name_reference.push(backrefs.clone()),
+                None => name_reference.push(backrefs.clone()),
             }
         }
-        Ok(())
+        let mut merged = TransformerConfig {
+            name_prefix: table(&self.name_prefix, &input.name_prefix)?,
+            name_suffix: table(&self.name_suffix, &input.name_suffix)?,
+            namespace: table(&self.namespace, &input.namespace)?,
+            common_labels: table(&self.common_labels, &input.common_labels)?,
+            labels: table(&self.labels, &input.labels)?,
+            template_labels: table(&self.template_labels, &input.template_labels)?,
+            common_annotations: table(&self.common_annotations, &input.common_annotations)?,
+            name_reference,
+            var_reference: table(&self.var_reference, &input.var_reference)?,
+            images: table(&self.images, &input.images)?,
+            replicas: table(&self.replicas, &input.replicas)?,
+        };
+        merged.sort_fields();
+        Ok(merged)
     }
+
+    /// Upstream's `sortFields`: every table by Gvk in the legacy kind order (stable here;
+    /// upstream's sort is not, which only matters between specs of the same Gvk).
+    fn sort_fields(&mut self) {
+        for table in [
+            &mut self.name_prefix,
+            &mut self.name_suffix,
+            &mut self.namespace,
+            &mut self.common_labels,
+            &mut self.labels,
+            &mut self.template_labels,
+            &mut self.common_annotations,
+            &mut self.var_reference,
+            &mut self.images,
+            &mut self.replicas,
+        ] {
+            table.sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
+        }
+        self.name_reference.sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
+    }
+}
+
+/// Upstream's `Gvk.IsLessThan`: legacy kind rank, then `group_version_kind` text with `~G`,
+/// `~V`, `~K` for empty parts.
+fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
+    crate::transformers::sort_order::default_rank(&a.kind)
+        .cmp(&crate::transformers::sort_order::default_rank(&b.kind))
+        .then_with(|| crate::transformers::sort_order::gvk_sort_string(a).cmp(&crate::transformers::sort_order::gvk_sort_string(b)))
 }
 
 /// Upstream's `FsSlice.MergeAll`.
@@ -203,13 +253,21 @@ mod tests {
 
     #[test]
     fn merge_keeps_one_copy_and_refuses_conflicts() {
-        let mut c = TransformerConfig::defaults();
-        let before = c.name_prefix.len();
+        let c = TransformerConfig::defaults();
         let again = TransformerConfig::parse("namePrefix:\n- path: metadata/name\n").unwrap();
-        c.merge(&again).unwrap();
-        assert_eq!(c.name_prefix.len(), before);
+        assert_eq!(c.merged(&again).unwrap().name_prefix, c.name_prefix);
         let conflict =
             TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  create: true\n").unwrap();
-        assert!(c.merge(&conflict).is_err());
+        assert!(c.merged(&conflict).is_err());
+    }
+
+    #[test]
+    fn a_kind_specific_spec_replaces_the_default_after_two_merges() {
+        let user = TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  kind: Deployment\n").unwrap();
+        let kustomization = TransformerConfig::defaults().merged(&user).unwrap();
+        assert_eq!(kustomization.name_prefix.len(), 2);
+        let accumulated = TransformerConfig::default().merged(&kustomization).unwrap();
+        assert_eq!(accumulated.name_prefix.len(), 1);
+        assert_eq!(accumulated.name_prefix[0].gvk.kind, "Deployment");
     }
 }

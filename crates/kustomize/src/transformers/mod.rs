@@ -1,6 +1,7 @@
 //! The builtin transformers, one per module, and the field-level operations they share.
 
 pub mod annotations;
+pub mod builtin_plugins;
 pub mod image_tag;
 pub mod labels;
 pub mod name_reference;

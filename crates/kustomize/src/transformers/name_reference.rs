@@ -89,17 +89,18 @@ impl Transformer for NameReferenceTransformer {
                 }
             }
         }
-        if by_prev_name.is_empty() {
-            return Ok(());
-        }
         let org_namespaces: HashSet<String> = candidates
             .iter()
             .filter(|c| !c.org_cluster_scoped)
             .map(|c| c.org_namespace.clone())
             .collect();
         for r in resources.iter_mut() {
+            // Checked for every referrer, renames or not, as upstream does.
+            let referrer = Referrer::of(r)?;
+            if by_prev_name.is_empty() {
+                continue;
+            }
             let org_gvk = r.org_id().gvk;
-            let referrer = Referrer::of(r);
             for backref in &self.back_references {
                 for spec in &backref.referrers {
                     if !org_gvk.is_selected_by(&spec.gvk) {
@@ -137,17 +138,30 @@ impl Transformer for NameReferenceTransformer {
 }
 
 impl Referrer {
-    fn of(r: &Resource) -> Self {
+    /// The referrer's view; an error for a RoleBinding whose ServiceAccount subject has a
+    /// `namespace` that is not a string (upstream: "namespace is blank").
+    fn of(r: &Resource) -> Result<Self, Error> {
         let obj = r.value();
         let mut binding_namespaces = HashSet::new();
         if r.kind() == "RoleBinding" {
             if let Some(Value::Seq(subjects)) = obj.get("subjects") {
                 for s in subjects {
-                    if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount") {
-                        if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
-                            binding_namespaces.insert(ns.to_owned());
-                        }
+                    let Some(ns) = s.get("namespace") else { continue };
+                    if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+                        continue;
                     }
+                    match ns {
+                        Value::String(ns) => binding_namespaces.insert(ns.clone()),
+                        _ => {
+                            return Err(Error::Transform {
+                                transformer: "NameReferenceTransformer",
+                                message: format!(
+                                    "Invalid Input: namespace is blank for resource \"{}\"",
+                                    r.cur_id()
+                                ),
+                            })
+                        }
+                    };
                 }
             }
         }
@@ -156,13 +170,13 @@ impl Referrer {
             let kind = rr.get("kind")?;
             Some(Gvk::new(scalar_text(Some(group)), "", scalar_text(Some(kind))))
         });
-        Referrer {
+        Ok(Referrer {
             cur: r.cur_id(),
             binding_namespaces,
             role_ref,
             prefixes: r.name_prefixes().to_vec(),
             suffixes: r.name_suffixes().to_vec(),
-        }
+        })
     }
 }
 

@@ -59,6 +59,12 @@ pub struct NamespaceTransformer {
 
 impl NamespaceTransformer {
     fn set(&self, node: &mut Value) -> Result<(), String> {
+        if matches!(node, Value::Map(_) | Value::Seq(_)) {
+            return Err(format!(
+                "namespace field specs must target scalar nodes: wrong node kind: expected ScalarNode but got {}",
+                node.type_name()
+            ));
+        }
         if self.unset_only && !scalar_text(Some(node)).is_empty() {
             return Ok(());
         }

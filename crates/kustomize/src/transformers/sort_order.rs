@@ -124,7 +124,19 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
     }
 }
 
-fn gvk_sort_string(g: &Gvk) -> String {
+/// The legacy rank of a kind under the default orders (negative first, 0 between,
+/// positive last).
+pub(crate) fn default_rank(kind: &str) -> i64 {
+    if let Some(i) = DEFAULT_ORDER_FIRST.iter().position(|k| *k == kind) {
+        return i as i64 - DEFAULT_ORDER_FIRST.len() as i64;
+    }
+    match DEFAULT_ORDER_LAST.iter().position(|k| *k == kind) {
+        Some(i) => i as i64 + 1,
+        None => 0,
+    }
+}
+
+pub(crate) fn gvk_sort_string(g: &Gvk) -> String {
     format!(
         "{}_{}_{}",
         or(&g.group, "~G"),

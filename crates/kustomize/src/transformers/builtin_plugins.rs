@@ -1,0 +1,101 @@
+//! Builtin transformer plugin configs given through `transformers:` (`apiVersion: builtin`,
+//! `kind: LabelTransformer`, ...). Each config is decoded as upstream decodes it (fields
+//! matched case-insensitively, unknown fields ignored) into the same transformer the
+//! kustomization fields use; only the config's own `fieldSpecs` apply.
+
+use std::collections::BTreeMap;
+
+use kustomize_yaml::de::from_value_lenient;
+use serde::Deserialize;
+
+use super::annotations::AnnotationsTransformer;
+use super::image_tag::ImageTagTransformer;
+use super::labels::LabelTransformer;
+use super::namespace::{NamespaceTransformer, SubjectMode};
+use super::prefix_suffix::{Affix, PrefixSuffixTransformer};
+use super::replica_count::ReplicaCountTransformer;
+use super::Transformer;
+use crate::fieldspec::FieldSpec;
+use crate::kustomization::{FieldSpec as RawFieldSpec, Image, Replica};
+use crate::resource::Resource;
+use crate::Error;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Config {
+    prefix: String,
+    suffix: String,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    metadata: Metadata,
+    unset_only: bool,
+    set_role_binding_subjects: String,
+    image_tag: Image,
+    replica: Replica,
+    field_specs: Vec<RawFieldSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Metadata {
+    namespace: String,
+}
+
+/// The transformers a builtin plugin config resource asks for.
+pub fn from_config(res: &Resource) -> Result<Vec<Box<dyn Transformer>>, Error> {
+    let gvk = res.gvk();
+    let id = res.org_id();
+    if !(gvk.group.is_empty() && gvk.version == "builtin") {
+        return Err(Error::Unsupported {
+            path: id.to_string().into(),
+            field: format!("transformer plugin {} (only builtin plugins are available)", gvk),
+        });
+    }
+    let config: Config = from_value_lenient(res.value()).map_err(|e| Error::Transform {
+        transformer: "builtin plugin",
+        message: format!("plugin {id} fails configuration: {e}"),
+    })?;
+    let field_specs: Vec<FieldSpec> = config.field_specs.iter().map(FieldSpec::from).collect();
+    let prefix = || PrefixSuffixTransformer {
+        affix: Affix::Prefix(config.prefix.clone()),
+        field_specs: field_specs.clone(),
+    };
+    let suffix = || PrefixSuffixTransformer {
+        affix: Affix::Suffix(config.suffix.clone()),
+        field_specs: field_specs.clone(),
+    };
+    let out: Vec<Box<dyn Transformer>> = match gvk.kind.as_str() {
+        "PrefixTransformer" => vec![Box::new(prefix())],
+        "SuffixTransformer" => vec![Box::new(suffix())],
+        "PrefixSuffixTransformer" => vec![Box::new(prefix()), Box::new(suffix())],
+        "LabelTransformer" => vec![Box::new(LabelTransformer {
+            labels: config.labels,
+            field_specs,
+        })],
+        "AnnotationsTransformer" => vec![Box::new(AnnotationsTransformer {
+            annotations: config.annotations,
+            field_specs,
+        })],
+        "NamespaceTransformer" => vec![Box::new(NamespaceTransformer {
+            namespace: config.metadata.namespace,
+            field_specs,
+            subjects: SubjectMode::parse(&config.set_role_binding_subjects)?,
+            unset_only: config.unset_only,
+        })],
+        "ImageTagTransformer" => vec![Box::new(ImageTagTransformer {
+            image: config.image_tag,
+            field_specs,
+        })],
+        "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
+            replica: config.replica,
+            field_specs,
+        })],
+        other => {
+            return Err(Error::Unsupported {
+                path: id.to_string().into(),
+                field: format!("builtin plugin {other}"),
+            })
+        }
+    };
+    Ok(out)
+}
