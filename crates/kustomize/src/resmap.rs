@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::resid::{IdKey, ResId};
+
 use crate::resource::Resource;
 use crate::Error;
 
@@ -108,12 +109,16 @@ impl ResMap {
         self.index_fresh = false;
     }
 
-    /// Reorders the resources by comparing their current ids (computed once each); ties
-    /// keep their order.
-    pub fn sort_by_ids(&mut self, mut cmp: impl FnMut(&ResId, &ResId) -> std::cmp::Ordering) {
-        let mut keyed: Vec<(ResId, Resource)> = std::mem::take(&mut self.resources)
+    /// Reorders the resources by comparing keys computed once per resource; ties keep
+    /// their order.
+    pub fn sort_by_key_with<K>(
+        &mut self,
+        mut key: impl FnMut(&Resource) -> K,
+        mut cmp: impl FnMut(&K, &K) -> std::cmp::Ordering,
+    ) {
+        let mut keyed: Vec<(K, Resource)> = std::mem::take(&mut self.resources)
             .into_iter()
-            .map(|r| (r.cur_id(), r))
+            .map(|r| (key(&r), r))
             .collect();
         keyed.sort_by(|a, b| cmp(&a.0, &b.0));
         self.resources = keyed.into_iter().map(|(_, r)| r).collect();

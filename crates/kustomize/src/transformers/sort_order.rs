@@ -90,29 +90,42 @@ impl LegacySorter {
     }
 
     fn sort(&self, resources: &mut ResMap) {
-        resources.sort_by_ids(|a, b| self.compare(a, b));
+        resources.sort_by_key_with(
+            |r| {
+                let id = r.cur_id();
+                SortKey {
+                    rank: self.ranks.get(&id.gvk.kind).copied().unwrap_or(0),
+                    gvk_string: gvk_sort_string(&id.gvk),
+                    id_string: id_sort_string(&id),
+                    id,
+                }
+            },
+            compare,
+        );
     }
+}
 
-    fn compare(&self, a: &ResId, b: &ResId) -> Ordering {
-        if a.gvk != b.gvk {
-            return self.compare_gvk(&a.gvk, &b.gvk);
-        }
-        id_sort_string(a).cmp(&id_sort_string(b))
+/// What the legacy order compares, computed once per resource.
+struct SortKey {
+    id: ResId,
+    rank: i64,
+    gvk_string: String,
+    id_string: String,
+}
+
+fn compare(a: &SortKey, b: &SortKey) -> Ordering {
+    if a.id.gvk == b.id.gvk {
+        return a.id_string.cmp(&b.id_string);
     }
-
-    fn compare_gvk(&self, a: &Gvk, b: &Gvk) -> Ordering {
-        let ra = self.ranks.get(&a.kind).copied().unwrap_or(0);
-        let rb = self.ranks.get(&b.kind).copied().unwrap_or(0);
-        if ra != rb {
-            return ra.cmp(&rb);
-        }
-        let order = gvk_sort_string(a).cmp(&gvk_sort_string(b));
-        if a.kind == "Namespace" && b.kind == "Namespace" && (a.group.is_empty() || b.group.is_empty())
-        {
-            order.reverse()
-        } else {
-            order
-        }
+    if a.rank != b.rank {
+        return a.rank.cmp(&b.rank);
+    }
+    let order = a.gvk_string.cmp(&b.gvk_string);
+    let (ga, gb) = (&a.id.gvk, &b.id.gvk);
+    if ga.kind == "Namespace" && gb.kind == "Namespace" && (ga.group.is_empty() || gb.group.is_empty()) {
+        order.reverse()
+    } else {
+        order
     }
 }
 
