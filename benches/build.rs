@@ -1,5 +1,6 @@
 //! Whole-build benchmarks: plain trees of 1,000 and 10,000 resources generated in memory
-//! (a base of many files, an overlay on top), so every change sees its cost.
+//! (a base of many files; an overlay on top with a name prefix, a namespace, labels with
+//! selectors and annotations), so every change sees its cost.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -40,7 +41,10 @@ pub fn plain_tree(n: usize) -> MemoryFs {
         k.push_str(&format!("- {f}\n"));
     }
     fs.add_file("/tree/base/kustomization.yaml", k);
-    fs.add_file("/tree/overlay/kustomization.yaml", "resources:\n- ../base\n");
+    fs.add_file(
+        "/tree/overlay/kustomization.yaml",
+        "resources:\n- ../base\nnamePrefix: prod-\nnamespace: prod\nlabels:\n- pairs: {env: prod}\n  includeSelectors: true\ncommonAnnotations: {team: platform}\n",
+    );
     fs
 }
 

@@ -40,7 +40,11 @@ fn run(cli: Cli) -> Result<(), String> {
             for warning in &out.warnings {
                 eprintln!("{warning}");
             }
-            output::write(&out.resources, build.output.as_deref())
+            let result = output::write(&out.resources, build.output.as_deref());
+            // The process ends next: freeing every node of a large tree costs more than
+            // the operating system reclaiming it.
+            std::mem::forget(out);
+            result
         }
     }
 }
