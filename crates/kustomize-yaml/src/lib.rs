@@ -5,6 +5,7 @@
 
 pub mod de;
 pub mod emit;
+pub mod json;
 mod error;
 pub mod parse;
 pub mod resolve;

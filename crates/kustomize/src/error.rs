@@ -110,6 +110,14 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A generator could not generate.
+    #[error("{generator}: {message}")]
+    Generator {
+        /// The generator (kind and name).
+        generator: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A transformer could not apply.
     #[error("{transformer}: {message}")]
     Transform {

@@ -462,16 +462,12 @@ impl Kustomization {
             ("patches", !self.patches.is_empty()),
             ("replacements", !self.replacements.is_empty()),
             ("vars", !self.vars.is_empty()),
-            ("configMapGenerator", !self.config_map_generator.is_empty()),
-            ("secretGenerator", !self.secret_generator.is_empty()),
             ("helmGlobals", self.helm_globals.is_some()),
             ("helmCharts", !self.helm_charts.is_empty()),
             (
                 "helmChartInflationGenerator",
                 !self.helm_chart_inflation_generator.is_empty(),
             ),
-            ("generatorOptions", self.generator_options.is_some()),
-            ("generators", !self.generators.is_empty()),
             ("validators", !self.validators.is_empty()),
             ("buildMetadata", !self.build_metadata.is_empty()),
         ];

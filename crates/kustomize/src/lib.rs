@@ -21,6 +21,7 @@ mod error;
 pub mod fieldspec;
 pub mod fieldspecs;
 pub mod fs;
+pub mod generators;
 pub mod kustomization;
 pub mod loader;
 pub mod resid;

@@ -89,6 +89,51 @@ impl ResMap {
         Ok(())
     }
 
+    /// Adds a generated resource by its behavior (upstream's `appendReplaceOrMerge`): a
+    /// resource whose current or any previous id equals the new one's is merged into
+    /// (`merge`) or replaced (`replace`), keeping its place; with none, `merge` and
+    /// `replace` are errors and anything else appends; with one, `create` is an error.
+    pub fn absorb_generated(&mut self, mut res: Resource) -> Result<(), Error> {
+        use crate::generators::Behavior;
+        let id = res.cur_id();
+        let key = id.key();
+        let matches: Vec<usize> = self
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let generator_error = |message: String| Error::Generator {
+            generator: format!("{}/{}", id.gvk.kind, id.name),
+            message,
+        };
+        match (matches.as_slice(), res.behavior()) {
+            ([], Behavior::Merge | Behavior::Replace) => Err(generator_error(format!(
+                "id {id} does not exist; cannot merge or replace"
+            ))),
+            ([], _) => self.append(res),
+            ([i], Behavior::Merge | Behavior::Replace) => {
+                let old = &self.resources[*i];
+                res.copy_merge_metadata_from(old);
+                if res.behavior() == Behavior::Merge {
+                    res.merge_data_from(old);
+                }
+                self.resources[*i] = res;
+                self.index_fresh = false;
+                Ok(())
+            }
+            ([_], _) => Err(generator_error(format!(
+                "id {id} exists; behavior must be merge or replace"
+            ))),
+            _ => Err(generator_error(format!(
+                "found multiple objects that could accept merge of {id}"
+            ))),
+        }
+    }
+
     /// Appends every resource of `other`, in order; an error on the first id collision.
     pub fn append_all(&mut self, other: ResMap) -> Result<(), Error> {
         for r in other.resources {

@@ -1,7 +1,9 @@
 //! A [`Resource`]: one Kubernetes object of a build, as a node tree, with the identity
 //! accessors every transformer uses.
 
-use kustomize_yaml::{Number, Value};
+use kustomize_yaml::{Mapping, Number, Value};
+
+use crate::generators::Behavior;
 
 use crate::resid::{Gvk, ResId};
 
@@ -21,6 +23,10 @@ pub struct Resource {
     prefixes: Vec<String>,
     /// Name suffixes added, innermost first.
     suffixes: Vec<String>,
+    /// Generated, and its name takes the content hash at the end of the build.
+    needs_hash: bool,
+    /// For a generated resource: how it meets an existing one of the same id.
+    behavior: Behavior,
 }
 
 impl Resource {
@@ -31,6 +37,100 @@ impl Resource {
             prev_ids: Vec::new(),
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            needs_hash: false,
+            behavior: Behavior::Unspecified,
+        }
+    }
+
+    /// Whether the name takes a content hash suffix at the end of the build.
+    pub fn needs_hash(&self) -> bool {
+        self.needs_hash
+    }
+
+    /// Sets whether the name takes a content hash suffix.
+    pub fn set_needs_hash(&mut self, on: bool) {
+        self.needs_hash = on;
+    }
+
+    /// How a generated resource meets an existing one.
+    pub fn behavior(&self) -> Behavior {
+        self.behavior
+    }
+
+    /// Sets the generator behavior.
+    pub fn set_behavior(&mut self, b: Behavior) {
+        self.behavior = b;
+    }
+
+    /// Takes over what the build knows of `old` (previous ids, affixes) and its name and
+    /// namespace, merging labels and annotations (this one's win), and the hash flag only
+    /// when both have it: upstream's `CopyMergeMetaDataFieldsFrom` for generator
+    /// `merge`/`replace`.
+    pub fn copy_merge_metadata_from(&mut self, old: &Resource) {
+        for field in ["labels", "annotations"] {
+            let mut merged = old.string_map(field);
+            merged.extend(self.string_map(field));
+            self.set_string_map(field, merged);
+        }
+        let meta = self.metadata_mut();
+        meta.insert("name".into(), Value::String(old.name()));
+        let ns = old.namespace();
+        if ns.is_empty() {
+            meta.shift_remove("namespace");
+        } else {
+            meta.insert("namespace".into(), Value::String(ns));
+        }
+        self.prev_ids = old.prev_ids.clone();
+        self.prefixes = old.prefixes.clone();
+        self.suffixes = old.suffixes.clone();
+        self.needs_hash = old.needs_hash && self.needs_hash;
+    }
+
+    /// Merges `old`'s `data` and `binaryData` under this one's (this one's keys win).
+    pub fn merge_data_from(&mut self, old: &Resource) {
+        for field in ["data", "binaryData"] {
+            let mut merged = old.top_string_map(field);
+            merged.extend(self.top_string_map(field));
+            let Value::Map(obj) = &mut self.obj else { return };
+            if merged.is_empty() {
+                obj.shift_remove(field);
+            } else {
+                obj.insert(field.into(), string_map_value(merged));
+            }
+        }
+    }
+
+    fn metadata_mut(&mut self) -> &mut Mapping {
+        if !matches!(self.obj, Value::Map(_)) {
+            self.obj = Value::Map(Mapping::new());
+        }
+        let Value::Map(obj) = &mut self.obj else { unreachable!("just made a map") };
+        let meta = obj.entry("metadata".to_owned()).or_insert_with(|| Value::Map(Mapping::new()));
+        if !matches!(meta, Value::Map(_)) {
+            *meta = Value::Map(Mapping::new());
+        }
+        match meta {
+            Value::Map(m) => m,
+            _ => unreachable!("just made a map"),
+        }
+    }
+
+    /// `metadata.<field>` as strings (upstream's `GetLabels` / `GetAnnotations`).
+    fn string_map(&self, field: &str) -> Vec<(String, String)> {
+        to_string_pairs(self.obj.get_path(&["metadata", field]))
+    }
+
+    fn top_string_map(&self, field: &str) -> Vec<(String, String)> {
+        to_string_pairs(self.obj.get(field))
+    }
+
+    fn set_string_map(&mut self, field: &str, pairs: Vec<(String, String)>) {
+        let map: indexmap::IndexMap<String, String> = pairs.into_iter().collect();
+        let meta = self.metadata_mut();
+        if map.is_empty() {
+            meta.shift_remove(field);
+        } else {
+            meta.insert(field.into(), string_map_value(map));
         }
     }
 
@@ -158,6 +258,20 @@ impl Resource {
         self.annotation(LOCAL_CONFIG_ANNOTATION)
             .is_some_and(|v| v != "false")
     }
+}
+
+fn to_string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), scalar_text(Some(v))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value {
+    Value::Map(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }
 
 /// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.

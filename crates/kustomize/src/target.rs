@@ -18,6 +18,11 @@ use crate::loader::Loader;
 use crate::resmap::ResMap;
 use crate::resource::resources_from_bytes;
 use crate::transformers::annotations::AnnotationsTransformer;
+use crate::generators::configmap::ConfigMapGenerator;
+use crate::generators::secret::SecretGenerator;
+use crate::generators::{merge_options, Generator};
+use crate::resource::Resource;
+use crate::transformers::hash::HashTransformer;
 use crate::transformers::image_tag::ImageTagTransformer;
 use crate::transformers::labels::LabelTransformer;
 use crate::transformers::name_reference::NameReferenceTransformer;
@@ -135,6 +140,7 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
     };
     let ra = builder.accumulate_target(&kt, Accumulator::new())?;
     let mut resources = ra.resources;
+    HashTransformer.transform(&mut resources)?;
     NameReferenceTransformer {
         back_references: ra.config.name_reference,
     }
@@ -176,6 +182,9 @@ impl Builder<'_> {
         }
         self.merge_configurations(kt, &mut ra)?;
         self.merge_crds(kt, &mut ra)?;
+        for generated in self.run_generators(kt)? {
+            ra.resources.absorb_generated(generated)?;
+        }
         for component in &k.components {
             let loader = kt.loader.child(component)?;
             ra = self.accumulate_directory(loader, true, ra)?;
@@ -188,6 +197,34 @@ impl Builder<'_> {
             transformer.transform(&mut ra.resources)?;
         }
         Ok(ra)
+    }
+
+    /// Upstream's `runGenerators`: `configMapGenerator`, `secretGenerator`, then the
+    /// builtin generator configs of `generators:`, each entry's output in order.
+    fn run_generators(&mut self, kt: &KustTarget) -> Result<Vec<Resource>, Error> {
+        let k = &kt.kustomization;
+        let global = k.generator_options.as_ref();
+        let mut out = Vec::new();
+        for args in &k.config_map_generator {
+            let generator = ConfigMapGenerator {
+                loader: &kt.loader,
+                args: args.clone(),
+                options: merge_options(args.options.as_ref(), global),
+            };
+            out.extend(generator.generate()?);
+        }
+        for args in &k.secret_generator {
+            let generator = SecretGenerator {
+                loader: &kt.loader,
+                args: args.clone(),
+                options: merge_options(args.options.as_ref(), global),
+            };
+            out.extend(generator.generate()?);
+        }
+        for config in self.plugin_configs(kt, &k.generators)?.iter() {
+            out.extend(builtin_plugins::generate(config, &kt.loader)?);
+        }
+        Ok(out)
     }
 
     /// The plugin config resources of a `transformers:` (or `generators:`, `validators:`)

@@ -16,7 +16,11 @@ use super::prefix_suffix::{Affix, PrefixSuffixTransformer};
 use super::replica_count::ReplicaCountTransformer;
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
-use crate::kustomization::{FieldSpec as RawFieldSpec, Image, Replica};
+use crate::generators::configmap::ConfigMapGenerator;
+use crate::generators::secret::SecretGenerator;
+use crate::generators::Generator;
+use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Replica};
+use crate::loader::Loader;
 use crate::resource::Resource;
 use crate::Error;
 
@@ -38,7 +42,50 @@ struct Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Metadata {
+    name: String,
     namespace: String,
+}
+
+/// The config's `metadata`, for a generator plugin's default name and namespace.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WithMetadata {
+    metadata: Metadata,
+}
+
+/// The resources a builtin generator plugin config generates.
+pub fn generate(res: &Resource, loader: &Loader) -> Result<Vec<Resource>, Error> {
+    let gvk = res.gvk();
+    let id = res.org_id();
+    if !(gvk.group.is_empty() && gvk.version == "builtin") {
+        return Err(Error::Unsupported {
+            path: id.to_string().into(),
+            field: format!("generator plugin {gvk} (only builtin plugins are available)"),
+        });
+    }
+    let bad = |e: kustomize_yaml::de::DeError| Error::Generator {
+        generator: id.to_string(),
+        message: format!("plugin fails configuration: {e}"),
+    };
+    // The generator fields sit inline beside apiVersion/kind/metadata, which the
+    // lenient decoding skips.
+    let mut args: GeneratorArgs = from_value_lenient(res.value()).map_err(bad)?;
+    let meta: WithMetadata = from_value_lenient(res.value()).map_err(bad)?;
+    if args.name.is_empty() {
+        args.name = meta.metadata.name;
+    }
+    if args.namespace.is_empty() {
+        args.namespace = meta.metadata.namespace;
+    }
+    let options = args.options.clone();
+    match gvk.kind.as_str() {
+        "ConfigMapGenerator" => ConfigMapGenerator { loader, args, options }.generate(),
+        "SecretGenerator" => SecretGenerator { loader, args, options }.generate(),
+        other => Err(Error::Unsupported {
+            path: id.to_string().into(),
+            field: format!("builtin generator {other}"),
+        }),
+    }
 }
 
 /// The transformers a builtin plugin config resource asks for.
