@@ -118,6 +118,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A patch that cannot be read or applied.
+    #[error("{patch}: {message}")]
+    Patch {
+        /// The patch (its path, or the resource patched).
+        patch: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A transformer could not apply.
     #[error("{transformer}: {message}")]
     Transform {

@@ -456,10 +456,6 @@ impl Kustomization {
     /// The names of fields this kustomization sets that kustomize-rs does not implement yet.
     pub fn unsupported_fields(&self) -> Vec<&'static str> {
         let checks = [
-            ("openapi", !self.openapi.is_empty()),
-            ("patchesStrategicMerge", !self.patches_strategic_merge.is_empty()),
-            ("patchesJson6902", !self.patches_json6902.is_empty()),
-            ("patches", !self.patches.is_empty()),
             ("replacements", !self.replacements.is_empty()),
             ("vars", !self.vars.is_empty()),
             ("helmGlobals", self.helm_globals.is_some()),

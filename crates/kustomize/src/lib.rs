@@ -24,10 +24,12 @@ pub mod fs;
 pub mod generators;
 pub mod kustomization;
 pub mod loader;
+pub mod patch;
 pub mod resid;
 pub mod resmap;
 pub mod resource;
 mod scope;
+pub mod selector;
 pub mod target;
 pub mod transformers;
 

@@ -148,6 +148,62 @@ impl ResMap {
         Ok(self.index.get(&id.key()).map(|&i| &self.resources[i]))
     }
 
+    /// The resource at position `i`, mutably.
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Resource> {
+        self.index_fresh = false;
+        self.resources.get_mut(i)
+    }
+
+    /// Removes the resources at these positions.
+    pub fn remove_indices(&mut self, indices: &[usize]) {
+        if indices.is_empty() {
+            return;
+        }
+        let drop: std::collections::HashSet<usize> = indices.iter().copied().collect();
+        let old = std::mem::take(&mut self.resources);
+        self.resources = old
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, r)| r)
+            .collect();
+        self.index_fresh = false;
+    }
+
+    /// Positions of the resources a selector picks, in order.
+    pub fn select(&self, selector: &crate::kustomization::Selector) -> Result<Vec<usize>, Error> {
+        let compiled = crate::selector::CompiledSelector::new(selector)?;
+        Ok(self
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| compiled.matches(r))
+            .map(|(i, _)| i)
+            .collect())
+    }
+
+    /// The one resource whose current or any previous id equals `id` (upstream's
+    /// `GetById`); an error for none or several.
+    pub fn find_unique_by_any_id(&self, id: &ResId) -> Result<usize, Error> {
+        let key = id.key();
+        let found: Vec<usize> = self
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key))
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(Error::Other(format!(
+                "no matches for Id {id}; failed to find unique target for patch {id}"
+            ))),
+            _ => Err(Error::Other(format!(
+                "multiple matches for Id {id}; failed to find unique target for patch {id}"
+            ))),
+        }
+    }
+
     /// Keeps only the resources for which `keep` is true, in order.
     pub fn retain(&mut self, keep: impl FnMut(&Resource) -> bool) {
         self.resources.retain(keep);

@@ -253,6 +253,19 @@ impl Resource {
         }
     }
 
+    /// Upstream's `SetAnnotations(GetAnnotations())` after a JSON patch: `metadata` exists,
+    /// annotation values are strings, and an empty annotations map is removed.
+    pub fn normalize_annotations(&mut self) {
+        self.stringify_annotations();
+        let meta = self.metadata_mut();
+        if meta
+            .get("annotations")
+            .is_some_and(|a| !matches!(a, Value::Map(m) if !m.is_empty()))
+        {
+            meta.shift_remove("annotations");
+        }
+    }
+
     /// Whether upstream drops this resource from the output as local configuration.
     pub fn is_local_config(&self) -> bool {
         self.annotation(LOCAL_CONFIG_ANNOTATION)

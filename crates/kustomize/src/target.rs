@@ -12,7 +12,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::fieldspecs::{crds, TransformerConfig};
-use kustomize_yaml::{parse_documents, Schema};
+use kustomize_yaml::parse_documents;
+use std::sync::Arc;
+use crate::patch::schema::Schema;
+use crate::transformers::patch::PatchTransformer;
+use crate::transformers::patch_json6902::PatchJson6902Transformer;
+use crate::transformers::patch_strategic_merge::PatchStrategicMergeTransformer;
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use crate::loader::Loader;
 use crate::resmap::ResMap;
@@ -135,9 +140,11 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
         .map_err(|e| Error::Other(format!("merging config: {e}")))?;
     let mut builder = Builder {
         warnings: &mut warnings,
+        schema: Arc::new(Schema::builtin()),
         defaults: &defaults,
         merged_defaults: &merged_defaults,
     };
+    builder.set_schema(&kt)?;
     let ra = builder.accumulate_target(&kt, Accumulator::new())?;
     let mut resources = ra.resources;
     HashTransformer.transform(&mut resources)?;
@@ -165,11 +172,44 @@ pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
 /// State shared by every kustomization of one build.
 struct Builder<'a> {
     warnings: &'a mut Vec<String>,
+    /// The schema strategic merges use: the builtin one unless a kustomization's
+    /// `openapi:` replaced it (from then on, as upstream's global schema does).
+    schema: Arc<Schema>,
     defaults: &'a TransformerConfig,
     merged_defaults: &'a TransformerConfig,
 }
 
 impl Builder<'_> {
+    /// A kustomization's `openapi:` field: `path` (a schema file that replaces the builtin
+    /// one) or `version` (the builtin; only v1.21.2), not both.
+    fn set_schema(&mut self, kt: &KustTarget) -> Result<(), Error> {
+        let openapi = &kt.kustomization.openapi;
+        let bad = |message: String| Error::InvalidKustomization {
+            path: kt.file.clone(),
+            message,
+        };
+        match (openapi.get("path"), openapi.get("version")) {
+            (Some(_), Some(_)) => Err(bad("builtin version and custom schema provided, cannot use both".into())),
+            (Some(path), None) => {
+                let (bytes, file) = kt.loader.load(path)?;
+                let text = String::from_utf8_lossy(&bytes);
+                let doc = parse_documents(&text, kustomize_yaml::Schema::Kyaml)
+                    .map_err(|e| bad(format!("{}: {e}", file.display())))?
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                self.schema = Arc::new(Schema::from_openapi(&doc).map_err(bad)?);
+                Ok(())
+            }
+            (None, Some(version)) if version == "v1.21.2" => {
+                self.schema = Arc::new(Schema::builtin());
+                Ok(())
+            }
+            (None, Some(version)) => Err(bad(format!("the specified OpenAPI version is not built in: {version}"))),
+            (None, None) => Ok(()),
+        }
+    }
+
     /// Runs one kustomization's pipeline on top of `ra` (empty, except for components).
     fn accumulate_target(
         &mut self,
@@ -189,9 +229,9 @@ impl Builder<'_> {
             let loader = kt.loader.child(component)?;
             ra = self.accumulate_directory(loader, true, ra)?;
         }
-        let mut transformers = builtin_transformers(k, &ra.config)?;
+        let mut transformers = builtin_transformers(kt, &ra.config, &self.schema)?;
         for config in self.plugin_configs(kt, &k.transformers)?.iter() {
-            transformers.extend(builtin_plugins::from_config(config)?);
+            transformers.extend(builtin_plugins::from_config(config, &kt.loader, &self.schema)?);
         }
         for transformer in transformers {
             transformer.transform(&mut ra.resources)?;
@@ -285,7 +325,7 @@ impl Builder<'_> {
                 message: format!("unable to parse open API definition: {message}"),
             };
             let text = std::str::from_utf8(&bytes).map_err(|e| bad(e.to_string()))?;
-            let doc = parse_documents(text, Schema::Kyaml)
+            let doc = parse_documents(text, kustomize_yaml::Schema::Kyaml)
                 .map_err(|e| bad(e.to_string()))?
                 .into_iter()
                 .next()
@@ -346,6 +386,7 @@ impl Builder<'_> {
     ) -> Result<Accumulator, Error> {
         let root = loader.root().to_path_buf();
         let sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
+        self.set_schema(&sub).map_err(|e| e.within(&root))?;
         if is_component && !sub.kustomization.is_component() {
             return Err(Error::WrongKind {
                 path: root,
@@ -369,10 +410,24 @@ impl Builder<'_> {
 
 /// The builtin transformers a kustomization asks for, in upstream's fixed order.
 fn builtin_transformers(
-    k: &Kustomization,
+    kt: &KustTarget,
     config: &TransformerConfig,
+    schema: &Arc<Schema>,
 ) -> Result<Vec<Box<dyn Transformer>>, Error> {
+    let k = &kt.kustomization;
+    let loader = &kt.loader;
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
+    if !k.patches_strategic_merge.is_empty() {
+        out.push(Box::new(PatchStrategicMergeTransformer::new(
+            &k.patches_strategic_merge,
+            "",
+            loader,
+            Arc::clone(schema),
+        )?));
+    }
+    for patch in &k.patches {
+        out.push(Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?));
+    }
     if !k.namespace.is_empty() {
         out.push(Box::new(NamespaceTransformer {
             namespace: k.namespace.clone(),
@@ -404,6 +459,14 @@ fn builtin_transformers(
             annotations: annotations.clone(),
             field_specs: config.common_annotations.clone(),
         }));
+    }
+    for patch in &k.patches_json6902 {
+        out.push(Box::new(PatchJson6902Transformer::new(
+            patch.target.as_ref(),
+            &patch.path,
+            &patch.patch,
+            loader,
+        )?));
     }
     for replica in &k.replicas {
         out.push(Box::new(ReplicaCountTransformer {

@@ -19,7 +19,12 @@ use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
-use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Replica};
+use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Patch, Replica, Selector};
+use crate::patch::schema::Schema;
+use super::patch::PatchTransformer;
+use super::patch_json6902::PatchJson6902Transformer;
+use super::patch_strategic_merge::PatchStrategicMergeTransformer;
+use std::sync::Arc;
 use crate::loader::Loader;
 use crate::resource::Resource;
 use crate::Error;
@@ -27,6 +32,13 @@ use crate::Error;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Config {
+    path: String,
+    patch: String,
+    target: Option<Selector>,
+    options: BTreeMap<String, bool>,
+    paths: Vec<String>,
+    patches: String,
+    json_op: String,
     prefix: String,
     suffix: String,
     labels: BTreeMap<String, String>,
@@ -89,7 +101,11 @@ pub fn generate(res: &Resource, loader: &Loader) -> Result<Vec<Resource>, Error>
 }
 
 /// The transformers a builtin plugin config resource asks for.
-pub fn from_config(res: &Resource) -> Result<Vec<Box<dyn Transformer>>, Error> {
+pub fn from_config(
+    res: &Resource,
+    loader: &Loader,
+    schema: &Arc<Schema>,
+) -> Result<Vec<Box<dyn Transformer>>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
@@ -133,6 +149,28 @@ pub fn from_config(res: &Resource) -> Result<Vec<Box<dyn Transformer>>, Error> {
             image: config.image_tag,
             field_specs,
         })],
+        "PatchTransformer" => vec![Box::new(PatchTransformer::new(
+            &Patch {
+                path: config.path,
+                patch: config.patch,
+                target: config.target,
+                options: config.options,
+            },
+            loader,
+            Arc::clone(schema),
+        )?)],
+        "PatchStrategicMergeTransformer" => vec![Box::new(PatchStrategicMergeTransformer::new(
+            &config.paths,
+            &config.patches,
+            loader,
+            Arc::clone(schema),
+        )?)],
+        "PatchJson6902Transformer" => vec![Box::new(PatchJson6902Transformer::new(
+            config.target.as_ref(),
+            &config.path,
+            &config.json_op,
+            loader,
+        )?)],
         "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
             replica: config.replica,
             field_specs,

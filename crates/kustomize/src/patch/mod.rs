@@ -1,0 +1,134 @@
+//! Patches: strategic merge and JSON 6902, the schema strategic merge reads, and how a
+//! patch's text is told apart (upstream tries both readings: resources for a strategic
+//! merge, a list of operations for JSON 6902).
+
+pub mod json6902;
+pub mod schema;
+pub mod strategic_merge;
+
+use kustomize_yaml::{Mapping, Value};
+
+use crate::resmap::ResMap;
+use crate::resource::{resources_from_bytes, Resource};
+use crate::Error;
+use schema::Schema;
+
+/// A patch's content.
+#[derive(Debug, Clone)]
+pub enum PatchContent {
+    /// Strategic-merge patches (resources); may be empty.
+    StrategicMerge(Vec<Resource>),
+    /// JSON 6902 operations.
+    Json(Vec<json6902::Operation>),
+}
+
+/// Reads a patch's text as upstream's `PatchTransformer` does: strategic merge when it
+/// reads as resources, JSON 6902 when it reads as operations, an error when both (and
+/// non-empty) or neither.
+pub fn parse_patch_text(text: &str, source: &str) -> Result<PatchContent, Error> {
+    let sm = resources_from_bytes(text.as_bytes(), std::path::Path::new(source));
+    let json = json6902::parse(text);
+    match (sm, json) {
+        (Ok(sm), Ok(ops)) if !sm.is_empty() && !ops.is_empty() => Err(Error::Patch {
+            patch: source.to_owned(),
+            message: "illegally qualifies as both an SM and JSON patch".into(),
+        }),
+        (Ok(sm), _) => Ok(PatchContent::StrategicMerge(sm)),
+        (Err(_), Ok(ops)) => Ok(PatchContent::Json(ops)),
+        (Err(_), Err(_)) => Err(Error::Patch {
+            patch: source.to_owned(),
+            message: "unable to parse SM or JSON patch".into(),
+        }),
+    }
+}
+
+/// Whether a strategic-merge patch may rename or re-kind its target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PatchOptions {
+    /// `allowNameChange`.
+    pub allow_name_change: bool,
+    /// `allowKindChange`.
+    pub allow_kind_change: bool,
+}
+
+/// Applies a strategic-merge patch to one resource as upstream's `Resource.ApplySmPatch`:
+/// the name, kind and namespace are restored afterwards unless the options allow the
+/// change (the namespace always is). Returns false when the patch deleted the resource.
+pub fn apply_sm_patch(
+    r: &mut Resource,
+    patch: &Value,
+    options: PatchOptions,
+    schema: &Schema,
+) -> Result<bool, Error> {
+    let (name, namespace, kind) = (r.name(), r.namespace(), r.kind());
+    if options.allow_name_change || options.allow_kind_change {
+        r.store_previous_id();
+    }
+    let gvk = r.gvk();
+    strategic_merge::merge(r.value_mut(), patch, &gvk, schema).map_err(|message| {
+        Error::Patch {
+            patch: format!("strategic merge patch on {}", r.cur_id()),
+            message,
+        }
+    })?;
+    if r.value().as_map().is_none_or(Mapping::is_empty) {
+        return Ok(false);
+    }
+    let Value::Map(obj) = r.value_mut() else {
+        return Ok(false);
+    };
+    if !options.allow_kind_change {
+        obj.insert("kind".into(), Value::String(kind));
+    }
+    let meta = obj
+        .entry("metadata".to_owned())
+        .or_insert_with(|| Value::Map(Mapping::new()));
+    if let Value::Map(meta) = meta {
+        if !options.allow_name_change {
+            meta.insert("name".into(), Value::String(name));
+        }
+        if namespace.is_empty() {
+            meta.shift_remove("namespace");
+        } else {
+            meta.insert("namespace".into(), Value::String(namespace));
+        }
+    }
+    Ok(true)
+}
+
+/// Applies a strategic-merge patch to the resources at `targets` (indices into
+/// `resources`), upstream's `ResMap.ApplySmPatch`: each gets a copy of the patch with its
+/// own `apiVersion`; resources the patch deletes are removed.
+pub fn apply_sm_patch_to(
+    resources: &mut ResMap,
+    targets: &[usize],
+    patch: &Resource,
+    options: PatchOptions,
+    schema: &Schema,
+) -> Result<(), Error> {
+    let mut deleted = Vec::new();
+    for &i in targets {
+        let Some(r) = resources.get_mut(i) else { continue };
+        let mut copy = patch.value().clone();
+        if let Value::Map(m) = &mut copy {
+            m.insert("apiVersion".into(), Value::String(r.api_version()));
+        }
+        if !apply_sm_patch(r, &copy, options, schema)? {
+            deleted.push(i);
+        }
+    }
+    resources.remove_indices(&deleted);
+    Ok(())
+}
+
+/// Applies JSON 6902 operations to one resource; afterwards annotations are rewritten as
+/// strings (an empty map removed), as upstream's round trip through `SetAnnotations` does.
+pub fn apply_json_patch(r: &mut Resource, ops: &[json6902::Operation]) -> Result<(), Error> {
+    let id = r.cur_id();
+    json6902::apply(r.value_mut(), ops).map_err(|message| Error::Patch {
+        patch: format!("json patch on {id}"),
+        message,
+    })?;
+    r.normalize_annotations();
+    Ok(())
+}

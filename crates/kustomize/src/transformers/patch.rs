@@ -1,0 +1,104 @@
+//! `PatchTransformer`: an entry of `patches:` (or the builtin plugin config).
+//!
+//! The patch (inline `patch`, or the file at `path`) is a strategic merge or a JSON 6902
+//! patch. A strategic merge with a `target` applies to every selected resource (one patch
+//! document only); without, each document applies to the resource whose current or
+//! previous id is the document's. A JSON patch needs a `target`; each selected resource
+//! remembers its id first. A target that selects nothing is not an error.
+
+use std::sync::Arc;
+
+use super::Transformer;
+use crate::kustomization::{Patch, Selector};
+use crate::loader::Loader;
+use crate::patch::schema::Schema;
+use crate::patch::{
+    apply_json_patch, apply_sm_patch_to, parse_patch_text, PatchContent, PatchOptions,
+};
+use crate::resmap::ResMap;
+use crate::Error;
+
+/// Applies one `patches:` entry.
+#[derive(Debug, Clone)]
+pub struct PatchTransformer {
+    content: PatchContent,
+    target: Option<Selector>,
+    options: PatchOptions,
+    source: String,
+    schema: Arc<Schema>,
+}
+
+impl PatchTransformer {
+    /// Loads the patch of an entry (exactly one of `patch` and `path`).
+    pub fn new(entry: &Patch, loader: &Loader, schema: Arc<Schema>) -> Result<Self, Error> {
+        let inline = entry.patch.trim();
+        let bad = |message: &str| Error::Patch {
+            patch: format!("patches entry in '{}'", loader.root().display()),
+            message: message.into(),
+        };
+        let (text, source) = match (inline.is_empty(), entry.path.is_empty()) {
+            (true, true) => return Err(bad("must specify one of patch and path")),
+            (false, false) => return Err(bad("patch and path can't be set at the same time")),
+            (false, true) => (inline.to_owned(), format!("[patch: {inline:?}]")),
+            (true, false) => {
+                let (bytes, _) = loader.load(&entry.path)?;
+                let text = String::from_utf8(bytes).map_err(|_| bad("patch file is not UTF-8"))?;
+                (text, format!("[path: {:?}]", entry.path))
+            }
+        };
+        let content = parse_patch_text(&text, &source)?;
+        Ok(PatchTransformer {
+            content,
+            target: entry.target.clone(),
+            options: PatchOptions {
+                allow_name_change: entry.options.get("allowNameChange").copied().unwrap_or(false),
+                allow_kind_change: entry.options.get("allowKindChange").copied().unwrap_or(false),
+            },
+            source,
+            schema,
+        })
+    }
+}
+
+impl Transformer for PatchTransformer {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        let err = |message: String| Error::Patch {
+            patch: self.source.clone(),
+            message,
+        };
+        match (&self.content, &self.target) {
+            (PatchContent::StrategicMerge(patches), Some(target)) if !patches.is_empty() => {
+                if patches.len() > 1 {
+                    return Err(err("Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field".into()));
+                }
+                let selected = resources.select(target)?;
+                apply_sm_patch_to(resources, &selected, &patches[0], self.options, &self.schema)
+            }
+            (PatchContent::StrategicMerge(patches), None) if !patches.is_empty() => {
+                for patch in patches {
+                    let i = resources
+                        .find_unique_by_any_id(&patch.org_id())
+                        .map_err(|e| err(format!("no resource matches strategic merge patch: {e}")))?;
+                    apply_sm_patch_to(resources, &[i], patch, self.options, &self.schema)?;
+                }
+                Ok(())
+            }
+            (content, target) => {
+                let Some(target) = target else {
+                    return Err(err("must specify a target for JSON patch".into()));
+                };
+                let ops = match content {
+                    PatchContent::Json(ops) => ops.as_slice(),
+                    PatchContent::StrategicMerge(_) => &[],
+                };
+                for i in resources.select(target)? {
+                    if let Some(r) = resources.get_mut(i) {
+                        r.store_previous_id();
+                        apply_json_patch(r, ops)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `PatchStrategicMergeTransformer`: the deprecated `patchesStrategicMerge:` (or the
+//! builtin plugin config). Each entry is inline YAML when it reads as resources, else a
+//! file of patches; each patch applies to the one resource whose current or previous id
+//! is the patch's.
+
+use std::sync::Arc;
+
+use super::Transformer;
+use crate::loader::Loader;
+use crate::patch::schema::Schema;
+use crate::patch::{apply_sm_patch_to, PatchOptions};
+use crate::resmap::ResMap;
+use crate::resource::{resources_from_bytes, Resource};
+use crate::Error;
+
+/// Applies strategic-merge patches by id.
+#[derive(Debug, Clone)]
+pub struct PatchStrategicMergeTransformer {
+    patches: Vec<Resource>,
+    schema: Arc<Schema>,
+}
+
+impl PatchStrategicMergeTransformer {
+    /// Loads the patches of `paths` (each a file or inline YAML) and of `inline`.
+    pub fn new(paths: &[String], inline: &str, loader: &Loader, schema: Arc<Schema>) -> Result<Self, Error> {
+        if paths.is_empty() && inline.is_empty() {
+            return Err(Error::Other("empty file path and empty patch content".into()));
+        }
+        let mut patches = Vec::new();
+        for path in paths {
+            match resources_from_bytes(path.as_bytes(), loader.root()) {
+                Ok(inline) => patches.extend(inline),
+                Err(_) => {
+                    let (bytes, file) = loader.load(path)?;
+                    patches.extend(resources_from_bytes(&bytes, &file)?);
+                }
+            }
+        }
+        if !inline.is_empty() {
+            patches.extend(resources_from_bytes(inline.as_bytes(), loader.root())?);
+        }
+        if patches.is_empty() {
+            return Err(Error::Other(format!("patch appears to be empty; files={paths:?}, Patch={inline}")));
+        }
+        Ok(PatchStrategicMergeTransformer { patches, schema })
+    }
+}
+
+impl Transformer for PatchStrategicMergeTransformer {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        for patch in &self.patches {
+            let i = resources.find_unique_by_any_id(&patch.org_id())?;
+            apply_sm_patch_to(resources, &[i], patch, PatchOptions::default(), &self.schema)?;
+        }
+        Ok(())
+    }
+}
