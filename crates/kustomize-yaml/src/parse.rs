@@ -54,6 +54,7 @@ pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
             alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
             root: None,
             docs: Vec::new(),
+            unterminated_len: (!src.is_empty() && !src.ends_with('\n')).then(|| src.chars().count()),
         };
         match loader.run(&src) {
             Ok(docs) => return Ok(docs),
@@ -267,6 +268,9 @@ struct Loader {
     alias_budget: usize,
     root: Option<Value>,
     docs: Vec<Value>,
+    /// Characters in the source, when it does not end with a line break: a block scalar
+    /// ending there has no final line break (saphyr-parser adds one; go-yaml does not).
+    unterminated_len: Option<usize>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> Error {
@@ -297,6 +301,13 @@ impl Loader {
                 let tag = TagKind::of(tag.as_deref());
                 let plain = style == ScalarStyle::Plain;
                 let anchored = anchor != 0 && self.keep_anchors;
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                let text = match (block, self.unterminated_len) {
+                    (true, Some(len)) if span.end.index() >= len && text.ends_with('\n') => {
+                        Cow::Owned(text[..text.len() - 1].to_owned())
+                    }
+                    _ => text,
+                };
                 let text = if style == ScalarStyle::Folded && self.schema == Schema::Kyaml {
                     match folded_round_trip(&text) {
                         Cow::Owned(t) => Cow::Owned(t),

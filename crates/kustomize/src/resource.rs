@@ -239,8 +239,21 @@ impl Resource {
     /// Makes every annotation value a string, as upstream's final rewrite of annotations
     /// does (`8080` -> `"8080"`, `true` -> `"true"`, `null` -> `"null"`, a list or map ->
     /// `""`). Only when there are annotations.
+    /// Annotations that are not a non-empty map (`{}`, `null`, a list) are removed, as
+    /// upstream always rewrites them.
     pub fn stringify_annotations(&mut self) {
-        let Some(Value::Map(annotations)) = self.obj.get_mut("metadata").and_then(|m| m.get_mut("annotations")) else {
+        let Some(Value::Map(meta)) = self.obj.get_mut("metadata") else {
+            return;
+        };
+        match meta.get("annotations") {
+            None => return,
+            Some(Value::Map(m)) if !m.is_empty() => {}
+            Some(_) => {
+                meta.shift_remove("annotations");
+                return;
+            }
+        }
+        let Some(Value::Map(annotations)) = meta.get_mut("annotations") else {
             return;
         };
         for value in annotations.values_mut() {
