@@ -33,6 +33,7 @@ use crate::transformers::labels::LabelTransformer;
 use crate::transformers::name_reference::NameReferenceTransformer;
 use crate::transformers::namespace::{NamespaceTransformer, SubjectMode};
 use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
+use crate::transformers::replacement::ReplacementTransformer;
 use crate::transformers::replica_count::ReplicaCountTransformer;
 use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
@@ -479,6 +480,9 @@ fn builtin_transformers(
             image: image.clone(),
             field_specs: config.images.clone(),
         }));
+    }
+    if !k.replacements.is_empty() {
+        out.push(Box::new(ReplacementTransformer::new(&k.replacements, loader)?));
     }
     Ok(out)
 }

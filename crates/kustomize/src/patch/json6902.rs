@@ -70,12 +70,7 @@ fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
     match op.op.as_str() {
         "add" => add(doc, &op.path, value()?),
         "remove" => remove(doc, &op.path).map(|_| ()),
-        "replace" => {
-            let target = get_mut(doc, &op.path)
-                .ok_or_else(|| format!("replace operation does not apply: doc is missing key: {}", op.path))?;
-            *target = value()?;
-            Ok(())
-        }
+        "replace" => replace(doc, &op.path, value()?),
         "move" => {
             let from = op.from.as_deref().ok_or("move operation missing from")?;
             let v = remove(doc, from)?;
@@ -175,6 +170,30 @@ fn add(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
     }
 }
 
+/// `replace`: as upstream's json-patch, a missing key of an object is simply set; an
+/// array index must exist.
+fn replace(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+    if pointer.is_empty() {
+        *doc = value;
+        return Ok(());
+    }
+    let (p, last) = parent(doc, pointer, "replace")?;
+    match p {
+        Value::Map(m) => {
+            m.insert(last, value);
+            Ok(())
+        }
+        Value::Seq(s) => {
+            let i = index(&last, s.len(), false).ok_or_else(|| {
+                format!("replace operation does not apply: doc is missing key: {pointer}")
+            })?;
+            s[i] = value;
+            Ok(())
+        }
+        _ => Err(format!("replace operation does not apply: doc is missing path: {pointer}")),
+    }
+}
+
 fn remove(doc: &mut Value, pointer: &str) -> Result<Value, String> {
     let (p, last) = parent(doc, pointer, "remove")?;
     let missing = || format!("remove operation does not apply: doc is missing path: \"{pointer}\"");
@@ -214,7 +233,7 @@ mod tests {
     #[test]
     fn missing_paths_are_errors() {
         let mut d = doc("a: 1\n");
-        assert!(apply(&mut d, &parse(r#"[{"op":"replace","path":"/b","value":1}]"#).unwrap()).is_err());
+        assert!(apply(&mut d, &parse(r#"[{"op":"replace","path":"/b/c","value":1}]"#).unwrap()).is_err());
         assert!(apply(&mut d, &parse(r#"[{"op":"add","path":"/b/c","value":1}]"#).unwrap()).is_err());
         assert!(apply(&mut d, &parse(r#"[{"op":"remove","path":"/b"}]"#).unwrap()).is_err());
     }

@@ -19,9 +19,10 @@ use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
-use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Patch, Replica, Selector};
+use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Patch, ReplacementField, Replica, Selector};
 use crate::patch::schema::Schema;
 use super::patch::PatchTransformer;
+use super::replacement::ReplacementTransformer;
 use super::patch_json6902::PatchJson6902Transformer;
 use super::patch_strategic_merge::PatchStrategicMergeTransformer;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ struct Config {
     paths: Vec<String>,
     patches: String,
     json_op: String,
+    replacements: Vec<ReplacementField>,
     prefix: String,
     suffix: String,
     labels: BTreeMap<String, String>,
@@ -171,6 +173,7 @@ pub fn from_config(
             &config.json_op,
             loader,
         )?)],
+        "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(&config.replacements, loader)?)],
         "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
             replica: config.replica,
             field_specs,

@@ -1,0 +1,537 @@
+//! `ReplacementTransformer`: `replacements:` (inline or from files) and the builtin plugin
+//! config.
+//!
+//! Upstream's rules (`filters/replacement`):
+//! - the source is one resource selected by id (current or previous; name and namespace
+//!   exact, Gvk parts when given), or `sourceValue`; its `fieldPath` (default
+//!   `metadata.name`) must exist; `options.delimiter`/`index` pick a part of a scalar;
+//! - every target resource selected by `select` (id, labels, annotations) and not by a
+//!   `reject` gets the value at each of its `fieldPaths`; a path that reaches nothing is
+//!   an error unless `options.create` makes it;
+//! - paths are `.`-separated: a field, `[key=regex]` (the elements whose `key` matches),
+//!   `[=regex]` (primitive elements), an index, or `*` (every element); brackets may hold
+//!   dots;
+//! - a scalar target keeps its type and takes the source's text (`replicas: 1` stays a
+//!   number); a created or map/list target takes the source value as is.
+
+use kustomize_yaml::resolve::plain_scalar_value;
+use kustomize_yaml::{Mapping, Value};
+use regex::Regex;
+
+use super::Transformer;
+use crate::kustomization::{FieldOptions, ReplacementField, Selector, SourceSelector, TargetSelector};
+use crate::loader::Loader;
+use crate::resid::{Gvk, ResId};
+use crate::resmap::ResMap;
+use crate::resource::{scalar_text, Resource};
+use crate::selector::LabelSelector;
+use crate::Error;
+
+/// One replacement: a source (or a literal value) and its targets.
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    source: Option<SourceSelector>,
+    source_value: Option<String>,
+    targets: Vec<TargetSelector>,
+}
+
+/// Applies replacements in order.
+#[derive(Debug, Clone)]
+pub struct ReplacementTransformer {
+    replacements: Vec<Replacement>,
+}
+
+fn err(message: impl Into<String>) -> Error {
+    Error::Transform {
+        transformer: "ReplacementTransformer",
+        message: message.into(),
+    }
+}
+
+impl ReplacementTransformer {
+    /// The replacements of a `replacements:` list: inline ones, and files (`path`) holding
+    /// one replacement or a list of them.
+    pub fn new(fields: &[ReplacementField], loader: &Loader) -> Result<Self, Error> {
+        let mut replacements = Vec::new();
+        for f in fields {
+            if f.path.is_empty() {
+                replacements.push(Replacement {
+                    source: f.source.clone(),
+                    source_value: f.source_value.clone(),
+                    targets: f.targets.clone(),
+                });
+                continue;
+            }
+            if f.source.is_some() || !f.targets.is_empty() {
+                return Err(err("cannot specify both path and inline replacement"));
+            }
+            let (bytes, file) = loader.load(&f.path)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let doc = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Yaml11)
+                .map_err(|e| err(format!("{}: {e}", file.display())))?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let items = match doc {
+                Value::Seq(items) => items,
+                m @ Value::Map(_) => vec![m],
+                other => {
+                    return Err(err(format!(
+                        "unsupported replacement type encountered within replacement path: {}",
+                        other.type_name()
+                    )))
+                }
+            };
+            for item in &items {
+                let f: ReplacementField = kustomize_yaml::de::from_value_lenient(item)
+                    .map_err(|e| err(format!("{}: {e}", file.display())))?;
+                replacements.push(Replacement {
+                    source: f.source,
+                    source_value: f.source_value,
+                    targets: f.targets,
+                });
+            }
+        }
+        Ok(ReplacementTransformer { replacements })
+    }
+}
+
+impl Transformer for ReplacementTransformer {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        for r in &self.replacements {
+            if (r.source.is_none() && r.source_value.is_none()) || r.targets.is_empty() {
+                return Err(err("replacements must specify a source and at least one target"));
+            }
+            let value = source_value(resources, r)?;
+            for target in &r.targets {
+                apply_target(resources, target, &value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ids a resource answers to: current, then previous.
+fn ids(r: &Resource) -> Vec<ResId> {
+    let mut out = vec![r.cur_id()];
+    out.extend(r.prev_ids().iter().cloned());
+    out
+}
+
+/// Upstream's `ResId.IsSelectedBy`: name and namespace exact when given (an empty
+/// namespace counts as `default`), Gvk parts when given.
+fn selected_by(id: &ResId, sel: &Gvk, name: &str, namespace: &str) -> bool {
+    let ns = |s: &str| if s.is_empty() { "default".to_owned() } else { s.to_owned() };
+    (name.is_empty() || name == id.name)
+        && (namespace.is_empty() || ns(namespace) == ns(&id.namespace))
+        && id.gvk.is_selected_by(sel)
+}
+
+fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
+    if r.source.is_some() && r.source_value.is_some() {
+        return Err(err("value and resource selectors are mutually exclusive"));
+    }
+    let Some(src) = &r.source else {
+        return Ok(Value::String(r.source_value.clone().unwrap_or_default()));
+    };
+    let gvk = Gvk::new(&src.group, &src.version, &src.kind);
+    let mut found: Option<&Resource> = None;
+    for res in resources.iter() {
+        if ids(res).iter().any(|id| selected_by(id, &gvk, &src.name, &src.namespace)) {
+            if found.is_some() {
+                return Err(err(format!("multiple matches for selector {}", describe(src))));
+            }
+            found = Some(res);
+        }
+    }
+    let Some(res) = found else {
+        return Err(err(format!("nothing selected by {}", describe(src))));
+    };
+    let field_path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
+    let path = smarter_split(field_path);
+    let value = lookup(res.value(), &path)?
+        .filter(|v| match v {
+            Value::Null => false,
+            Value::Map(m) => !m.is_empty(),
+            Value::Seq(s) => !s.is_empty(),
+            _ => true,
+        })
+        .ok_or_else(|| {
+            err(format!(
+                "fieldPath `{field_path}` is missing for replacement source {}",
+                describe(src)
+            ))
+        })?;
+    refine(src.options.as_ref(), value.clone())
+}
+
+fn describe(s: &SourceSelector) -> String {
+    ResId::new(Gvk::new(&s.group, &s.version, &s.kind), &s.name, &s.namespace).to_string()
+}
+
+/// `delimiter`/`index` on a source: the index-th part of the scalar.
+fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> {
+    let Some(o) = options.filter(|o| !o.delimiter.is_empty()) else {
+        return Ok(value);
+    };
+    if matches!(value, Value::Map(_) | Value::Seq(_)) {
+        return Err(err("delimiter option can only be used with scalar nodes"));
+    }
+    let text = scalar_text(Some(&value));
+    let parts: Vec<&str> = text.split(o.delimiter.as_str()).collect();
+    let part = usize::try_from(o.index)
+        .ok()
+        .and_then(|i| parts.get(i))
+        .ok_or_else(|| err(format!("options.index {} is out of bounds for value {text}", o.index)))?;
+    Ok(retype(&value, part))
+}
+
+/// A scalar of `like`'s type holding `text` (upstream keeps the node's tag and changes
+/// its text).
+fn retype(like: &Value, text: &str) -> Value {
+    match like {
+        Value::String(_) => Value::String(text.to_owned()),
+        Value::Number(_) | Value::Bool(_) => match plain_scalar_value(text) {
+            v @ (Value::Number(_) | Value::Bool(_)) => v,
+            _ => Value::String(text.to_owned()),
+        },
+        _ => plain_scalar_value(text),
+    }
+}
+
+/// Splits a field path at dots outside `[...]` (upstream's `SmarterPathSplitter`):
+/// `a.[name=x.y].b` is `a`, `[name=x.y]`, `b`; a bracket without `=` loses its brackets.
+pub fn smarter_split(path: &str) -> Vec<String> {
+    let parts = crate::fieldspec::split_path(path, '.');
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let p = &parts[i];
+        if p.starts_with('[') && !p.ends_with(']') {
+            let mut joined = vec![p.clone()];
+            while i + 1 < parts.len() {
+                i += 1;
+                joined.push(parts[i].clone());
+                if parts[i].ends_with(']') {
+                    break;
+                }
+            }
+            let s = joined.join(".");
+            if s.contains('=') {
+                out.push(s);
+            } else {
+                out.push(s.trim_matches(|c| c == '[' || c == ']').to_owned());
+            }
+        } else {
+            out.push(p.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `[key=value]` split into key and value.
+fn list_index(part: &str) -> Option<(&str, &str)> {
+    part.strip_prefix('[')?.strip_suffix(']')?.split_once('=')
+}
+
+/// Upstream's `Lookup` (no wildcards): the node at `path`, if any.
+fn lookup<'a>(node: &'a Value, path: &[String]) -> Result<Option<&'a Value>, Error> {
+    let mut cur = node;
+    for part in path {
+        let next = if let Ok(i) = part.parse::<i64>() {
+            if i < 0 {
+                return Err(err(format!("array index {i} cannot be negative")));
+            }
+            cur.as_seq().and_then(|s| s.get(i as usize))
+        } else if part == "-" {
+            cur.as_seq().and_then(|s| s.last())
+        } else if part == "*" {
+            return Err(err("wildcard is not supported in PathGetter"));
+        } else if let Some((key, value)) = list_index(part) {
+            cur.as_seq().and_then(|s| {
+                s.iter().find(|e| {
+                    if key.is_empty() {
+                        scalar_text(Some(e)) == value
+                    } else {
+                        e.get(key).is_some_and(|v| scalar_text(Some(v)) == value)
+                    }
+                })
+            })
+        } else {
+            cur.get(part)
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(cur))
+}
+
+/// A step to a matched node.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Where the target path leads, creating what `create` allows; each match is a list of
+/// steps from the resource root and whether its last node was created here.
+fn match_paths(
+    node: &mut Value,
+    path: &[String],
+    create: Option<&Value>,
+    prefix: &mut Vec<Step>,
+    created: bool,
+    out: &mut Vec<(Vec<Step>, bool)>,
+) -> Result<(), Error> {
+    let Some((part, rest)) = path.split_first() else {
+        out.push((prefix.clone(), created));
+        return Ok(());
+    };
+    let next_kind = |rest: &[String]| -> Value {
+        match rest.first() {
+            None => match create {
+                Some(Value::Map(_)) => Value::Map(Mapping::new()),
+                Some(Value::Seq(_)) => Value::Seq(Vec::new()),
+                _ => Value::Null,
+            },
+            Some(n) if n == "*" || n.parse::<usize>().is_ok() || n.starts_with('[') => Value::Seq(Vec::new()),
+            Some(_) => Value::Map(Mapping::new()),
+        }
+    };
+    if let Ok(i) = part.parse::<usize>() {
+        let Value::Seq(items) = node else {
+            return Err(err(format!("wrong node kind: expected sequence at {part}")));
+        };
+        let mut made = false;
+        if items.len() == i && create.is_some() {
+            items.push(next_kind(rest));
+            made = true;
+        }
+        let len = items.len();
+        let item = items
+            .get_mut(i)
+            .ok_or_else(|| err(format!("index {i} specified but only {len} elements found")))?;
+        prefix.push(Step::Index(i));
+        match_paths(item, rest, create, prefix, made, out)?;
+        prefix.pop();
+        return Ok(());
+    }
+    if part == "*" {
+        let Value::Seq(items) = node else {
+            return Err(err("wrong node kind: wildcard needs a sequence"));
+        };
+        for (i, item) in items.iter_mut().enumerate() {
+            prefix.push(Step::Index(i));
+            match_paths(item, rest, create, prefix, false, out)?;
+            prefix.pop();
+        }
+        return Ok(());
+    }
+    if let Some((key, pattern)) = list_index(part) {
+        let re = Regex::new(pattern).map_err(|e| err(e.to_string()))?;
+        let Value::Seq(items) = node else {
+            return Ok(());
+        };
+        let matches = |e: &Value| {
+            let v = if key.is_empty() { Some(e) } else { e.get(key) };
+            v.is_some_and(|v| !v.is_null() && re.is_match(scalar_text(Some(v)).trim()))
+        };
+        let mut any = false;
+        for (i, item) in items.iter_mut().enumerate() {
+            if matches(item) {
+                any = true;
+                prefix.push(Step::Index(i));
+                match_paths(item, rest, create, prefix, false, out)?;
+                prefix.pop();
+            }
+        }
+        if !any && create.is_some() {
+            let elem = if key.is_empty() {
+                Value::String(pattern.to_owned())
+            } else {
+                let mut m = Mapping::new();
+                m.insert(key.to_owned(), Value::String(pattern.to_owned()));
+                Value::Map(m)
+            };
+            items.push(elem);
+            let i = items.len() - 1;
+            prefix.push(Step::Index(i));
+            match_paths(&mut items[i], rest, create, prefix, false, out)?;
+            prefix.pop();
+        }
+        return Ok(());
+    }
+    let Value::Map(map) = node else {
+        return Ok(());
+    };
+    let mut made = false;
+    if !map.contains_key(part.as_str()) {
+        if create.is_none() {
+            return Ok(());
+        }
+        map.insert(part.clone(), next_kind(rest));
+        made = true;
+    }
+    let Some(field) = map.get_mut(part.as_str()) else {
+        return Ok(());
+    };
+    prefix.push(Step::Key(part.clone()));
+    match_paths(field, rest, create, prefix, made, out)?;
+    prefix.pop();
+    Ok(())
+}
+
+fn node_at<'a>(root: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
+    let mut cur = root;
+    for s in steps {
+        cur = match (s, cur) {
+            (Step::Key(k), Value::Map(m)) => m.get_mut(k.as_str())?,
+            (Step::Index(i), Value::Seq(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Whether a resource passes a target's label/annotation selectors and rejections.
+fn selected_by_labels(r: &Resource, t: &TargetSelector, select: &Selector) -> Result<bool, Error> {
+    let check = |s: &Selector| -> Result<bool, Error> {
+        let labels = string_map(r, "labels");
+        let annotations = string_map(r, "annotations");
+        let ok = |text: &str, m: &std::collections::BTreeMap<String, String>| -> Result<bool, Error> {
+            if text.is_empty() {
+                return Ok(true);
+            }
+            Ok(LabelSelector::parse(text).map_err(err)?.matches(m))
+        };
+        Ok(ok(&s.annotation_selector, &annotations)? && ok(&s.label_selector, &labels)?)
+    };
+    if !check(select)? {
+        return Ok(false);
+    }
+    for reject in &t.reject {
+        if reject.annotation_selector.is_empty() && reject.label_selector.is_empty() {
+            continue;
+        }
+        if check(reject)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn string_map(r: &Resource, field: &str) -> std::collections::BTreeMap<String, String> {
+    match r.value().get_path(&["metadata", field]) {
+        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), scalar_text(Some(v)))).collect(),
+        _ => Default::default(),
+    }
+}
+
+fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Result<(), Error> {
+    let Some(select) = &t.select else {
+        return Err(err("target must specify resources to select"));
+    };
+    let default_paths = ["metadata.name".to_owned()];
+    let field_paths: &[String] = if t.field_paths.is_empty() { &default_paths } else { &t.field_paths };
+    let sel_gvk = Gvk::new(&select.group, &select.version, &select.kind);
+    let rejects: Vec<(Gvk, &Selector)> = t
+        .reject
+        .iter()
+        .filter(|r| !(r.group.is_empty() && r.version.is_empty() && r.kind.is_empty() && r.name.is_empty() && r.namespace.is_empty()))
+        .map(|r| (Gvk::new(&r.group, &r.version, &r.kind), r))
+        .collect();
+    let create = t.options.as_ref().is_some_and(|o| o.create);
+    for r in resources.iter_mut() {
+        if !selected_by_labels(r, t, select)? {
+            continue;
+        }
+        let ids = ids(r);
+        let rejected = rejects.iter().any(|(g, s)| {
+            ids.iter().any(|id| selected_by(id, g, &s.name, &s.namespace))
+        });
+        let selected = ids
+            .iter()
+            .any(|id| selected_by(id, &sel_gvk, &select.name, &select.namespace));
+        if !selected || rejected {
+            continue;
+        }
+        for fp in field_paths {
+            let path = smarter_split(fp);
+            let mut matches = Vec::new();
+            match_paths(
+                r.value_mut(),
+                &path,
+                create.then_some(value),
+                &mut Vec::new(),
+                false,
+                &mut matches,
+            )?;
+            if matches.is_empty() {
+                let what = if create { "find or create" } else { "find" };
+                return Err(err(format!(
+                    "unable to {what} field \"{fp}\" in replacement target"
+                )));
+            }
+            for (steps, created) in matches {
+                if let Some(node) = node_at(r.value_mut(), &steps) {
+                    set_field(t.options.as_ref(), node, value, created)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn set_field(options: Option<&FieldOptions>, target: &mut Value, value: &Value, created: bool) -> Result<(), Error> {
+    let mut value = value.clone();
+    if let Some(o) = options.filter(|o| !o.delimiter.is_empty()) {
+        if matches!(target, Value::Map(_) | Value::Seq(_)) {
+            return Err(err("delimiter option can only be used with scalar nodes"));
+        }
+        let current = scalar_text(Some(target));
+        let mut parts: Vec<String> = current.split(o.delimiter.as_str()).map(str::to_owned).collect();
+        let v = scalar_text(Some(&value));
+        if o.index < 0 {
+            parts.insert(0, v);
+        } else if o.index as usize >= parts.len() {
+            parts.push(v);
+        } else {
+            parts[o.index as usize] = v;
+        }
+        value = Value::String(parts.join(&o.delimiter));
+    }
+    match target {
+        Value::Map(_) | Value::Seq(_) => *target = value,
+        _ if created || target.is_null() => {
+            *target = match &value {
+                Value::Map(_) | Value::Seq(_) => value,
+                v => plain_scalar_value(&scalar_text(Some(v))),
+            }
+        }
+        _ => {
+            let text = match &value {
+                Value::Map(_) | Value::Seq(_) => String::new(),
+                v => scalar_text(Some(v)),
+            };
+            *target = retype(target, &text);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smarter_split;
+
+    #[test]
+    fn splits_outside_brackets() {
+        assert_eq!(
+            smarter_split("spec.template.spec.containers.[name=app.x].image"),
+            ["spec", "template", "spec", "containers", "[name=app.x]", "image"]
+        );
+        assert_eq!(smarter_split("a.[b].c"), ["a", "b", "c"]);
+    }
+}
