@@ -613,6 +613,20 @@ pub fn go_nonfinite_name(f: f64) -> &'static str {
     }
 }
 
+/// The value an untagged plain scalar with this text resolves to when upstream reads a
+/// resource (go-yaml v3 rules); timestamps stay text.
+pub fn plain_scalar_value(text: &str) -> crate::Value {
+    use crate::{Number, Value};
+    match resolve_v3(text, false) {
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Number(Number::Int(i)),
+        Resolved::UInt(u) => Value::Number(Number::UInt(u)),
+        Resolved::Float(f) => Value::Number(Number::Float(f)),
+        Resolved::Timestamp(_) | Resolved::Str => Value::String(text.to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,16 +741,3 @@ mod tests {
     }
 }
 
-/// The value an untagged plain scalar with this text resolves to when upstream reads a
-/// resource (go-yaml v3 rules); timestamps stay text.
-pub fn plain_scalar_value(text: &str) -> crate::Value {
-    use crate::{Number, Value};
-    match resolve_v3(text, false) {
-        Resolved::Null => Value::Null,
-        Resolved::Bool(b) => Value::Bool(b),
-        Resolved::Int(i) => Value::Number(Number::Int(i)),
-        Resolved::UInt(u) => Value::Number(Number::UInt(u)),
-        Resolved::Float(f) => Value::Number(Number::Float(f)),
-        Resolved::Timestamp(_) | Resolved::Str => Value::String(text.to_owned()),
-    }
-}
