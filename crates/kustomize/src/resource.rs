@@ -27,6 +27,8 @@ pub struct Resource {
     needs_hash: bool,
     /// For a generated resource: how it meets an existing one of the same id.
     behavior: Behavior,
+    /// Names of the `vars:` whose `objref` is this resource.
+    ref_var_names: Vec<String>,
 }
 
 impl Resource {
@@ -39,7 +41,18 @@ impl Resource {
             suffixes: Vec::new(),
             needs_hash: false,
             behavior: Behavior::Unspecified,
+            ref_var_names: Vec::new(),
         }
+    }
+
+    /// Names of the vars that read this resource.
+    pub fn ref_var_names(&self) -> &[String] {
+        &self.ref_var_names
+    }
+
+    /// Records that a var reads this resource.
+    pub fn add_ref_var_name(&mut self, name: &str) {
+        self.ref_var_names.push(name.to_owned());
     }
 
     /// Whether the name takes a content hash suffix at the end of the build.
@@ -84,6 +97,7 @@ impl Resource {
         self.prefixes = old.prefixes.clone();
         self.suffixes = old.suffixes.clone();
         self.needs_hash = old.needs_hash && self.needs_hash;
+        self.ref_var_names = old.ref_var_names.clone();
     }
 
     /// Merges `old`'s `data` and `binaryData` under this one's (this one's keys win).

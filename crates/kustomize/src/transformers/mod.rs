@@ -11,6 +11,7 @@ pub mod patch;
 pub mod patch_json6902;
 pub mod patch_strategic_merge;
 pub mod prefix_suffix;
+pub mod refvar;
 pub mod replacement;
 pub mod replica_count;
 pub mod sort_order;

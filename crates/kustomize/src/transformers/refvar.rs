@@ -1,0 +1,170 @@
+//! `vars:` substitution (upstream's `refVarTransformer` and `filters/refvar`): `$(NAME)` in
+//! the fields of the `varReference` table becomes the var's value.
+//!
+//! Rules: only string scalars (in a field, a map's values, or a list's items) are
+//! rewritten; a string that is exactly `$(NAME)` takes the value's type (a number stays a
+//! number); `$$` is a literal `$`; an unknown `$(NAME)` is left as it is; a value that is
+//! a map or a list is not substituted.
+
+use std::collections::BTreeMap;
+
+use kustomize_yaml::{Number, Value};
+
+use super::Transformer;
+use crate::fieldspec::FieldSpec;
+use crate::resmap::ResMap;
+use crate::Error;
+
+/// Substitutes var values.
+#[derive(Debug, Clone)]
+pub struct RefVarTransformer {
+    /// Var names and values.
+    pub values: BTreeMap<String, Value>,
+    /// The `varReference` table.
+    pub field_specs: Vec<FieldSpec>,
+}
+
+impl Transformer for RefVarTransformer {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        let err = |message: String| Error::Transform {
+            transformer: "vars",
+            message,
+        };
+        for r in resources.iter_mut() {
+            for spec in &self.field_specs {
+                let gvk = r.gvk();
+                spec.apply(r.value_mut(), &gvk, None, &mut |node| self.set(node))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RefVarTransformer {
+    fn set(&self, node: &mut Value) -> Result<(), String> {
+        match node {
+            Value::String(s) => {
+                *node = self.replace(s);
+                Ok(())
+            }
+            Value::Map(m) => {
+                for v in m.values_mut() {
+                    if let Value::String(s) = v {
+                        *v = self.replace(s);
+                    }
+                }
+                Ok(())
+            }
+            Value::Seq(items) => {
+                for item in items.iter_mut() {
+                    let Value::String(s) = item else {
+                        return Err("invalid value type expect a string".into());
+                    };
+                    *item = self.replace(s);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The substitutable value of a var: scalars only.
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.values
+            .get(name)
+            .filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+    }
+
+    /// Upstream's `DoReplacements`.
+    fn replace(&self, input: &str) -> Value {
+        if let Some(name) = input.strip_prefix("$(").and_then(|s| s.strip_suffix(')')) {
+            if !name.contains(')') {
+                return match self.lookup(name) {
+                    Some(v) => v.clone(),
+                    None => Value::String(input.to_owned()),
+                };
+            }
+        }
+        let bytes = input.as_bytes();
+        let mut out = String::with_capacity(input.len());
+        let (mut i, mut checkpoint) = (0, 0);
+        while i < bytes.len() {
+            if bytes[i] == b'$' && i + 1 < bytes.len() {
+                out.push_str(&input[checkpoint..i]);
+                let rest = &input[i + 1..];
+                let advance = if rest.starts_with('$') {
+                    out.push('$');
+                    1
+                } else if let Some(stripped) = rest.strip_prefix('(') {
+                    match stripped.find(')') {
+                        Some(end) => {
+                            let name = &stripped[..end];
+                            match self.lookup(name) {
+                                Some(v) => out.push_str(&text_of(v)),
+                                None => {
+                                    out.push_str("$(");
+                                    out.push_str(name);
+                                    out.push(')');
+                                }
+                            }
+                            end + 2
+                        }
+                        None => {
+                            out.push_str("$(");
+                            1
+                        }
+                    }
+                } else {
+                    let c = rest.chars().next().unwrap_or('$');
+                    out.push('$');
+                    out.push(c);
+                    c.len_utf8()
+                };
+                i += advance;
+                checkpoint = i + 1;
+            }
+            i += 1;
+        }
+        out.push_str(&input[checkpoint.min(input.len())..]);
+        Value::String(out)
+    }
+}
+
+/// A value as Go's `%v` prints it.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(Number::Int(i)) => i.to_string(),
+        Value::Number(Number::UInt(u)) => u.to_string(),
+        Value::Number(Number::Float(f)) => f.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> RefVarTransformer {
+        let mut values = BTreeMap::new();
+        values.insert("A".to_owned(), Value::from("x"));
+        values.insert("N".to_owned(), Value::Number(Number::Int(3)));
+        RefVarTransformer {
+            values,
+            field_specs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn replacements() {
+        let t = t();
+        assert_eq!(t.replace("$(A)"), Value::from("x"));
+        assert_eq!(t.replace("$(N)"), Value::Number(Number::Int(3)));
+        assert_eq!(t.replace("a-$(A)-$(N)"), Value::from("a-x-3"));
+        assert_eq!(t.replace("$$(A)"), Value::from("$(A)"));
+        assert_eq!(t.replace("$(B) $"), Value::from("$(B) $"));
+        assert_eq!(t.replace("$(A"), Value::from("$(A"));
+    }
+}
