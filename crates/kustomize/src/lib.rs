@@ -6,7 +6,7 @@
 //! use kustomize::{fs::DiskFs, Kustomizer, Options};
 //!
 //! let out = Kustomizer::new(Options::default())
-//!     .build(Arc::new(DiskFs), "testdata/examples/hello".as_ref())
+//!     .build(Arc::new(DiskFs), "testdata/examples/hello/overlay".as_ref())
 //!     .unwrap();
 //! print!("{}", out.resources.to_yaml().unwrap());
 //! ```
@@ -69,21 +69,57 @@ pub struct BuildOutput {
     pub warnings: Vec<String>,
 }
 
-/// Builds kustomizations with fixed options.
-#[derive(Debug, Clone, Default)]
+/// Builds kustomizations with fixed options. Cheap to clone and to share between
+/// threads: the builtin tables are parsed once, when it is made, and only read after.
+#[derive(Debug, Clone)]
 pub struct Kustomizer {
     options: Options,
+    builtins: Arc<target::Builtins>,
+}
+
+impl Default for Kustomizer {
+    fn default() -> Self {
+        Kustomizer::new(Options::default())
+    }
 }
 
 impl Kustomizer {
     /// A kustomizer with these options.
     pub fn new(options: Options) -> Self {
-        Kustomizer { options }
+        Kustomizer {
+            options,
+            builtins: Arc::new(target::Builtins::new()),
+        }
     }
 
     /// Builds the kustomization in directory `dir` of `fs`.
     pub fn build(&self, fs: Arc<dyn fs::FileSystem>, dir: &Path) -> Result<BuildOutput, Error> {
         let loader = loader::Loader::new(fs, dir, self.options.load_restrictor)?;
-        target::build(loader, &self.options)
+        target::build(loader, &self.options, &self.builtins)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn kustomizer_is_send_and_sync() {
+        assert_send_sync::<Kustomizer>();
+        assert_send_sync::<BuildOutput>();
+    }
+
+    #[test]
+    fn builds_from_memory() {
+        let mut fs = fs::MemoryFs::new();
+        fs.add_file("/app/kustomization.yaml", "resources: [cm.yaml]\nnamePrefix: p-\n");
+        fs.add_file("/app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
+        let out = Kustomizer::default().build(Arc::new(fs), Path::new("/app")).unwrap();
+        assert_eq!(
+            out.resources.to_yaml().unwrap(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p-c\n"
+        );
     }
 }

@@ -113,7 +113,7 @@ impl Accumulator {
                 .resources
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| matches(&r.cur_id()) || r.prev_ids().iter().any(|p| matches(p)))
+                .filter(|(_, r)| matches(&r.cur_id()) || r.prev_ids().iter().any(&matches))
                 .map(|(i, _)| i)
                 .collect();
             if matched.len() > 1 {
@@ -259,24 +259,44 @@ impl KustTarget {
     }
 }
 
+/// What every build starts from, parsed once and shared (read-only) by all builds of a
+/// [`crate::Kustomizer`]: the default field specs and the builtin schema.
+#[derive(Debug)]
+pub struct Builtins {
+    defaults: TransformerConfig,
+    /// What an empty accumulator becomes when it merges the defaults (they dedupe).
+    merged_defaults: TransformerConfig,
+    schema: Arc<Schema>,
+}
+
+impl Builtins {
+    /// Parses the builtin tables (they ship with the crate; their tests guard them).
+    pub fn new() -> Builtins {
+        let defaults = TransformerConfig::defaults();
+        let merged_defaults = TransformerConfig::default()
+            .merged(&defaults)
+            .unwrap_or_else(|_| defaults.clone());
+        Builtins {
+            defaults,
+            merged_defaults,
+            schema: Arc::new(Schema::builtin()),
+        }
+    }
+}
+
 /// Builds the kustomization at the loader's root: upstream's `Kustomizer.Run`.
-pub fn build(loader: Loader, options: &Options) -> Result<BuildOutput, Error> {
+pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<BuildOutput, Error> {
     let mut warnings = Vec::new();
     let kt = KustTarget::load(loader, &mut warnings)?;
-    let defaults = TransformerConfig::defaults();
-    // What an empty accumulator becomes when it merges the defaults (they dedupe).
-    let merged_defaults = TransformerConfig::default()
-        .merged(&defaults)
-        .map_err(|e| Error::Other(format!("merging config: {e}")))?;
     let mut builder = Builder {
         warnings: &mut warnings,
-        schema: Arc::new(Schema::builtin()),
-        defaults: &defaults,
-        merged_defaults: &merged_defaults,
+        schema: Arc::clone(&builtins.schema),
+        builtin_schema: &builtins.schema,
+        defaults: &builtins.defaults,
+        merged_defaults: &builtins.merged_defaults,
     };
     builder.set_schema(&kt)?;
-    let ra = builder.accumulate_target(&kt, Accumulator::new())?;
-    let mut ra = ra;
+    let mut ra = builder.accumulate_target(&kt, Accumulator::new())?;
     HashTransformer.transform(&mut ra.resources)?;
     NameReferenceTransformer {
         back_references: ra.config.name_reference.clone(),
@@ -309,6 +329,7 @@ struct Builder<'a> {
     schema: Arc<Schema>,
     defaults: &'a TransformerConfig,
     merged_defaults: &'a TransformerConfig,
+    builtin_schema: &'a Arc<Schema>,
 }
 
 impl Builder<'_> {
@@ -334,7 +355,7 @@ impl Builder<'_> {
                 Ok(())
             }
             (None, Some(version)) if version == "v1.21.2" => {
-                self.schema = Arc::new(Schema::builtin());
+                self.schema = Arc::clone(self.builtin_schema);
                 Ok(())
             }
             (None, Some(version)) => Err(bad(format!("the specified OpenAPI version is not built in: {version}"))),

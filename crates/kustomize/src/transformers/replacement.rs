@@ -532,6 +532,7 @@ mod tests {
             smarter_split("spec.template.spec.containers.[name=app.x].image"),
             ["spec", "template", "spec", "containers", "[name=app.x]", "image"]
         );
-        assert_eq!(smarter_split("a.[b].c"), ["a", "b", "c"]);
+        assert_eq!(smarter_split("a.[b].c"), ["a", "[b]", "c"]);
+        assert_eq!(smarter_split("a.[b.c].d"), ["a", "b.c", "d"]);
     }
 }
