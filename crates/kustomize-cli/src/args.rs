@@ -1,6 +1,7 @@
 //! Command-line arguments: upstream `kustomize`'s subcommands and `build` flags.
 
 use clap::{Args, Parser, Subcommand};
+use kustomize::generators::helm_chart::HelmOptions;
 use kustomize::{LoadRestrictor, Options, Reorder};
 
 /// The upstream kustomize release whose output kustomize-rs reproduces.
@@ -137,7 +138,6 @@ impl BuildArgs {
             }
         };
         let unsupported = [
-            ("--enable-alpha-plugins", self.enable_alpha_plugins == Some(true)),
             ("--enable-exec", self.enable_exec == Some(true)),
             ("--enable-managedby-label", self.enable_managedby_label == Some(true)),
         ];
@@ -147,6 +147,13 @@ impl BuildArgs {
         Ok(Options {
             load_restrictor,
             reorder,
+            helm: HelmOptions {
+                enabled: self.enable_helm == Some(true),
+                command: self.helm_command.clone(),
+                api_versions: self.helm_api_versions.clone(),
+                kube_version: self.helm_kube_version.clone(),
+                debug: self.helm_debug == Some(true),
+            },
         })
     }
 }

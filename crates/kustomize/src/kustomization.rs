@@ -456,8 +456,6 @@ impl Kustomization {
     /// The names of fields this kustomization sets that kustomize-rs does not implement yet.
     pub fn unsupported_fields(&self) -> Vec<&'static str> {
         let checks = [
-            ("helmGlobals", self.helm_globals.is_some()),
-            ("helmCharts", !self.helm_charts.is_empty()),
             (
                 "helmChartInflationGenerator",
                 !self.helm_chart_inflation_generator.is_empty(),

@@ -58,6 +58,8 @@ pub struct Options {
     pub load_restrictor: LoadRestrictor,
     /// Order when `sortOptions` is absent.
     pub reorder: Reorder,
+    /// How `helmCharts` are inflated.
+    pub helm: generators::helm_chart::HelmOptions,
 }
 
 /// What a build produces.

@@ -24,6 +24,7 @@ use crate::resmap::ResMap;
 use crate::resource::resources_from_bytes;
 use crate::transformers::annotations::AnnotationsTransformer;
 use crate::generators::configmap::ConfigMapGenerator;
+use crate::generators::helm_chart::HelmChartGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::{merge_options, Generator};
 use crate::resource::Resource;
@@ -289,6 +290,7 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
     let mut warnings = Vec::new();
     let kt = KustTarget::load(loader, &mut warnings)?;
     let mut builder = Builder {
+        options,
         warnings: &mut warnings,
         schema: Arc::clone(&builtins.schema),
         builtin_schema: &builtins.schema,
@@ -323,6 +325,7 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
 
 /// State shared by every kustomization of one build.
 struct Builder<'a> {
+    options: &'a Options,
     warnings: &'a mut Vec<String>,
     /// The schema strategic merges use: the builtin one unless a kustomization's
     /// `openapi:` replaced it (from then on, as upstream's global schema does).
@@ -415,8 +418,18 @@ impl Builder<'_> {
             };
             out.extend(generator.generate()?);
         }
+        let globals = k.helm_globals.clone().unwrap_or_default();
+        for chart in &k.helm_charts {
+            let generator = HelmChartGenerator {
+                loader: &kt.loader,
+                globals: globals.clone(),
+                chart: chart.clone(),
+                options: &self.options.helm,
+            };
+            out.extend(generator.generate()?);
+        }
         for config in self.plugin_configs(kt, &k.generators)?.iter() {
-            out.extend(builtin_plugins::generate(config, &kt.loader)?);
+            out.extend(builtin_plugins::generate(config, &kt.loader, &self.options.helm)?);
         }
         Ok(out)
     }

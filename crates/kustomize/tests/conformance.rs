@@ -99,6 +99,9 @@ fn main() {
         match result {
             Ok(()) if known.contains(&case.name) => now_passing.push(case.name.clone()),
             Ok(()) => {}
+            Err(why) if why == SKIPPED_NO_HELM => {
+                println!("SKIPPED {}: {why}", case.name);
+            }
             Err(why) => {
                 if verbose {
                     println!("FAIL {}: {}", case.name, why.lines().next().unwrap_or(""));
@@ -150,6 +153,25 @@ fn first_line(s: &str) -> &str {
     &line[..line.len().min(300)]
 }
 
+/// The reason given for helm cases when no helm v3 can be had.
+const SKIPPED_NO_HELM: &str = "skipped: no helm v3 (set KUSTOMIZE_RS_HELM)";
+
+/// A helm v3 binary: `$KUSTOMIZE_RS_HELM`, else the one `../shared/tools/reference-kustomize
+/// helm-path` provides (fetched once, cached).
+fn helm_command() -> Option<String> {
+    static HELM: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HELM.get_or_init(|| {
+        if let Ok(h) = std::env::var("KUSTOMIZE_RS_HELM") {
+            return Some(h);
+        }
+        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/reference-kustomize");
+        let out = std::process::Command::new(tool).arg("helm-path").output().ok()?;
+        let path = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+        (out.status.success() && Path::new(&path).exists()).then_some(path)
+    })
+    .clone()
+}
+
 /// Builds one case and compares; `Err` says why it failed.
 fn run(case: &Case) -> Result<(), String> {
     let mut options = Options::default();
@@ -157,6 +179,15 @@ fn run(case: &Case) -> Result<(), String> {
         match arg.as_str() {
             "--load-restrictor=LoadRestrictionsNone" | "--load-restrictor LoadRestrictionsNone" => {
                 options.load_restrictor = LoadRestrictor::None
+            }
+            // Builtin plugins behave the same with alpha plugins enabled.
+            "--enable-alpha-plugins" => {}
+            "--enable-helm" => {
+                let Some(helm) = helm_command() else {
+                    return Err(SKIPPED_NO_HELM.into());
+                };
+                options.helm.enabled = true;
+                options.helm.command = helm;
             }
             other => return Err(format!("flag not supported yet: {other}")),
         }

@@ -5,6 +5,7 @@
 //! build adds the hash ([`crate::transformers::hash`]).
 
 pub mod configmap;
+pub mod helm_chart;
 pub mod kv;
 pub mod secret;
 

@@ -226,7 +226,7 @@ impl<'s> Merger<'s> {
             "wrong node kind: expected {} but got {}: node contents:\n{}",
             expected.name(),
             self.kind(id).name(),
-            contents
+            contents.trim_end_matches('\n')
         )
     }
 
@@ -744,23 +744,22 @@ impl<'s> Merger<'s> {
         dest: Id,
         keys: &[String],
     ) -> Result<Option<Option<Id>>, String> {
-        let Some(origin) = src[ORIGIN] else {
-            return Ok(None);
-        };
+        let origin = src[ORIGIN];
         let Some(dest_index) = self.unique_keyed_index(dest, keys) else {
             return Ok(None);
         };
-        let origin_index = if origin == dest {
-            dest_index.clone()
-        } else {
-            match self.unique_keyed_index(origin, keys) {
+        let origin_index = match origin {
+            None => HashMap::new(),
+            Some(o) if o == dest => dest_index.clone(),
+            Some(o) => match self.unique_keyed_index(o, keys) {
                 Some(i) => i,
                 None => return Ok(None),
-            }
+            },
         };
         // Tuples in merge order: the patch's, then the resource's others.
         let mut order: Vec<(Vec<String>, Option<Id>, Option<Id>)> = Vec::new();
-        for &e in self.seq(origin) {
+        let origin_content = origin.map(|o| self.seq(o).to_vec()).unwrap_or_default();
+        for &e in &origin_content {
             let t = self.key_values(e, keys);
             let d = dest_index.get(&t).copied();
             order.push((t, d, Some(e)));
@@ -825,16 +824,14 @@ impl<'s> Merger<'s> {
             out
         };
         let items_node = self.alloc(Node::Seq(result));
-        if origin != dest {
-            // The general path leaves the resource's list without the deleted elements.
-            let kept: Vec<Id> = self
-                .seq(dest)
-                .iter()
-                .copied()
-                .filter(|e| !deleted.contains(e))
-                .collect();
-            self.set_seq(dest, kept);
-        }
+        // The general path leaves the resource's list without the deleted elements.
+        let kept: Vec<Id> = self
+            .seq(dest)
+            .iter()
+            .copied()
+            .filter(|e| !deleted.contains(e))
+            .collect();
+        self.set_seq(dest, kept);
         Ok(Some(Some(items_node)))
     }
 
@@ -878,22 +875,21 @@ impl<'s> Merger<'s> {
         src: Sources,
         dest: Id,
     ) -> Result<Option<Option<Id>>, String> {
-        let Some(origin) = src[ORIGIN] else {
-            return Ok(None);
-        };
+        let origin = src[ORIGIN];
         let Some(dest_index) = self.unique_scalar_index(dest) else {
             return Ok(None);
         };
-        let origin_index = if origin == dest {
-            dest_index.clone()
-        } else {
-            match self.unique_scalar_index(origin) {
+        let origin_index = match origin {
+            None => HashMap::new(),
+            Some(o) if o == dest => dest_index.clone(),
+            Some(o) => match self.unique_scalar_index(o) {
                 Some(i) => i,
                 None => return Ok(None),
-            }
+            },
         };
         let mut order: Vec<(String, Option<Id>, Option<Id>)> = Vec::new();
-        for &e in self.seq(origin) {
+        let origin_content = origin.map(|o| self.seq(o).to_vec()).unwrap_or_default();
+        for &e in &origin_content {
             let t = self.text(e);
             let d = dest_index.get(&t).copied();
             order.push((t, d, Some(e)));
@@ -931,7 +927,12 @@ impl<'s> Merger<'s> {
                 return None;
             }
             let t = self.text(e);
-            if t.is_empty() || index.insert(t, e).is_some() {
+            // The text must survive being re-resolved as a plain scalar unchanged.
+            let stable = match plain_scalar(&t) {
+                Node::Scalar(v) => scalar_text(&v) == t,
+                _ => false,
+            };
+            if !stable || index.insert(t, e).is_some() {
                 return None;
             }
         }

@@ -17,9 +17,10 @@ use super::replica_count::ReplicaCountTransformer;
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
+use crate::generators::helm_chart::{HelmChartGenerator, HelmOptions};
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
-use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, Image, Patch, ReplacementField, Replica, Selector};
+use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, HelmChart, HelmGlobals, Image, Patch, ReplacementField, Replica, Selector};
 use crate::patch::schema::Schema;
 use super::patch::PatchTransformer;
 use super::replacement::ReplacementTransformer;
@@ -68,7 +69,7 @@ struct WithMetadata {
 }
 
 /// The resources a builtin generator plugin config generates.
-pub fn generate(res: &Resource, loader: &Loader) -> Result<Vec<Resource>, Error> {
+pub fn generate(res: &Resource, loader: &Loader, helm: &HelmOptions) -> Result<Vec<Resource>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
@@ -92,6 +93,11 @@ pub fn generate(res: &Resource, loader: &Loader) -> Result<Vec<Resource>, Error>
         args.namespace = meta.metadata.namespace;
     }
     let options = args.options.clone();
+    if gvk.kind == "HelmChartInflationGenerator" {
+        let globals: HelmGlobals = from_value_lenient(res.value()).map_err(bad)?;
+        let chart: HelmChart = from_value_lenient(res.value()).map_err(bad)?;
+        return HelmChartGenerator { loader, globals, chart, options: helm }.generate();
+    }
     match gvk.kind.as_str() {
         "ConfigMapGenerator" => ConfigMapGenerator { loader, args, options }.generate(),
         "SecretGenerator" => SecretGenerator { loader, args, options }.generate(),
