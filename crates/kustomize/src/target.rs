@@ -270,6 +270,12 @@ pub struct Builtins {
     schema: Arc<Schema>,
 }
 
+impl Default for Builtins {
+    fn default() -> Self {
+        Builtins::new()
+    }
+}
+
 impl Builtins {
     /// Parses the builtin tables (they ship with the crate; their tests guard them).
     pub fn new() -> Builtins {
