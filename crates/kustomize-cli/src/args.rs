@@ -139,7 +139,6 @@ impl BuildArgs {
         };
         let unsupported = [
             ("--enable-exec", self.enable_exec == Some(true)),
-            ("--enable-managedby-label", self.enable_managedby_label == Some(true)),
         ];
         if let Some((flag, _)) = unsupported.iter().find(|(_, set)| *set) {
             return Err(format!("not supported yet: {flag}"));
@@ -154,6 +153,7 @@ impl BuildArgs {
                 kube_version: self.helm_kube_version.clone(),
                 debug: self.helm_debug == Some(true),
             },
+            add_managed_by_label: self.enable_managedby_label == Some(true),
         })
     }
 }

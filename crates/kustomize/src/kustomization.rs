@@ -461,7 +461,6 @@ impl Kustomization {
                 !self.helm_chart_inflation_generator.is_empty(),
             ),
             ("validators", !self.validators.is_empty()),
-            ("buildMetadata", !self.build_metadata.is_empty()),
         ];
         checks
             .into_iter()

@@ -24,6 +24,7 @@ pub mod fs;
 pub mod generators;
 pub mod kustomization;
 pub mod loader;
+pub mod origin;
 pub mod patch;
 pub mod resid;
 pub mod resmap;
@@ -60,6 +61,8 @@ pub struct Options {
     pub reorder: Reorder,
     /// How `helmCharts` are inflated.
     pub helm: generators::helm_chart::HelmOptions,
+    /// `--enable-managedby-label`: label every resource `app.kubernetes.io/managed-by`.
+    pub add_managed_by_label: bool,
 }
 
 /// What a build produces.

@@ -4,6 +4,7 @@
 use kustomize_yaml::{Mapping, Number, Value};
 
 use crate::generators::Behavior;
+use crate::origin::Origin;
 
 use crate::resid::{Gvk, ResId};
 
@@ -29,6 +30,10 @@ pub struct Resource {
     behavior: Behavior,
     /// Names of the `vars:` whose `objref` is this resource.
     ref_var_names: Vec<String>,
+    /// Where it came from (tracked only with `buildMetadata`).
+    origin: Option<Origin>,
+    /// The transformers that ran on it (tracked only with `buildMetadata`).
+    transformations: Vec<Origin>,
 }
 
 impl Resource {
@@ -42,6 +47,50 @@ impl Resource {
             needs_hash: false,
             behavior: Behavior::Unspecified,
             ref_var_names: Vec::new(),
+            origin: None,
+            transformations: Vec::new(),
+        }
+    }
+
+    /// Where the resource came from, when tracked.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+
+    /// Sets where the resource came from.
+    pub fn set_origin(&mut self, origin: Origin) {
+        self.origin = Some(origin);
+    }
+
+    /// Records that a transformer ran: the origin of a resource without one, else one
+    /// more transformation (upstream's `AddTransformerAnnotation`).
+    pub fn add_transformation(&mut self, by: &Origin) {
+        match self.origin {
+            None => self.origin = Some(by.clone()),
+            Some(_) => self.transformations.push(by.clone()),
+        }
+    }
+
+    /// Writes the build-metadata annotations that are asked for.
+    pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
+        let origin = self.origin.as_ref().filter(|_| origins).map(Origin::to_annotation);
+        let list = (transformations && !self.transformations.is_empty())
+            .then(|| crate::origin::transformations_annotation(&self.transformations));
+        for (key, value) in [
+            (crate::origin::ORIGIN_ANNOTATION, origin),
+            (crate::origin::TRANSFORMATIONS_ANNOTATION, list),
+        ] {
+            let Some(value) = value else { continue };
+            let meta = self.metadata_mut();
+            let annotations = meta
+                .entry("annotations".to_owned())
+                .or_insert_with(|| Value::Map(Mapping::new()));
+            if !matches!(annotations, Value::Map(_)) {
+                *annotations = Value::Map(Mapping::new());
+            }
+            if let Value::Map(a) = annotations {
+                a.insert(key.to_owned(), Value::String(value));
+            }
         }
     }
 
@@ -98,6 +147,10 @@ impl Resource {
         self.suffixes = old.suffixes.clone();
         self.needs_hash = old.needs_hash && self.needs_hash;
         self.ref_var_names = old.ref_var_names.clone();
+        self.transformations = old.transformations.clone();
+        if self.behavior == Behavior::Merge || self.origin.is_none() {
+            self.origin = old.origin.clone().or(self.origin.take());
+        }
     }
 
     /// Merges `old`'s `data` and `binaryData` under this one's (this one's keys win).

@@ -15,6 +15,7 @@ use crate::fieldspecs::{crds, TransformerConfig};
 use kustomize_yaml::parse_documents;
 use std::sync::Arc;
 use crate::patch::schema::Schema;
+use crate::origin::Origin;
 use crate::transformers::patch::PatchTransformer;
 use crate::transformers::patch_json6902::PatchJson6902Transformer;
 use crate::transformers::patch_strategic_merge::PatchStrategicMergeTransformer;
@@ -210,6 +211,8 @@ pub struct KustTarget {
     kustomization: Kustomization,
     /// The kustomization file read.
     file: PathBuf,
+    /// With build metadata: where this kustomization sits relative to the top one.
+    origin: Option<Origin>,
 }
 
 impl KustTarget {
@@ -246,6 +249,7 @@ impl KustTarget {
             loader,
             kustomization: loaded.kustomization,
             file,
+            origin: None,
         })
     }
 
@@ -257,6 +261,19 @@ impl KustTarget {
     /// The kustomization root.
     pub fn root(&self) -> &Path {
         self.loader.root()
+    }
+
+    /// The kustomization file's name.
+    fn file_name(&self) -> String {
+        self.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The origin of what a builtin generator or transformer of this kustomization makes.
+    fn builtin_origin(&self, kind: &str) -> Option<Origin> {
+        self.origin.as_ref().map(|o| o.builtin(&self.file_name(), kind))
     }
 }
 
@@ -294,9 +311,14 @@ impl Builtins {
 /// Builds the kustomization at the loader's root: upstream's `Kustomizer.Run`.
 pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<BuildOutput, Error> {
     let mut warnings = Vec::new();
-    let kt = KustTarget::load(loader, &mut warnings)?;
+    let mut kt = KustTarget::load(loader, &mut warnings)?;
+    let metadata = kt.kustomization.build_metadata.clone();
+    if !metadata.is_empty() {
+        kt.origin = Some(Origin::default());
+    }
     let mut builder = Builder {
         options,
+        build_metadata: &metadata,
         warnings: &mut warnings,
         schema: Arc::clone(&builtins.schema),
         builtin_schema: &builtins.schema,
@@ -323,6 +345,22 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
         (None, Reorder::Legacy) => sort_order::legacy_sort(&mut resources),
         (None, Reorder::None) => {}
     }
+    let has = |option: &str| metadata.iter().any(|m| m == option);
+    if options.add_managed_by_label || has("managedByLabel") {
+        let mut labels = std::collections::BTreeMap::new();
+        labels.insert("app.kubernetes.io/managed-by".to_owned(), "kustomize-v5.7.1".to_owned());
+        LabelTransformer {
+            labels,
+            field_specs: vec![crate::fieldspec::FieldSpec::any_kind("metadata/labels", true)],
+        }
+        .transform(&mut resources)?;
+    }
+    let (origins, transformations) = (has("originAnnotations"), has("transformerAnnotations"));
+    if origins || transformations {
+        for r in resources.iter_mut() {
+            r.annotate_build_metadata(origins, transformations);
+        }
+    }
     Ok(BuildOutput {
         resources,
         warnings,
@@ -332,6 +370,9 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
 /// State shared by every kustomization of one build.
 struct Builder<'a> {
     options: &'a Options,
+    /// The top kustomization's `buildMetadata`, which every kustomization of the build
+    /// follows.
+    build_metadata: &'a [String],
     warnings: &'a mut Vec<String>,
     /// The schema strategic merges use: the builtin one unless a kustomization's
     /// `openapi:` replaced it (from then on, as upstream's global schema does).
@@ -389,14 +430,27 @@ impl Builder<'_> {
         }
         for component in &k.components {
             let loader = kt.loader.child(component)?;
-            ra = self.accumulate_directory(loader, true, ra)?;
+            let origin = kt.origin.as_ref().map(|o| o.append(component));
+            ra = self.accumulate_directory(loader, true, ra, origin)?;
         }
-        let mut transformers = builtin_transformers(kt, &ra.config, &self.schema)?;
+        let mut transformers: Vec<(Box<dyn Transformer>, Option<Origin>)> =
+            builtin_transformers(kt, &ra.config, &self.schema)?
+                .into_iter()
+                .map(|(t, kind)| (t, kt.builtin_origin(kind)))
+                .collect();
         for config in self.plugin_configs(kt, &k.transformers)?.iter() {
-            transformers.extend(builtin_plugins::from_config(config, &kt.loader, &self.schema)?);
+            let origin = plugin_origin(config);
+            for t in builtin_plugins::from_config(config, &kt.loader, &self.schema)? {
+                transformers.push((t, origin.clone()));
+            }
         }
-        for transformer in transformers {
+        for (transformer, origin) in transformers {
             transformer.transform(&mut ra.resources)?;
+            if let Some(origin) = origin {
+                for r in ra.resources.iter_mut() {
+                    r.add_transformation(&origin);
+                }
+            }
         }
         ra.merge_vars(&k.vars)?;
         Ok(ra)
@@ -408,13 +462,21 @@ impl Builder<'_> {
         let k = &kt.kustomization;
         let global = k.generator_options.as_ref();
         let mut out = Vec::new();
+        let with_origin = |resources: Vec<Resource>, origin: Option<Origin>| {
+            resources.into_iter().map(move |mut r| {
+                if let (None, Some(o)) = (r.origin(), &origin) {
+                    r.set_origin(o.clone());
+                }
+                r
+            })
+        };
         for args in &k.config_map_generator {
             let generator = ConfigMapGenerator {
                 loader: &kt.loader,
                 args: args.clone(),
                 options: merge_options(args.options.as_ref(), global),
             };
-            out.extend(generator.generate()?);
+            out.extend(with_origin(generator.generate()?, kt.builtin_origin("ConfigMapGenerator")));
         }
         for args in &k.secret_generator {
             let generator = SecretGenerator {
@@ -422,7 +484,7 @@ impl Builder<'_> {
                 args: args.clone(),
                 options: merge_options(args.options.as_ref(), global),
             };
-            out.extend(generator.generate()?);
+            out.extend(with_origin(generator.generate()?, kt.builtin_origin("SecretGenerator")));
         }
         let globals = k.helm_globals.clone().unwrap_or_default();
         for chart in &k.helm_charts {
@@ -432,10 +494,14 @@ impl Builder<'_> {
                 chart: chart.clone(),
                 options: &self.options.helm,
             };
-            out.extend(generator.generate()?);
+            out.extend(with_origin(
+                generator.generate()?,
+                kt.builtin_origin("HelmChartInflationGenerator"),
+            ));
         }
         for config in self.plugin_configs(kt, &k.generators)?.iter() {
-            out.extend(builtin_plugins::generate(config, &kt.loader, &self.options.helm)?);
+            let generated = builtin_plugins::generate(config, &kt.loader, &self.options.helm)?;
+            out.extend(with_origin(generated, plugin_origin(config)));
         }
         Ok(out)
     }
@@ -448,7 +514,10 @@ impl Builder<'_> {
         for entry in entries {
             match resources_from_bytes(entry.as_bytes(), &kt.file) {
                 Ok(inline) => {
-                    for r in inline {
+                    for mut r in inline {
+                        if let Some(o) = &kt.origin {
+                            r.set_origin(o.append(&kt.file_name()));
+                        }
                         configs.resources.append(r)?;
                     }
                 }
@@ -522,7 +591,10 @@ impl Builder<'_> {
         let file_error = match kt.loader.load(entry) {
             Ok((bytes, path)) => {
                 let resources = resources_from_bytes(&bytes, &path)?;
-                for r in resources {
+                for mut r in resources {
+                    if let Some(o) = &kt.origin {
+                        r.set_origin(o.append(entry));
+                    }
                     ra.resources.append(r)?;
                 }
                 return Ok(());
@@ -537,7 +609,8 @@ impl Builder<'_> {
         }
         match kt.loader.child(entry) {
             Ok(loader) => {
-                let sub = self.accumulate_directory(loader, false, Accumulator::new())?;
+                let origin = kt.origin.as_ref().map(|o| o.append(entry));
+                let sub = self.accumulate_directory(loader, false, Accumulator::new(), origin)?;
                 ra.absorb(sub)
             }
             Err(dir_error) => Err(Error::Accumulation {
@@ -556,9 +629,12 @@ impl Builder<'_> {
         loader: Loader,
         is_component: bool,
         ra: Accumulator,
+        origin: Option<Origin>,
     ) -> Result<Accumulator, Error> {
         let root = loader.root().to_path_buf();
-        let sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
+        let mut sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
+        sub.kustomization.build_metadata = self.build_metadata.to_vec();
+        sub.origin = origin;
         self.set_schema(&sub).map_err(|e| e.within(&root))?;
         if is_component && !sub.kustomization.is_component() {
             return Err(Error::WrongKind {
@@ -582,81 +658,103 @@ impl Builder<'_> {
 }
 
 /// The builtin transformers a kustomization asks for, in upstream's fixed order.
+/// Each comes with its builtin kind, for build metadata.
 fn builtin_transformers(
     kt: &KustTarget,
     config: &TransformerConfig,
     schema: &Arc<Schema>,
-) -> Result<Vec<Box<dyn Transformer>>, Error> {
+) -> Result<Vec<(Box<dyn Transformer>, &'static str)>, Error> {
     let k = &kt.kustomization;
     let loader = &kt.loader;
-    let mut out: Vec<Box<dyn Transformer>> = Vec::new();
+    let mut out: Vec<(Box<dyn Transformer>, &'static str)> = Vec::new();
     if !k.patches_strategic_merge.is_empty() {
-        out.push(Box::new(PatchStrategicMergeTransformer::new(
+        out.push((Box::new(PatchStrategicMergeTransformer::new(
             &k.patches_strategic_merge,
             "",
             loader,
             Arc::clone(schema),
-        )?));
+        )?), "PatchStrategicMergeTransformer"));
     }
     for patch in &k.patches {
-        out.push(Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?));
+        out.push((Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?), "PatchTransformer"));
     }
     if !k.namespace.is_empty() {
-        out.push(Box::new(NamespaceTransformer {
+        out.push((Box::new(NamespaceTransformer {
             namespace: k.namespace.clone(),
             field_specs: config.namespace.clone(),
             subjects: SubjectMode::DefaultOnly,
             unset_only: false,
-        }));
+        }), "NamespaceTransformer"));
     }
     if !k.name_prefix.is_empty() {
-        out.push(Box::new(PrefixSuffixTransformer {
+        out.push((Box::new(PrefixSuffixTransformer {
             affix: Affix::Prefix(k.name_prefix.clone()),
             field_specs: config.name_prefix.clone(),
-        }));
+        }), "PrefixTransformer"));
     }
     if !k.name_suffix.is_empty() {
-        out.push(Box::new(PrefixSuffixTransformer {
+        out.push((Box::new(PrefixSuffixTransformer {
             affix: Affix::Suffix(k.name_suffix.clone()),
             field_specs: config.name_suffix.clone(),
-        }));
+        }), "SuffixTransformer"));
     }
     for label in &k.labels {
-        out.push(Box::new(LabelTransformer::from_label(label, config)?));
+        out.push((Box::new(LabelTransformer::from_label(label, config)?), "LabelTransformer"));
     }
-    if let Some(labels) = &k.common_labels {
-        out.push(Box::new(LabelTransformer::common(labels, config)));
+    // Upstream always adds the commonLabels transformer when there are labels of either
+    // kind (a no-op without commonLabels, yet visible in build metadata).
+    if k.common_labels.is_some() || !k.labels.is_empty() {
+        let labels = k.common_labels.clone().unwrap_or_default();
+        out.push((Box::new(LabelTransformer::common(&labels, config)), "LabelTransformer"));
     }
     if let Some(annotations) = &k.common_annotations {
-        out.push(Box::new(AnnotationsTransformer {
+        out.push((Box::new(AnnotationsTransformer {
             annotations: annotations.clone(),
             field_specs: config.common_annotations.clone(),
-        }));
+        }), "AnnotationsTransformer"));
     }
     for patch in &k.patches_json6902 {
-        out.push(Box::new(PatchJson6902Transformer::new(
+        out.push((Box::new(PatchJson6902Transformer::new(
             patch.target.as_ref(),
             &patch.path,
             &patch.patch,
             loader,
-        )?));
+        )?), "PatchJson6902Transformer"));
     }
     for replica in &k.replicas {
-        out.push(Box::new(ReplicaCountTransformer {
+        out.push((Box::new(ReplicaCountTransformer {
             replica: replica.clone(),
             field_specs: config.replicas.clone(),
-        }));
+        }), "ReplicaCountTransformer"));
     }
     for image in &k.images {
-        out.push(Box::new(ImageTagTransformer {
+        out.push((Box::new(ImageTagTransformer {
             image: image.clone(),
             field_specs: config.images.clone(),
-        }));
+        }), "ImageTagTransformer"));
     }
     if !k.replacements.is_empty() {
-        out.push(Box::new(ReplacementTransformer::new(&k.replacements, loader)?));
+        out.push((Box::new(ReplacementTransformer::new(&k.replacements, loader)?), "ReplacementTransformer"));
     }
     Ok(out)
+}
+
+/// The origin of what a plugin configured by `config` makes: the config's own file, and
+/// the config's id (upstream's `OriginFromCustomPlugin`).
+fn plugin_origin(config: &Resource) -> Option<Origin> {
+    let o = config.origin()?;
+    Some(Origin {
+        path: String::new(),
+        repo: o.repo.clone(),
+        git_ref: o.git_ref.clone(),
+        configured_in: o.path.clone(),
+        configured_by: Some(crate::origin::ConfiguredBy {
+            api_version: config.api_version(),
+            kind: config.kind(),
+            name: config.name(),
+            namespace: config.namespace(),
+        }),
+    })
 }
 
 /// Whether a resource entry names a remote location (a URL or a git repository spec).

@@ -1038,3 +1038,355 @@ fn plain_scalar(text: &str) -> Node {
         Resolved::Timestamp(_) | Resolved::Str => Node::Scalar(Value::String(text.to_owned())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn yaml(s: &str) -> Value {
+        kustomize_yaml::parse_documents(s, kustomize_yaml::Schema::Kyaml)
+            .expect("test yaml parses")
+            .remove(0)
+    }
+
+    fn run(target: &str, patch: &str, linear: bool) -> Result<Value, String> {
+        let schema = Schema::builtin();
+        let mut m = Merger {
+            nodes: Vec::new(),
+            schema: &schema,
+            linear,
+        };
+        let (t, p) = (yaml(target), yaml(patch));
+        let dest = m.import(&t);
+        let origin = m.import(&p);
+        Ok(match m.walk(None, [Some(dest), Some(origin)])? {
+            None => Value::Null,
+            Some(r) if r == dest => m.export(dest),
+            Some(_) => t,
+        })
+    }
+
+    /// Merges with both list algorithms, checks they agree, compares with `expected`
+    /// (the reference's output).
+    fn check(target: &str, patch: &str, expected: &str) {
+        let fast = run(target, patch, true).expect("merge");
+        let slow = run(target, patch, false).expect("merge");
+        assert_eq!(fast, slow, "linear and general paths disagree");
+        let expected = if expected.trim().is_empty() {
+            Value::Null
+        } else {
+            yaml(expected)
+        };
+        assert_eq!(fast, expected);
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n";
+
+    fn deploy(spec: &str) -> String {
+        format!("{DEPLOY}{spec}")
+    }
+
+    #[test]
+    fn containers_patch_elements_first() {
+        check(
+            &deploy("      containers:\n      - {name: a, image: a}\n      - {name: b, image: b}\n"),
+            &deploy("      containers:\n      - {name: c, image: c}\n      - {name: b, image: b2}\n"),
+            &deploy("      containers:\n      - {name: c, image: c}\n      - {name: b, image: b2}\n      - {name: a, image: a}\n"),
+        );
+    }
+
+    #[test]
+    fn env_merges_args_replaced() {
+        check(
+            &deploy("      containers:\n      - name: a\n        env: [{name: A, value: a}, {name: B, value: b}]\n        args: [x, y]\n"),
+            &deploy("      containers:\n      - name: a\n        env: [{name: B, value: b2}, {name: C, value: c}]\n        args: [z]\n"),
+            &deploy("      containers:\n      - name: a\n        env: [{name: B, value: b2}, {name: C, value: c}, {name: A, value: a}]\n        args: [z]\n"),
+        );
+    }
+
+    #[test]
+    fn port_without_protocol_does_not_patch_port_with_one() {
+        let target = deploy("      containers:\n      - name: a\n        ports:\n        - {containerPort: 80, protocol: TCP}\n        - {containerPort: 90}\n        - {containerPort: 70, protocol: UDP}\n");
+        check(
+            &target,
+            &deploy("      containers:\n      - name: a\n        ports:\n        - {containerPort: 80, name: http}\n        - {containerPort: 90, protocol: UDP, name: x}\n        - {containerPort: 70, name: y}\n"),
+            &target,
+        );
+    }
+
+    #[test]
+    fn ports_with_both_keys() {
+        check(
+            &deploy("      containers:\n      - name: a\n        ports:\n        - {containerPort: 80, protocol: TCP}\n        - {containerPort: 90, protocol: TCP}\n"),
+            &deploy("      containers:\n      - name: a\n        ports:\n        - {containerPort: 91, protocol: TCP}\n        - {containerPort: 90, protocol: TCP, name: x}\n"),
+            &deploy("      containers:\n      - name: a\n        ports:\n        - {containerPort: 91, protocol: TCP}\n        - {containerPort: 80, protocol: TCP}\n        - {containerPort: 90, protocol: TCP, name: x}\n"),
+        );
+    }
+
+    #[test]
+    fn element_replace_is_a_no_op() {
+        let target = deploy("      containers:\n      - {name: a, image: a, x: 1}\n      - {name: b}\n");
+        check(
+            &target,
+            &deploy("      containers:\n      - {name: a, image: b, $patch: replace}\n"),
+            &target,
+        );
+    }
+
+    #[test]
+    fn element_without_merge_key() {
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {name: b}\n"),
+            &deploy("      containers:\n      - {image: x}\n"),
+            &deploy("      containers: []\n"),
+        );
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {image: q}\n"),
+            &deploy("      containers:\n      - {name: c}\n"),
+            &deploy("      containers:\n      - {image: q}\n"),
+        );
+        check(
+            &deploy("      containers:\n      - {name: a}\n"),
+            &deploy("      containers:\n      - {}\n"),
+            &deploy("      containers: []\n"),
+        );
+    }
+
+    #[test]
+    fn list_directives() {
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {name: b}\n"),
+            &deploy("      containers:\n      - {name: c}\n      - {$patch: replace}\n"),
+            &deploy("      containers:\n      - {name: c}\n"),
+        );
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {name: b}\n"),
+            &deploy("      containers:\n      - {$patch: delete}\n"),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {}}}\n",
+        );
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {name: b}\n      - {name: c}\n"),
+            &deploy("      containers:\n      - {name: b, $patch: delete}\n      - {name: z, $patch: delete}\n"),
+            &deploy("      containers:\n      - {name: a}\n      - {name: c}\n"),
+        );
+        // An empty list in the patch changes nothing.
+        let target = deploy("      containers:\n      - {name: a}\n");
+        check(&target, &deploy("      containers: []\n"), &target);
+    }
+
+    #[test]
+    fn apimachinery_directives_are_plain_fields() {
+        check(
+            &deploy("      containers:\n      - {name: a}\n      - {name: b}\n"),
+            &deploy("      $setElementOrder/containers: [{name: b}, {name: a}]\n      containers:\n      - {name: a, image: x}\n"),
+            &deploy("      $setElementOrder/containers: [{name: b}, {name: a}]\n      containers:\n      - {name: a, image: x}\n      - {name: b}\n"),
+        );
+        check(
+            &deploy("      volumes:\n      - {name: v, emptyDir: {}}\n"),
+            &deploy("      volumes:\n      - {name: v, $retainKeys: [name, secret], secret: {secretName: s}}\n"),
+            &deploy("      volumes:\n      - {name: v, $retainKeys: [name, secret], emptyDir: {}, secret: {secretName: s}}\n"),
+        );
+    }
+
+    #[test]
+    fn primitive_and_owner_reference_lists() {
+        check(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: [a, b]\n  ownerReferences: [{uid: u1, name: n1}]\nx: [1, 2]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: [c, a, '', c]\n  $deleteFromPrimitiveList/finalizers: [b]\n  ownerReferences: [{uid: u2, name: n2}]\nx: [3, {$patch: replace}]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  $deleteFromPrimitiveList/finalizers: [b]\n  finalizers: [c, a, '', b]\n  ownerReferences: [{uid: u2, name: n2}, {uid: u1, name: n1}]\nx: [3, {$patch: replace}]\n",
+        );
+    }
+
+    #[test]
+    fn custom_resources_replace_lists_but_nested_kinds_have_schema() {
+        check(
+            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: d}\nspec:\n  items: [{name: a, v: 1}, {name: b}]\n  m: {x: 1}\n  tmpl:\n    apiVersion: apps/v1\n    kind: Deployment\n    spec: {template: {spec: {containers: [{name: a, image: a}]}}}\n",
+            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: d}\nspec:\n  items: [{name: a, v: 2}, {$patch: replace}]\n  m: {y: 2}\n  tmpl:\n    apiVersion: apps/v1\n    kind: Deployment\n    spec: {template: {spec: {containers: [{name: b, image: b}]}}}\n",
+            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: d}\nspec:\n  items: [{name: a, v: 2}, {$patch: replace}]\n  m: {x: 1, y: 2}\n  tmpl:\n    apiVersion: apps/v1\n    kind: Deployment\n    spec: {template: {spec: {containers: [{name: b, image: b}, {name: a, image: a}]}}}\n",
+        );
+    }
+
+    #[test]
+    fn nulls() {
+        check(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  creationTimestamp: null\ndata: {b: null, c: ~, d: ''}\nx: {z: {}, w: []}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\ndata: {e: x, f: null}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  creationTimestamp: null\ndata: {b: null, c: null, d: '', e: x}\nx: {z: {}, w: []}\n",
+        );
+        check(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {b: x}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {b: null}\nnew: {a: null, c: {}, d: [], e: {x: null}}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {}\nnew: {c: {}, d: [], e: {}}\n",
+        );
+    }
+
+    #[test]
+    fn whole_object_directives() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: x}\n";
+        check(
+            cm,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n$patch: delete\n",
+            "",
+        );
+        check(
+            cm,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d, labels: {a: b}}\n$patch: replace\n",
+            cm,
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: x}\n";
+        let e = run(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: {b: c}}\n", true)
+            .expect_err("kind mismatch");
+        assert!(
+            e.starts_with("wrong node kind: expected ScalarNode but got MappingNode: node contents:\n"),
+            "{e}"
+        );
+        let e = run(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {$patch: foo}\n", true)
+            .expect_err("bad directive");
+        assert_eq!(e, "unknown patch strategy 'foo'");
+    }
+
+    #[test]
+    fn public_merge_deletes_target() {
+        let mut t = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n");
+        let p = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n$patch: delete\n");
+        merge(&mut t, &p, &Gvk::new("", "v1", "ConfigMap"), &Schema::builtin()).expect("merge");
+        assert_eq!(t, Value::Null);
+    }
+
+    // ---- properties ----
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-e]{1,2}"
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "[a-z]{0,3}".prop_map(Value::String),
+            (0i64..5).prop_map(|i| Value::Number(Number::Int(i))),
+            any::<bool>().prop_map(Value::Bool),
+        ]
+    }
+
+    fn unique_by_name(items: Vec<(String, Value)>, key: &str) -> Value {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (n, v) in items {
+            if seen.insert(n.clone()) {
+                let mut m = Mapping::new();
+                m.insert(key.into(), Value::String(n));
+                m.insert("value".into(), v);
+                out.push(Value::Map(m));
+            }
+        }
+        Value::Seq(out)
+    }
+
+    /// A well-formed Deployment: every keyed list element has its keys, no nulls.
+    fn deployment() -> impl Strategy<Value = Value> {
+        let container = (
+            name(),
+            proptest::collection::vec((name(), scalar()), 0..4),
+            proptest::collection::vec((0i64..4, prop_oneof![Just("TCP"), Just("UDP")]), 0..4),
+            proptest::collection::vec("[a-z]{1,2}", 0..3),
+        );
+        (
+            proptest::collection::vec(container, 0..4),
+            proptest::collection::vec(name(), 0..4),
+            proptest::collection::btree_map(name(), "[a-z]{0,2}", 0..3),
+        )
+            .prop_map(|(containers, finalizers, labels)| {
+                let mut seen = HashSet::new();
+                let mut cs = Vec::new();
+                for (n, env, ports, args) in containers {
+                    if !seen.insert(n.clone()) {
+                        continue;
+                    }
+                    let mut c = Mapping::new();
+                    c.insert("name".into(), Value::String(n));
+                    c.insert("env".into(), unique_by_name(env, "name"));
+                    let mut seen_ports = HashSet::new();
+                    let ports = ports
+                        .into_iter()
+                        .filter(|p| seen_ports.insert(*p))
+                        .map(|(p, proto)| {
+                            let mut m = Mapping::new();
+                            m.insert("containerPort".into(), Value::Number(Number::Int(80 + p)));
+                            m.insert("protocol".into(), Value::String(proto.into()));
+                            Value::Map(m)
+                        })
+                        .collect();
+                    c.insert("ports".into(), Value::Seq(ports));
+                    c.insert(
+                        "args".into(),
+                        Value::Seq(args.into_iter().map(Value::String).collect()),
+                    );
+                    cs.push(Value::Map(c));
+                }
+                let mut fin_seen = HashSet::new();
+                let finalizers = finalizers
+                    .into_iter()
+                    .filter(|f| fin_seen.insert(f.clone()))
+                    .map(Value::String)
+                    .collect();
+                let labels = labels
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
+                let doc = format!("{DEPLOY}      containers: []\n");
+                let mut d = yaml(&doc);
+                if let Some(Value::Map(spec)) = d.get_mut("spec") {
+                    if let Some(Value::Map(t)) = spec.get_mut("template") {
+                        if let Some(Value::Map(s)) = t.get_mut("spec") {
+                            s.insert("containers".into(), Value::Seq(cs));
+                        }
+                    }
+                }
+                if let Some(Value::Map(meta)) = d.get_mut("metadata") {
+                    meta.insert("finalizers".into(), Value::Seq(finalizers));
+                    meta.insert("labels".into(), Value::Map(labels));
+                }
+                d
+            })
+    }
+
+    fn merged(target: &Value, patch: &Value, linear: bool) -> Result<Value, String> {
+        let schema = Schema::builtin();
+        let mut m = Merger {
+            nodes: Vec::new(),
+            schema: &schema,
+            linear,
+        };
+        let dest = m.import(target);
+        let origin = m.import(patch);
+        Ok(match m.walk(None, [Some(dest), Some(origin)])? {
+            None => Value::Null,
+            Some(r) if r == dest => m.export(dest),
+            Some(_) => target.clone(),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn empty_patch_is_identity(d in deployment()) {
+            let p = yaml(DEPLOY.trim_end_matches("spec:\n  template:\n    spec:\n"));
+            prop_assert_eq!(merged(&d, &p, true).expect("merge"), d.clone());
+            prop_assert_eq!(merged(&d, &p, false).expect("merge"), d);
+        }
+
+        #[test]
+        fn self_merge_is_identity(d in deployment()) {
+            prop_assert_eq!(merged(&d, &d, true).expect("merge"), d.clone());
+            prop_assert_eq!(merged(&d, &d, false).expect("merge"), d);
+        }
+
+        #[test]
+        fn linear_and_general_paths_agree(d in deployment(), p in deployment()) {
+            prop_assert_eq!(merged(&d, &p, true), merged(&d, &p, false));
+        }
+    }
+}
