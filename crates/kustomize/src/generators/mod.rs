@@ -6,6 +6,7 @@
 
 pub mod configmap;
 pub mod helm_chart;
+pub mod iam_policy;
 pub mod kv;
 pub mod secret;
 

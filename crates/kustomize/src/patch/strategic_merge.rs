@@ -564,21 +564,18 @@ impl<'s> Merger<'s> {
     /// `val.SetField(key, NewScalarRNode(value))`: puts a key back on a merged element. The
     /// new scalar is untagged, so it resolves like a plain scalar on output.
     fn set_key_field(&mut self, val: Id, key: &str, value: &str) -> Result<(), String> {
-        let scalar = plain_scalar(value);
         if key.is_empty() {
-            // FieldSetter without a name replaces a scalar node's content.
+            // FieldSetter without a name gives a scalar node the same text, keeping its
+            // style: its value does not change (`"1"` stays a string).
             match self.kind(val) {
-                Kind::Scalar => {
-                    self.nodes[val] = scalar;
-                    Ok(())
-                }
+                Kind::Scalar => Ok(()),
                 other => Err(format!(
                     "wrong node kind: expected ScalarNode but got {}",
                     other.name()
                 )),
             }
         } else {
-            let id = self.alloc(scalar);
+            let id = self.alloc(plain_scalar(value));
             self.set_field(val, key, Some(id));
             Ok(())
         }
@@ -904,9 +901,8 @@ impl<'s> Merger<'s> {
         for (t, d, o) in order {
             // Scalars: the patch's element, else the resource's; never null here.
             let Some(v) = self.walk(elem_schema, [d, o])? else {
-                return Err("strategic merge: a list of scalars lost an element".into());
+                return Err(format!("strategic merge: list element `{t}` was lost"));
             };
-            self.set_key_field(v, "", &t)?;
             // The resource's element takes the place of the merged one.
             out.push(d.unwrap_or(v));
         }
@@ -927,12 +923,7 @@ impl<'s> Merger<'s> {
                 return None;
             }
             let t = self.text(e);
-            // The text must survive being re-resolved as a plain scalar unchanged.
-            let stable = match plain_scalar(&t) {
-                Node::Scalar(v) => scalar_text(&v) == t,
-                _ => false,
-            };
-            if !stable || index.insert(t, e).is_some() {
+            if t.is_empty() || index.insert(t, e).is_some() {
                 return None;
             }
         }
@@ -1195,6 +1186,15 @@ mod tests {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: [a, b]\n  ownerReferences: [{uid: u1, name: n1}]\nx: [1, 2]\n",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: [c, a, '', c]\n  $deleteFromPrimitiveList/finalizers: [b]\n  ownerReferences: [{uid: u2, name: n2}]\nx: [3, {$patch: replace}]\n",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  $deleteFromPrimitiveList/finalizers: [b]\n  finalizers: [c, a, '', b]\n  ownerReferences: [{uid: u2, name: n2}, {uid: u1, name: n1}]\nx: [3, {$patch: replace}]\n",
+        );
+    }
+
+    #[test]
+    fn primitive_list_keeps_quoted_strings() {
+        check(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: ['1', '2', x]\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: ['2', '3']\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  finalizers: ['2', '3', '1', x]\n",
         );
     }
 

@@ -17,6 +17,8 @@ use super::replica_count::ReplicaCountTransformer;
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
+use crate::generators::iam_policy::IamPolicyGenerator;
+use super::hash::HashTransformer;
 use crate::generators::helm_chart::{HelmChartGenerator, HelmOptions};
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
@@ -100,6 +102,9 @@ pub fn generate(res: &Resource, loader: &Loader, helm: &HelmOptions) -> Result<V
     }
     match gvk.kind.as_str() {
         "ConfigMapGenerator" => ConfigMapGenerator { loader, args, options }.generate(),
+        "IAMPolicyGenerator" => from_value_lenient::<IamPolicyGenerator>(res.value())
+            .map_err(bad)?
+            .generate(),
         "SecretGenerator" => SecretGenerator { loader, args, options }.generate(),
         other => Err(Error::Unsupported {
             path: id.to_string().into(),
@@ -179,6 +184,7 @@ pub fn from_config(
             &config.json_op,
             loader,
         )?)],
+        "HashTransformer" => vec![Box::new(HashTransformer)],
         "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(&config.replacements, loader)?)],
         "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
             replica: config.replica,
