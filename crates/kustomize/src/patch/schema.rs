@@ -353,11 +353,13 @@ impl Builder {
     }
 
     fn fill(&mut self, id: u32, s: &Value) {
-        let mut node = Node::default();
-        node.array = match s.get("type") {
-            Some(Value::String(t)) => t == "array",
-            Some(Value::Seq(ts)) => ts.len() == 1 && ts[0].as_str() == Some("array"),
-            _ => false,
+        let mut node = Node {
+            array: match s.get("type") {
+                Some(Value::String(t)) => t == "array",
+                Some(Value::Seq(ts)) => ts.len() == 1 && ts[0].as_str() == Some("array"),
+                _ => false,
+            },
+            ..Node::default()
         };
         if let Some(items @ Value::Map(_)) = s.get("items") {
             node.items = self.schema(items);

@@ -19,6 +19,7 @@ use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::iam_policy::IamPolicyGenerator;
 use super::hash::HashTransformer;
+use super::value_add::{ValueAddConfig, ValueAddTransformer};
 use crate::generators::helm_chart::{HelmChartGenerator, HelmOptions};
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
@@ -185,6 +186,13 @@ pub fn from_config(
             loader,
         )?)],
         "HashTransformer" => vec![Box::new(HashTransformer)],
+        "ValueAddTransformer" => {
+            let config: ValueAddConfig = from_value_lenient(res.value()).map_err(|e| Error::Transform {
+                transformer: "builtin plugin",
+                message: format!("plugin {id} fails configuration: {e}"),
+            })?;
+            vec![Box::new(ValueAddTransformer::new(config, loader)?)]
+        }
         "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(&config.replacements, loader)?)],
         "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
             replica: config.replica,

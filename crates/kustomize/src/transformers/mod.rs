@@ -15,6 +15,7 @@ pub mod refvar;
 pub mod replacement;
 pub mod replica_count;
 pub mod sort_order;
+pub mod value_add;
 
 use std::collections::BTreeMap;
 

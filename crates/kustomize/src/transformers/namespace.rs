@@ -94,6 +94,42 @@ impl NamespaceTransformer {
     }
 }
 
+impl NamespaceTransformer {
+    /// Sets the namespace in one resource (upstream's namespace filter), without
+    /// remembering its previous id.
+    pub fn apply(&self, r: &mut crate::resource::Resource) -> Result<(), Error> {
+        let err = |message: String| Error::Transform {
+            transformer: "NamespaceTransformer",
+            message,
+        };
+        let meta_namespace = FieldSpec::any_kind("metadata/namespace", true);
+        let gvk = r.gvk();
+        let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
+        let api_version = r.api_version();
+        let obj = r.value_mut();
+        if !gvk.is_cluster_scoped() {
+            meta_namespace
+                .apply(obj, &gvk, Some(Create::Scalar), &mut |n| self.set(n))
+                .map_err(err)?;
+        }
+        if is_binding {
+            self.set_subjects(obj).map_err(err)?;
+        }
+        for spec in &self.field_specs {
+            let skip = spec.path == "metadata/namespace"
+                || (spec.path == "metadata/name" && api_version != "v1")
+                || (is_binding
+                    && (spec.gvk.kind == "RoleBinding" || spec.gvk.kind == "ClusterRoleBinding")
+                    && spec.path == "subjects/namespace");
+            if !skip {
+                spec.apply(obj, &gvk, Some(Create::Scalar), &mut |n| self.set(n))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Transformer for NamespaceTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         if self.namespace.is_empty() {
@@ -103,35 +139,12 @@ impl Transformer for NamespaceTransformer {
             transformer: "NamespaceTransformer",
             message,
         };
-        let meta_namespace = FieldSpec::any_kind("metadata/namespace", true);
         for r in resources.iter_mut() {
             if r.value().as_map().is_none_or(|m| m.is_empty()) {
                 continue;
             }
             r.store_previous_id();
-            let gvk = r.gvk();
-            let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
-            let api_version = r.api_version();
-            let obj = r.value_mut();
-            if !gvk.is_cluster_scoped() {
-                meta_namespace
-                    .apply(obj, &gvk, Some(Create::Scalar), &mut |n| self.set(n))
-                    .map_err(err)?;
-            }
-            if is_binding {
-                self.set_subjects(obj).map_err(err)?;
-            }
-            for spec in &self.field_specs {
-                let skip = spec.path == "metadata/namespace"
-                    || (spec.path == "metadata/name" && api_version != "v1")
-                    || (is_binding
-                        && (spec.gvk.kind == "RoleBinding" || spec.gvk.kind == "ClusterRoleBinding")
-                        && spec.path == "subjects/namespace");
-                if !skip {
-                    spec.apply(obj, &gvk, Some(Create::Scalar), &mut |n| self.set(n))
-                        .map_err(err)?;
-                }
-            }
+            self.apply(r)?;
         }
         resources.check_unique_ids().map_err(|e| {
             err(format!("namespace transformation produces ID conflict: {e}"))
