@@ -57,7 +57,9 @@ fn bench_build(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
-                let out = k.build(Arc::clone(&fs), Path::new("/tree/overlay")).unwrap();
+                let out = k
+                    .build(Arc::clone(&fs), Path::new("/tree/overlay"))
+                    .unwrap();
                 out.resources.to_yaml().unwrap().len()
             })
         });

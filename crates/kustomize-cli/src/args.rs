@@ -10,7 +10,10 @@ pub const UPSTREAM_VERSION: &str = "v5.7.1";
 /// `kustomize version` output: upstream's version, with ours as build metadata, so tools
 /// that parse the version see a v5.7.1.
 pub fn version() -> String {
-    format!("{UPSTREAM_VERSION}+kustomize-rs.{}", env!("CARGO_PKG_VERSION"))
+    format!(
+        "{UPSTREAM_VERSION}+kustomize-rs.{}",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// kustomize-rs: builds Kubernetes manifests from kustomizations, like `kustomize`.
@@ -137,9 +140,7 @@ impl BuildArgs {
                 ))
             }
         };
-        let unsupported = [
-            ("--enable-exec", self.enable_exec == Some(true)),
-        ];
+        let unsupported = [("--enable-exec", self.enable_exec == Some(true))];
         if let Some((flag, _)) = unsupported.iter().find(|(_, set)| *set) {
             return Err(format!("not supported yet: {flag}"));
         }

@@ -8,7 +8,8 @@ fn main() {
     let events = events_only(&src);
     println!("saphyr alone: {events} events in {:?}", t.elapsed());
     let t = Instant::now();
-    let docs = kustomize_yaml::parse_documents(&src, kustomize_yaml::Schema::Kyaml).expect("parses");
+    let docs =
+        kustomize_yaml::parse_documents(&src, kustomize_yaml::Schema::Kyaml).expect("parses");
     let parsed = t.elapsed();
     let t = Instant::now();
     let out = kustomize_yaml::emit_documents(&docs).expect("emits");

@@ -10,9 +10,7 @@
 
 use std::fmt;
 
-use serde::de::{
-    self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::{Mapping, Number, Value};
 
@@ -31,7 +29,12 @@ impl DeError {
 
     /// The dotted path of the field at fault (empty at the top).
     pub fn path(&self) -> String {
-        self.path.iter().rev().cloned().collect::<Vec<_>>().join(".")
+        self.path
+            .iter()
+            .rev()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// What was wrong, without the path.
@@ -342,7 +345,6 @@ impl<'de> MapDe<'de> {
             mode,
         }
     }
-
 }
 
 /// The struct field a key names: itself when exact, else the case-insensitive match.
@@ -474,12 +476,20 @@ mod tests {
     }
 
     fn map(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
     fn fields_match_case_insensitively() {
-        let v = map(&[("NAMEPREFIX", "p-".into()), ("count", Value::Number(Number::Int(3)))]);
+        let v = map(&[
+            ("NAMEPREFIX", "p-".into()),
+            ("count", Value::Number(Number::Int(3))),
+        ]);
         let c: Conf = from_value(&v).unwrap();
         assert_eq!(c.name_prefix, "p-");
         assert_eq!(c.count, 3);

@@ -54,17 +54,25 @@ pub fn emit_documents(docs: &[Value]) -> Result<String, Error> {
 /// themselves by code point; runs of digits compare by numeric value.
 pub fn key_less(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
-        natural_less(a.as_bytes(), b.as_bytes(), |c| c.is_ascii_alphabetic(), |c| {
-            c.is_ascii_digit()
-        }, |c| i64::from(c) - i64::from(b'0'))
+        natural_less(
+            a.as_bytes(),
+            b.as_bytes(),
+            |c| c.is_ascii_alphabetic(),
+            |c| c.is_ascii_digit(),
+            |c| i64::from(c) - i64::from(b'0'),
+        )
     } else {
         let a: Vec<char> = a.chars().collect();
         let b: Vec<char> = b.chars().collect();
         // Go's unicode.IsLetter / IsDigit; `is_alphabetic` is a close stand-in for the first,
         // non-ASCII decimal digits are treated as non-digits.
-        natural_less(&a, &b, |c| c.is_alphabetic(), |c| c.is_ascii_digit(), |c| {
-            i64::from(u32::from(c)) - i64::from(b'0')
-        })
+        natural_less(
+            &a,
+            &b,
+            |c| c.is_alphabetic(),
+            |c| c.is_ascii_digit(),
+            |c| i64::from(u32::from(c)) - i64::from(b'0'),
+        )
     }
 }
 
@@ -206,7 +214,8 @@ struct Analysis {
 /// libyaml's printable set (`is_printable`): tab, CR, DEL, C1 controls, BOM, U+FFFE/F and
 /// everything beyond the BMP are not printable.
 pub(crate) fn is_printable(c: char) -> bool {
-    matches!(c, '\n' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}') && c != '\u{FEFF}'
+    matches!(c, '\n' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        && c != '\u{FEFF}'
 }
 
 /// libyaml's `is_break`.
@@ -455,7 +464,9 @@ impl Emitter<'_> {
 
     fn string(&mut self, s: &str, ctx: Ctx) -> Result<(), Error> {
         if s.contains(is_rejected_by_reader) {
-            return Err(Error::Emit("yaml: control characters are not allowed".into()));
+            return Err(Error::Emit(
+                "yaml: control characters are not allowed".into(),
+            ));
         }
         let folded;
         let s = if s.contains('\u{85}') {
@@ -464,11 +475,16 @@ impl Emitter<'_> {
             let marker = |m: &str| {
                 s.match_indices(m).any(|(i, _)| {
                     s[..i].ends_with('\u{85}')
-                        && s[i + 3..].chars().next().is_some_and(|c| c == ' ' || c == '\u{85}')
+                        && s[i + 3..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c == ' ' || c == '\u{85}')
                 })
             };
             if marker("---") || marker("...") {
-                return Err(Error::Emit("yaml: found unexpected document indicator".into()));
+                return Err(Error::Emit(
+                    "yaml: found unexpected document indicator".into(),
+                ));
             }
             folded = fold_nel(s);
             folded.as_str()
@@ -555,7 +571,13 @@ impl Emitter<'_> {
         self.indention = true;
     }
 
-    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
@@ -761,7 +783,12 @@ mod tests {
     use crate::Mapping;
 
     fn map(entries: &[(&str, Value)]) -> Value {
-        Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Mapping>())
+        Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Mapping>(),
+        )
     }
 
     fn s(x: &str) -> Value {
@@ -782,7 +809,8 @@ mod tests {
         ];
         for n in [want.len(), 3] {
             let strings: Vec<String> = want[..n].iter().rev().map(|k| k.to_string()).collect();
-            let mut entries: Vec<(&String, &Value)> = strings.iter().map(|k| (k, &Value::Null)).collect();
+            let mut entries: Vec<(&String, &Value)> =
+                strings.iter().map(|k| (k, &Value::Null)).collect();
             sort_entries(&mut entries);
             let got: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
             let mut expected = want[..n].to_vec();
@@ -848,14 +876,23 @@ mod tests {
         let err = emit_document(&Value::Number(Number::Float(f64::NAN)), &mut String::new());
         assert_eq!(err.unwrap_err().to_string(), "json: unsupported value: NaN");
         let err = emit_document(&s("a\u{7f}b"), &mut String::new());
-        assert_eq!(err.unwrap_err().to_string(), "yaml: control characters are not allowed");
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "yaml: control characters are not allowed"
+        );
     }
 
     #[test]
     fn layout() {
         let v = map(&[
             ("kind", s("X")),
-            ("list", Value::Seq(vec![map(&[("b", s("1x")), ("a", Value::Seq(vec![s("x")]))]), Value::Seq(vec![s("y")])])),
+            (
+                "list",
+                Value::Seq(vec![
+                    map(&[("b", s("1x")), ("a", Value::Seq(vec![s("x")]))]),
+                    Value::Seq(vec![s("y")]),
+                ]),
+            ),
             ("empty", map(&[("m", map(&[])), ("s", Value::Seq(vec![]))])),
             ("n", Value::Null),
         ]);

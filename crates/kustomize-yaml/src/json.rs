@@ -128,6 +128,9 @@ mod tests {
         m.insert("b".into(), Value::Number(Number::Int(1)));
         m.insert("B".into(), Value::Null);
         m.insert("a".into(), Value::Seq(vec![Value::Bool(true)]));
-        assert_eq!(to_go_json(&Value::Map(m)).unwrap(), r#"{"B":null,"a":[true],"b":1}"#);
+        assert_eq!(
+            to_go_json(&Value::Map(m)).unwrap(),
+            r#"{"B":null,"a":[true],"b":1}"#
+        );
     }
 }

@@ -5,8 +5,8 @@
 
 pub mod de;
 pub mod emit;
-pub mod json;
 mod error;
+pub mod json;
 pub mod parse;
 pub mod resolve;
 pub mod value;

@@ -54,7 +54,8 @@ pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
             alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
             root: None,
             docs: Vec::new(),
-            unterminated_len: (!src.is_empty() && !src.ends_with('\n')).then(|| src.chars().count()),
+            unterminated_len: (!src.is_empty() && !src.ends_with('\n'))
+                .then(|| src.chars().count()),
         };
         match loader.run(&src) {
             Ok(docs) => return Ok(docs),
@@ -323,7 +324,8 @@ impl Loader {
                         tag,
                     };
                     if anchored {
-                        let value = self.scalar_value(Cow::Borrowed(&src.text), plain, &src.tag, &span)?;
+                        let value =
+                            self.scalar_value(Cow::Borrowed(&src.text), plain, &src.tag, &span)?;
                         self.anchor(anchor, value, Some(src.clone()));
                     }
                     self.key_scalar(src, &span)?;
@@ -486,24 +488,22 @@ impl Loader {
                     // kyaml's DeAnchor clears any field named `<<` once merges are done, so a
                     // quoted "<<" key disappears.
                     Schema::Kyaml if k.key == "<<" => {}
-                    Schema::Kyaml => {
-                        match map.entry(k.key) {
-                            indexmap::map::Entry::Occupied(e) => {
-                                return Err(err_at(
-                                    &k.span,
-                                    format!(
-                                        "mapping key {:?} already defined at line {}",
-                                        e.key(),
-                                        lines[e.index()]
-                                    ),
-                                ));
-                            }
-                            indexmap::map::Entry::Vacant(e) => {
-                                e.insert(value);
-                                lines.push(k.span.start.line());
-                            }
+                    Schema::Kyaml => match map.entry(k.key) {
+                        indexmap::map::Entry::Occupied(e) => {
+                            return Err(err_at(
+                                &k.span,
+                                format!(
+                                    "mapping key {:?} already defined at line {}",
+                                    e.key(),
+                                    lines[e.index()]
+                                ),
+                            ));
                         }
-                    }
+                        indexmap::map::Entry::Vacant(e) => {
+                            e.insert(value);
+                            lines.push(k.span.start.line());
+                        }
+                    },
                     Schema::Yaml11 => {
                         map.insert(k.key, value);
                     }
@@ -556,9 +556,8 @@ impl Loader {
         };
         if root {
             if src.tag == TagKind::Core("binary".into()) {
-                return decode_binary(&src.text).ok_or_else(|| {
-                    err_at(span, "!!binary value contains invalid base64 data")
-                });
+                return decode_binary(&src.text)
+                    .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
             self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
@@ -593,7 +592,11 @@ impl Loader {
             Value::Number(Number::UInt(_)) | Value::Null | Value::Seq(_) | Value::Map(_) => {
                 return Err(err_at(
                     span,
-                    format!("unsupported map key of type {}: {:?}", value.type_name(), src.text),
+                    format!(
+                        "unsupported map key of type {}: {:?}",
+                        value.type_name(),
+                        src.text
+                    ),
                 ))
             }
         })
@@ -633,7 +636,12 @@ impl Loader {
             if !ok {
                 return Err(err_at(
                     span,
-                    format!("cannot decode !!{} `{}` as a !!{}", resolved.tag_name(), text, want),
+                    format!(
+                        "cannot decode !!{} `{}` as a !!{}",
+                        resolved.tag_name(),
+                        text,
+                        want
+                    ),
                 ));
             }
         }
@@ -669,9 +677,7 @@ impl Loader {
 /// Values v3 would not write as a block scalar (trailing spaces, unprintable characters) are
 /// double-quoted instead and come back intact.
 fn folded_round_trip(value: &str) -> Cow<'_, str> {
-    if !value.contains('\n')
-        || value.contains(['\u{2028}', '\u{2029}'])
-        || !v3_block_allowed(value)
+    if !value.contains('\n') || value.contains(['\u{2028}', '\u{2029}']) || !v3_block_allowed(value)
     {
         return Cow::Borrowed(value);
     }
@@ -735,12 +741,20 @@ fn for_each_merged_map(
     reverse: bool,
     mut f: impl FnMut(Mapping),
 ) -> Result<(), Error> {
-    let want_map = || err_at(span, "map merge requires map or sequence of maps as the value");
+    let want_map = || {
+        err_at(
+            span,
+            "map merge requires map or sequence of maps as the value",
+        )
+    };
     match value {
         Value::Map(m) => f(m),
         Value::Seq(items) => {
             if items.iter().any(|i| matches!(i, Value::Seq(_))) {
-                return Err(err_at(span, "invalid map merge: received a nested sequence"));
+                return Err(err_at(
+                    span,
+                    "invalid map merge: received a nested sequence",
+                ));
             }
             if items.iter().any(|i| !matches!(i, Value::Map(_))) {
                 return Err(want_map());
@@ -770,7 +784,10 @@ fn measure(v: &Value) -> (usize, usize) {
         }),
         Value::Map(m) => m.iter().fold((1, 1), |(w, h), (k, i)| {
             let (iw, ih) = measure(i);
-            (w.saturating_add(iw).saturating_add(1 + k.len() / 64), h.max(ih + 1))
+            (
+                w.saturating_add(iw).saturating_add(1 + k.len() / 64),
+                h.max(ih + 1),
+            )
         }),
         _ => (1, 0),
     }
@@ -852,7 +869,10 @@ mod tests {
     #[test]
     fn documents() {
         assert!(parse_documents("", Schema::Kyaml).unwrap().is_empty());
-        assert_eq!(parse_documents("---\n", Schema::Kyaml).unwrap(), vec![Value::Null]);
+        assert_eq!(
+            parse_documents("---\n", Schema::Kyaml).unwrap(),
+            vec![Value::Null]
+        );
         let docs = parse_documents("a: 1\n---\n---\nb: 2\n", Schema::Kyaml).unwrap();
         assert_eq!(docs.len(), 3);
         assert_eq!(docs[1], Value::Null);
@@ -893,10 +913,16 @@ mod tests {
         assert_eq!(keys, ["80", "yes", "true", "1.5", "0x1F", "2001-12-14", ""]);
         assert!(kyaml_err("data:\n  80: x\n").contains("json: unsupported type"));
         let e = kyaml_err("data:\n  a: 1\n  a: 2\n");
-        assert!(e.contains("mapping key \"a\" already defined at line 2"), "{e}");
+        assert!(
+            e.contains("mapping key \"a\" already defined at line 2"),
+            "{e}"
+        );
         assert!(e.starts_with("yaml: line 3, column 3"), "{e}");
         // Nested string keys are fine, quoted or not.
-        assert_eq!(kyaml("d:\n  yes: 1\n  \"80\": 2\n").get_path(&["d", "yes"]), Some(&int(1)));
+        assert_eq!(
+            kyaml("d:\n  yes: 1\n  \"80\": 2\n").get_path(&["d", "yes"]),
+            Some(&int(1))
+        );
     }
 
     #[test]
@@ -925,8 +951,15 @@ mod tests {
         assert_eq!(v.get_path(&["d6", "a"]), Some(&int(5)));
         assert_eq!(v.get("d5"), Some(&Value::Seq(vec![int(1), int(2)])));
         // A quoted "<<" is not a merge key, and kyaml then drops it; `!!merge` makes one.
-        let v = kyaml("d5:\n  \"<<\": {b: 1}\n  c: 2\nd6:\n  !!merge \"<<\": {b: 1}\nd7:\n  ! <<: {b: 1}\n");
-        assert_eq!(v.get("d5"), Some(&Value::Map([("c".to_string(), int(2))].into_iter().collect())));
+        let v = kyaml(
+            "d5:\n  \"<<\": {b: 1}\n  c: 2\nd6:\n  !!merge \"<<\": {b: 1}\nd7:\n  ! <<: {b: 1}\n",
+        );
+        assert_eq!(
+            v.get("d5"),
+            Some(&Value::Map(
+                [("c".to_string(), int(2))].into_iter().collect()
+            ))
+        );
         assert_eq!(v.get_path(&["d6", "b"]), Some(&int(1)));
         assert_eq!(v.get_path(&["d7", "b"]), Some(&int(1)));
         assert_eq!(yaml11("\"<<\": 1\n").get("<<"), Some(&int(1)));
@@ -974,7 +1007,10 @@ mod tests {
         let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let prev = format!("*a{}", i - 1);
-            src.push_str(&format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", ")));
+            src.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
         }
         let e = kyaml_err(&src);
         assert!(e.contains("alias expansion limit exceeded"), "{e}");

@@ -499,7 +499,11 @@ pub fn go_format_float64(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     format_g_shortest(&format!("{f:e}"))
 }
@@ -510,7 +514,11 @@ pub fn go_format_float32(f: f32) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     format_g_shortest(&format!("{f:e}"))
 }
@@ -656,7 +664,10 @@ mod tests {
         assert_eq!(v3("09"), Resolved::Float(9.0));
         assert_eq!(v3("08.5"), Resolved::Float(8.5));
         assert_eq!(v3("18446744073709551615"), Resolved::UInt(u64::MAX));
-        assert_eq!(v3("18446744073709551616"), Resolved::Float(18446744073709551616.0));
+        assert_eq!(
+            v3("18446744073709551616"),
+            Resolved::Float(18446744073709551616.0)
+        );
         assert_eq!(v3("-9223372036854775808"), Resolved::Int(i64::MIN));
         assert_eq!(v3("1e3"), Resolved::Float(1000.0));
         assert_eq!(v3(".5"), Resolved::Float(0.5));
@@ -699,8 +710,14 @@ mod tests {
     fn timestamps_checked_with_reference() {
         let f = |s: &str| parse_timestamp(s).map(|t| t.to_rfc3339_nano());
         assert_eq!(f("2001-12-14").as_deref(), Some("2001-12-14T00:00:00Z"));
-        assert_eq!(f("2001-12-14T21:59:43.10Z").as_deref(), Some("2001-12-14T21:59:43.1Z"));
-        assert_eq!(f("2001-12-14 21:59:43.10").as_deref(), Some("2001-12-14T21:59:43.1Z"));
+        assert_eq!(
+            f("2001-12-14T21:59:43.10Z").as_deref(),
+            Some("2001-12-14T21:59:43.1Z")
+        );
+        assert_eq!(
+            f("2001-12-14 21:59:43.10").as_deref(),
+            Some("2001-12-14T21:59:43.1Z")
+        );
         assert_eq!(
             f("2001-12-14t21:59:43.10-05:00").as_deref(),
             Some("2001-12-14T21:59:43.1-05:00")
@@ -708,7 +725,10 @@ mod tests {
         assert_eq!(f("2001-1-2").as_deref(), Some("2001-01-02T00:00:00Z"));
         assert_eq!(f("2001-02-29"), None);
         assert_eq!(f("2001-12-14 21:59:43.10 -5"), None);
-        assert_eq!(f("2001-12-14T21:59:43+00:00").as_deref(), Some("2001-12-14T21:59:43Z"));
+        assert_eq!(
+            f("2001-12-14T21:59:43+00:00").as_deref(),
+            Some("2001-12-14T21:59:43Z")
+        );
         assert_eq!(f("12001-12-14"), None);
     }
 
@@ -740,4 +760,3 @@ mod tests {
         assert_eq!(go_format_float32(0.1), "0.1");
     }
 }
-

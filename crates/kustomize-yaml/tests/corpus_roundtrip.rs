@@ -13,10 +13,16 @@ fn shared_dir() -> Option<PathBuf> {
 }
 
 fn yaml_files_in(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
-    out.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")));
+    out.extend(
+        files
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+    );
 }
 
 fn corpus_files(shared: &Path) -> Vec<PathBuf> {
@@ -31,7 +37,12 @@ fn corpus_files(shared: &Path) -> Vec<PathBuf> {
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
         cases.sort();
-        files.extend(cases.into_iter().map(|c| c.join("expected.yaml")).filter(|f| f.is_file()));
+        files.extend(
+            cases
+                .into_iter()
+                .map(|c| c.join("expected.yaml"))
+                .filter(|f| f.is_file()),
+        );
     }
     yaml_files_in(&shared.join("realworld/expected"), &mut files);
     yaml_files_in(&shared.join("bench/scale-1000/expected"), &mut files);
@@ -94,7 +105,11 @@ fn upstream_output_round_trips() {
                 Ok(out) if out == doc => docs_ok += 1,
                 Ok(out) => {
                     file_ok = false;
-                    failures.push(format!("{}: {}", file.display(), first_difference(doc, &out)));
+                    failures.push(format!(
+                        "{}: {}",
+                        file.display(),
+                        first_difference(doc, &out)
+                    ));
                 }
                 Err(e) => {
                     file_ok = false;
@@ -111,6 +126,14 @@ fn upstream_output_round_trips() {
     for f in failures.iter().take(20) {
         println!("FAIL {f}");
     }
-    assert!(!files.is_empty(), "no corpus files found under {}", shared.display());
-    assert!(failures.is_empty(), "{} documents did not round-trip", failures.len());
+    assert!(
+        !files.is_empty(),
+        "no corpus files found under {}",
+        shared.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} documents did not round-trip",
+        failures.len()
+    );
 }

@@ -202,7 +202,10 @@ mod tests {
         .unwrap();
         assert_eq!(n, 2);
         assert_eq!(
-            obj.get_path(&["spec", "containers"]).unwrap().as_seq().unwrap()[1],
+            obj.get_path(&["spec", "containers"])
+                .unwrap()
+                .as_seq()
+                .unwrap()[1],
             map(vec![("image", "x".into())])
         );
     }
@@ -223,7 +226,12 @@ mod tests {
         let mut obj = map(vec![("metadata", "x".into())]);
         let spec = FieldSpec::any_kind("metadata/labels", true);
         assert!(spec
-            .apply(&mut obj, &Gvk::default(), Some(Create::Map), &mut |_| Ok(()))
+            .apply(
+                &mut obj,
+                &Gvk::default(),
+                Some(Create::Map),
+                &mut |_| Ok(())
+            )
             .is_err());
     }
 }

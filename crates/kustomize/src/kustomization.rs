@@ -496,9 +496,12 @@ mod tests {
     #[test]
     fn component_needs_its_api_version() {
         assert!(parse("kind: Component\nresources: [a]\n").is_ok());
-        let e = parse("kind: Component\napiVersion: kustomize.config.k8s.io/v1beta1\nresources: [a]\n")
-            .unwrap_err();
-        assert!(e.to_string().contains("should be kustomize.config.k8s.io/v1alpha1"));
+        let e =
+            parse("kind: Component\napiVersion: kustomize.config.k8s.io/v1beta1\nresources: [a]\n")
+                .unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("should be kustomize.config.k8s.io/v1alpha1"));
         assert!(parse("kind: Foo\nresources: [a]\n").is_err());
     }
 }

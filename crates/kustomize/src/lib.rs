@@ -26,6 +26,7 @@ pub mod kustomization;
 pub mod loader;
 pub mod origin;
 pub mod patch;
+pub mod remote;
 pub mod resid;
 pub mod resmap;
 pub mod resource;
@@ -119,9 +120,17 @@ mod tests {
     #[test]
     fn builds_from_memory() {
         let mut fs = fs::MemoryFs::new();
-        fs.add_file("/app/kustomization.yaml", "resources: [cm.yaml]\nnamePrefix: p-\n");
-        fs.add_file("/app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
-        let out = Kustomizer::default().build(Arc::new(fs), Path::new("/app")).unwrap();
+        fs.add_file(
+            "/app/kustomization.yaml",
+            "resources: [cm.yaml]\nnamePrefix: p-\n",
+        );
+        fs.add_file(
+            "/app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        );
+        let out = Kustomizer::default()
+            .build(Arc::new(fs), Path::new("/app"))
+            .unwrap();
         assert_eq!(
             out.resources.to_yaml().unwrap(),
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p-c\n"

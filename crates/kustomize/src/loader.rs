@@ -26,6 +26,9 @@ pub struct Loader {
     restrictor: LoadRestrictor,
     /// The roots of the kustomizations that led here, nearest first.
     referrers: Arc<Vec<PathBuf>>,
+    /// Inside a cloned repository: the clone, kept alive while any loader needs it, and
+    /// bases must stay inside it.
+    repo: Option<Arc<crate::remote::Clone>>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -51,6 +54,7 @@ impl Loader {
             root,
             restrictor,
             referrers: Arc::new(Vec::new()),
+            repo: None,
         })
     }
 
@@ -80,6 +84,18 @@ impl Loader {
             return Err(self.bad_root(path, "new root cannot be absolute"));
         }
         let root = confirm_dir(self.fs.as_ref(), &self.root.join(path))?;
+        if let Some(repo) = &self.repo {
+            if !root.starts_with(repo.dir()) {
+                return Err(self.bad_root(
+                    path,
+                    &format!(
+                        "security; bases in kustomizations found in cloned git repos must be within the repo, but base '{}' is outside '{}'",
+                        root.display(),
+                        repo.dir().display()
+                    ),
+                ));
+            }
+        }
         for visited in std::iter::once(&self.root).chain(self.referrers.iter()) {
             if visited.starts_with(&root) {
                 return Err(Error::Cycle {
@@ -96,6 +112,37 @@ impl Loader {
             root,
             restrictor: self.restrictor,
             referrers: Arc::new(referrers),
+            repo: self.repo.clone(),
+        })
+    }
+
+    /// A loader at the kustomization inside a cloned git repository (read from the disk,
+    /// root-only, whatever this loader's file system and restrictor).
+    pub fn remote_child(&self, spec: &crate::remote::RepoSpec) -> Result<Loader, Error> {
+        let bad = |message: String| Error::BadRoot {
+            path: PathBuf::from(&spec.raw),
+            message,
+        };
+        let clone = crate::remote::clone(spec).map_err(bad)?;
+        let disk: Arc<dyn FileSystem> = Arc::new(crate::fs::DiskFs);
+        let repo_dir = disk
+            .real_path(clone.dir())
+            .map_err(|e| bad(e.to_string()))?;
+        let root = confirm_dir(disk.as_ref(), &repo_dir.join(&spec.kust_root_path))?;
+        if !root.starts_with(&repo_dir) {
+            return Err(bad(format!(
+                "refers to directory outside of repo {}",
+                repo_dir.display()
+            )));
+        }
+        let mut referrers = vec![self.root.clone()];
+        referrers.extend(self.referrers.iter().cloned());
+        Ok(Loader {
+            fs: disk,
+            root,
+            restrictor: LoadRestrictor::RootOnly,
+            referrers: Arc::new(referrers),
+            repo: Some(Arc::new(clone)),
         })
     }
 
@@ -182,7 +229,10 @@ mod tests {
     #[test]
     fn root_only_refuses_files_outside_the_root() {
         let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::RootOnly).unwrap();
-        assert!(matches!(l.load("../secret.yaml"), Err(Error::OutsideRoot { .. })));
+        assert!(matches!(
+            l.load("../secret.yaml"),
+            Err(Error::OutsideRoot { .. })
+        ));
         let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::None).unwrap();
         assert_eq!(l.load("../secret.yaml").unwrap().0, b"s");
     }

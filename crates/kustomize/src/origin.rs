@@ -119,7 +119,11 @@ pub fn transformations_annotation(list: &[Origin]) -> String {
 
 /// `filepath.Join`: joined with `/` and cleaned (`..` resolved lexically).
 fn join(a: &str, b: &str) -> String {
-    let joined = if a.is_empty() { b.to_owned() } else { format!("{a}/{b}") };
+    let joined = if a.is_empty() {
+        b.to_owned()
+    } else {
+        format!("{a}/{b}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
         match p {
@@ -144,8 +148,13 @@ mod tests {
     #[test]
     fn origins_render_as_upstream() {
         let top = Origin::default();
-        assert_eq!(top.append("../base").append("service.yaml").to_annotation(), "path: ../base/service.yaml\n");
-        let t = top.append("../base").builtin("kustomization.yaml", "PrefixTransformer");
+        assert_eq!(
+            top.append("../base").append("service.yaml").to_annotation(),
+            "path: ../base/service.yaml\n"
+        );
+        let t = top
+            .append("../base")
+            .builtin("kustomization.yaml", "PrefixTransformer");
         assert_eq!(
             transformations_annotation(&[t]),
             "- configuredIn: ../base/kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: PrefixTransformer\n"

@@ -18,7 +18,11 @@ pub struct Gvk {
 
 impl Gvk {
     /// A Gvk from its parts.
-    pub fn new(group: impl Into<String>, version: impl Into<String>, kind: impl Into<String>) -> Self {
+    pub fn new(
+        group: impl Into<String>,
+        version: impl Into<String>,
+        kind: impl Into<String>,
+    ) -> Self {
         Gvk {
             group: group.into(),
             version: version.into(),
@@ -151,8 +155,16 @@ pub struct IdKey {
 /// `[noNs]` for empty parts.
 impl fmt::Display for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = if self.name.is_empty() { "[noName]" } else { &self.name };
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        let name = if self.name.is_empty() {
+            "[noName]"
+        } else {
+            &self.name
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
         write!(f, "{}/{}.{}", self.gvk, name, ns)
     }
 }

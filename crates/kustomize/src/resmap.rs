@@ -101,9 +101,7 @@ impl ResMap {
             .resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key)
-            })
+            .filter(|(_, r)| r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key))
             .map(|(i, _)| i)
             .collect();
         let generator_error = |message: String| Error::Generator {

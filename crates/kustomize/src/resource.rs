@@ -73,7 +73,11 @@ impl Resource {
 
     /// Writes the build-metadata annotations that are asked for.
     pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
-        let origin = self.origin.as_ref().filter(|_| origins).map(Origin::to_annotation);
+        let origin = self
+            .origin
+            .as_ref()
+            .filter(|_| origins)
+            .map(Origin::to_annotation);
         let list = (transformations && !self.transformations.is_empty())
             .then(|| crate::origin::transformations_annotation(&self.transformations));
         for (key, value) in [
@@ -158,7 +162,9 @@ impl Resource {
         for field in ["data", "binaryData"] {
             let mut merged = old.top_string_map(field);
             merged.extend(self.top_string_map(field));
-            let Value::Map(obj) = &mut self.obj else { return };
+            let Value::Map(obj) = &mut self.obj else {
+                return;
+            };
             if merged.is_empty() {
                 obj.shift_remove(field);
             } else {
@@ -171,8 +177,12 @@ impl Resource {
         if !matches!(self.obj, Value::Map(_)) {
             self.obj = Value::Map(Mapping::new());
         }
-        let Value::Map(obj) = &mut self.obj else { unreachable!("just made a map") };
-        let meta = obj.entry("metadata".to_owned()).or_insert_with(|| Value::Map(Mapping::new()));
+        let Value::Map(obj) = &mut self.obj else {
+            unreachable!("just made a map")
+        };
+        let meta = obj
+            .entry("metadata".to_owned())
+            .or_insert_with(|| Value::Map(Mapping::new()));
         if !matches!(meta, Value::Map(_)) {
             *meta = Value::Map(Mapping::new());
         }
@@ -364,7 +374,12 @@ fn to_string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
 }
 
 fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value {
-    Value::Map(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    Value::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
 }
 
 /// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.
@@ -393,12 +408,13 @@ pub fn resources_from_bytes(
         path: path.to_path_buf(),
         message: format!("not UTF-8: {e}"),
     })?;
-    let docs = kustomize_yaml::parse_documents(text, kustomize_yaml::Schema::Kyaml).map_err(
-        |source| crate::Error::Yaml {
-            path: path.to_path_buf(),
-            source,
-        },
-    )?;
+    let docs =
+        kustomize_yaml::parse_documents(text, kustomize_yaml::Schema::Kyaml).map_err(|source| {
+            crate::Error::Yaml {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     let invalid = |message: String| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message,

@@ -58,15 +58,22 @@ impl CompiledSelector {
         let cur = r.cur_id();
         let org = r.org_id();
         let is = |re: &Option<Regex>, a: &str, b: &str| {
-            re.as_ref().is_none_or(|re| re.is_match(a) || re.is_match(b))
+            re.as_ref()
+                .is_none_or(|re| re.is_match(a) || re.is_match(b))
         };
         let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        is(&self.namespace, org.effective_namespace(), cur.effective_namespace())
-            && is(&self.name, &org.name, &cur.name)
+        is(
+            &self.namespace,
+            org.effective_namespace(),
+            cur.effective_namespace(),
+        ) && is(&self.name, &org.name, &cur.name)
             && one(&self.group, &cur.gvk.group)
             && one(&self.version, &cur.gvk.version)
             && one(&self.kind, &cur.gvk.kind)
-            && self.labels.as_ref().is_none_or(|l| l.matches(&string_map(r, "labels")))
+            && self
+                .labels
+                .as_ref()
+                .is_none_or(|l| l.matches(&string_map(r, "labels")))
             && self
                 .annotations
                 .as_ref()
@@ -121,8 +128,14 @@ impl LabelSelector {
             Requirement::NotExists(k) => !labels.contains_key(k),
             Requirement::In(k, vs) => labels.get(k).is_some_and(|v| vs.contains(v)),
             Requirement::NotIn(k, vs) => labels.get(k).is_none_or(|v| !vs.contains(v)),
-            Requirement::Gt(k, n) => labels.get(k).and_then(|v| v.parse::<i64>().ok()).is_some_and(|v| v > *n),
-            Requirement::Lt(k, n) => labels.get(k).and_then(|v| v.parse::<i64>().ok()).is_some_and(|v| v < *n),
+            Requirement::Gt(k, n) => labels
+                .get(k)
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v > *n),
+            Requirement::Lt(k, n) => labels
+                .get(k)
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v < *n),
         })
     }
 }
@@ -164,7 +177,11 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
         if let Some((k, v)) = part.split_once(op) {
             let k = valid_key(k.trim())?.to_owned();
             let n = v.trim().parse().ok()?;
-            return Some(if gt { Requirement::Gt(k, n) } else { Requirement::Lt(k, n) });
+            return Some(if gt {
+                Requirement::Gt(k, n)
+            } else {
+                Requirement::Lt(k, n)
+            });
         }
     }
     let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
@@ -175,7 +192,11 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
                 let list = list.trim().strip_prefix('(')?.strip_suffix(')')?;
                 let values = list.split(',').map(|v| v.trim().to_owned()).collect();
                 let k = valid_key(words[0])?.to_owned();
-                return Some(if not { Requirement::NotIn(k, values) } else { Requirement::In(k, values) });
+                return Some(if not {
+                    Requirement::NotIn(k, values)
+                } else {
+                    Requirement::In(k, values)
+                });
             }
         }
         return None;
@@ -192,7 +213,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -208,7 +232,11 @@ mod tests {
             ("!missing", true),
             ("!app", false),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&l), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(&l),
+                want,
+                "{sel}"
+            );
         }
     }
 }

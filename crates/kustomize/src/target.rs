@@ -12,38 +12,39 @@
 use std::path::{Path, PathBuf};
 
 use crate::fieldspecs::{crds, TransformerConfig};
-use kustomize_yaml::parse_documents;
-use std::sync::Arc;
-use crate::patch::schema::Schema;
-use crate::origin::Origin;
-use crate::transformers::patch::PatchTransformer;
-use crate::transformers::patch_json6902::PatchJson6902Transformer;
-use crate::transformers::patch_strategic_merge::PatchStrategicMergeTransformer;
-use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
-use crate::loader::Loader;
-use crate::resmap::ResMap;
-use crate::resource::resources_from_bytes;
-use crate::transformers::annotations::AnnotationsTransformer;
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::helm_chart::HelmChartGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::{merge_options, Generator};
+use crate::kustomization::Var;
+use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
+use crate::loader::Loader;
+use crate::origin::Origin;
+use crate::patch::schema::Schema;
+use crate::remote::RepoSpec;
+use crate::resid::{Gvk, ResId};
+use crate::resmap::ResMap;
+use crate::resource::resources_from_bytes;
 use crate::resource::Resource;
+use crate::transformers::annotations::AnnotationsTransformer;
 use crate::transformers::hash::HashTransformer;
 use crate::transformers::image_tag::ImageTagTransformer;
 use crate::transformers::labels::LabelTransformer;
 use crate::transformers::name_reference::NameReferenceTransformer;
 use crate::transformers::namespace::{NamespaceTransformer, SubjectMode};
+use crate::transformers::patch::PatchTransformer;
+use crate::transformers::patch_json6902::PatchJson6902Transformer;
+use crate::transformers::patch_strategic_merge::PatchStrategicMergeTransformer;
 use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
 use crate::transformers::refvar::RefVarTransformer;
 use crate::transformers::replacement::ReplacementTransformer;
-use crate::kustomization::Var;
-use crate::resid::{Gvk, ResId};
-use kustomize_yaml::Value;
-use std::collections::BTreeMap;
 use crate::transformers::replica_count::ReplicaCountTransformer;
 use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
+use kustomize_yaml::parse_documents;
+use kustomize_yaml::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What a kustomization has gathered: its resources and the field specs its transformers
 /// use (upstream's `ResAccumulator`). The config starts empty and every kustomization
@@ -147,9 +148,11 @@ impl Accumulator {
                 .resources
                 .iter()
                 .find(|r| r.ref_var_names().iter().any(|n| n == name))
-                .ok_or_else(|| Error::Other(format!(
-                    "var '{name}' cannot be mapped to a field in the set of known resources"
-                )))?;
+                .ok_or_else(|| {
+                    Error::Other(format!(
+                        "var '{name}' cannot be mapped to a field in the set of known resources"
+                    ))
+                })?;
             let value = field_value(holder.value(), &v.fieldref.field_path).ok_or_else(|| {
                 Error::Other(format!(
                     "field specified in var '{name}' not found in corresponding resource"
@@ -273,7 +276,9 @@ impl KustTarget {
 
     /// The origin of what a builtin generator or transformer of this kustomization makes.
     fn builtin_origin(&self, kind: &str) -> Option<Origin> {
-        self.origin.as_ref().map(|o| o.builtin(&self.file_name(), kind))
+        self.origin
+            .as_ref()
+            .map(|o| o.builtin(&self.file_name(), kind))
     }
 }
 
@@ -348,10 +353,16 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
     let has = |option: &str| metadata.iter().any(|m| m == option);
     if options.add_managed_by_label || has("managedByLabel") {
         let mut labels = std::collections::BTreeMap::new();
-        labels.insert("app.kubernetes.io/managed-by".to_owned(), "kustomize-v5.7.1".to_owned());
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "kustomize-v5.7.1".to_owned(),
+        );
         LabelTransformer {
             labels,
-            field_specs: vec![crate::fieldspec::FieldSpec::any_kind("metadata/labels", true)],
+            field_specs: vec![crate::fieldspec::FieldSpec::any_kind(
+                "metadata/labels",
+                true,
+            )],
         }
         .transform(&mut resources)?;
     }
@@ -392,7 +403,9 @@ impl Builder<'_> {
             message,
         };
         match (openapi.get("path"), openapi.get("version")) {
-            (Some(_), Some(_)) => Err(bad("builtin version and custom schema provided, cannot use both".into())),
+            (Some(_), Some(_)) => Err(bad(
+                "builtin version and custom schema provided, cannot use both".into(),
+            )),
             (Some(path), None) => {
                 let (bytes, file) = kt.loader.load(path)?;
                 let text = String::from_utf8_lossy(&bytes);
@@ -408,7 +421,9 @@ impl Builder<'_> {
                 self.schema = Arc::clone(self.builtin_schema);
                 Ok(())
             }
-            (None, Some(version)) => Err(bad(format!("the specified OpenAPI version is not built in: {version}"))),
+            (None, Some(version)) => Err(bad(format!(
+                "the specified OpenAPI version is not built in: {version}"
+            ))),
             (None, None) => Ok(()),
         }
     }
@@ -429,7 +444,10 @@ impl Builder<'_> {
             ra.resources.absorb_generated(generated)?;
         }
         for component in &k.components {
-            let loader = kt.loader.child(component)?;
+            let loader = match RepoSpec::parse(component) {
+                Ok(spec) => kt.loader.remote_child(&spec)?,
+                Err(_) => kt.loader.child(component)?,
+            };
             let origin = kt.origin.as_ref().map(|o| o.append(component));
             ra = self.accumulate_directory(loader, true, ra, origin)?;
         }
@@ -476,7 +494,10 @@ impl Builder<'_> {
                 args: args.clone(),
                 options: merge_options(args.options.as_ref(), global),
             };
-            out.extend(with_origin(generator.generate()?, kt.builtin_origin("ConfigMapGenerator")));
+            out.extend(with_origin(
+                generator.generate()?,
+                kt.builtin_origin("ConfigMapGenerator"),
+            ));
         }
         for args in &k.secret_generator {
             let generator = SecretGenerator {
@@ -484,7 +505,10 @@ impl Builder<'_> {
                 args: args.clone(),
                 options: merge_options(args.options.as_ref(), global),
             };
-            out.extend(with_origin(generator.generate()?, kt.builtin_origin("SecretGenerator")));
+            out.extend(with_origin(
+                generator.generate()?,
+                kt.builtin_origin("SecretGenerator"),
+            ));
         }
         let globals = k.helm_globals.clone().unwrap_or_default();
         for chart in &k.helm_charts {
@@ -545,12 +569,11 @@ impl Builder<'_> {
         for path in &kt.kustomization.configurations {
             let (bytes, file) = kt.loader.load(path)?;
             let text = String::from_utf8_lossy(&bytes);
-            let config = TransformerConfig::parse(&text).map_err(|message| {
-                Error::InvalidKustomization {
+            let config =
+                TransformerConfig::parse(&text).map_err(|message| Error::InvalidKustomization {
                     path: file,
                     message,
-                }
-            })?;
+                })?;
             user = user.merged(&config).map_err(merge_error)?;
         }
         let config = self.defaults.merged(&user).map_err(merge_error)?;
@@ -601,13 +624,21 @@ impl Builder<'_> {
             }
             Err(e) => e,
         };
-        if is_remote(entry) && !kt.loader.fs().is_dir(&kt.loader.resolve(entry)) {
-            return Err(Error::Unsupported {
-                path: kt.file.clone(),
-                field: format!("remote resource '{entry}'"),
-            });
+        if entry.starts_with("http://") || entry.starts_with("https://") {
+            if let Err(e) = RepoSpec::parse(entry) {
+                return Err(Error::Unsupported {
+                    path: kt.file.clone(),
+                    field: format!(
+                        "remote file '{entry}' ({e}; only git repositories can be fetched)"
+                    ),
+                });
+            }
         }
-        match kt.loader.child(entry) {
+        let child = match RepoSpec::parse(entry) {
+            Ok(spec) => kt.loader.remote_child(&spec),
+            Err(_) => kt.loader.child(entry),
+        };
+        match child {
             Ok(loader) => {
                 let origin = kt.origin.as_ref().map(|o| o.append(entry));
                 let sub = self.accumulate_directory(loader, false, Accumulator::new(), origin)?;
@@ -657,84 +688,123 @@ impl Builder<'_> {
     }
 }
 
+/// A builtin transformer and its kind (for build metadata).
+type Builtin = (Box<dyn Transformer>, &'static str);
+
 /// The builtin transformers a kustomization asks for, in upstream's fixed order.
 /// Each comes with its builtin kind, for build metadata.
 fn builtin_transformers(
     kt: &KustTarget,
     config: &TransformerConfig,
     schema: &Arc<Schema>,
-) -> Result<Vec<(Box<dyn Transformer>, &'static str)>, Error> {
+) -> Result<Vec<Builtin>, Error> {
     let k = &kt.kustomization;
     let loader = &kt.loader;
-    let mut out: Vec<(Box<dyn Transformer>, &'static str)> = Vec::new();
+    let mut out: Vec<Builtin> = Vec::new();
     if !k.patches_strategic_merge.is_empty() {
-        out.push((Box::new(PatchStrategicMergeTransformer::new(
-            &k.patches_strategic_merge,
-            "",
-            loader,
-            Arc::clone(schema),
-        )?), "PatchStrategicMergeTransformer"));
+        out.push((
+            Box::new(PatchStrategicMergeTransformer::new(
+                &k.patches_strategic_merge,
+                "",
+                loader,
+                Arc::clone(schema),
+            )?),
+            "PatchStrategicMergeTransformer",
+        ));
     }
     for patch in &k.patches {
-        out.push((Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?), "PatchTransformer"));
+        out.push((
+            Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?),
+            "PatchTransformer",
+        ));
     }
     if !k.namespace.is_empty() {
-        out.push((Box::new(NamespaceTransformer {
-            namespace: k.namespace.clone(),
-            field_specs: config.namespace.clone(),
-            subjects: SubjectMode::DefaultOnly,
-            unset_only: false,
-        }), "NamespaceTransformer"));
+        out.push((
+            Box::new(NamespaceTransformer {
+                namespace: k.namespace.clone(),
+                field_specs: config.namespace.clone(),
+                subjects: SubjectMode::DefaultOnly,
+                unset_only: false,
+            }),
+            "NamespaceTransformer",
+        ));
     }
     if !k.name_prefix.is_empty() {
-        out.push((Box::new(PrefixSuffixTransformer {
-            affix: Affix::Prefix(k.name_prefix.clone()),
-            field_specs: config.name_prefix.clone(),
-        }), "PrefixTransformer"));
+        out.push((
+            Box::new(PrefixSuffixTransformer {
+                affix: Affix::Prefix(k.name_prefix.clone()),
+                field_specs: config.name_prefix.clone(),
+            }),
+            "PrefixTransformer",
+        ));
     }
     if !k.name_suffix.is_empty() {
-        out.push((Box::new(PrefixSuffixTransformer {
-            affix: Affix::Suffix(k.name_suffix.clone()),
-            field_specs: config.name_suffix.clone(),
-        }), "SuffixTransformer"));
+        out.push((
+            Box::new(PrefixSuffixTransformer {
+                affix: Affix::Suffix(k.name_suffix.clone()),
+                field_specs: config.name_suffix.clone(),
+            }),
+            "SuffixTransformer",
+        ));
     }
     for label in &k.labels {
-        out.push((Box::new(LabelTransformer::from_label(label, config)?), "LabelTransformer"));
+        out.push((
+            Box::new(LabelTransformer::from_label(label, config)?),
+            "LabelTransformer",
+        ));
     }
     // Upstream always adds the commonLabels transformer when there are labels of either
     // kind (a no-op without commonLabels, yet visible in build metadata).
     if k.common_labels.is_some() || !k.labels.is_empty() {
         let labels = k.common_labels.clone().unwrap_or_default();
-        out.push((Box::new(LabelTransformer::common(&labels, config)), "LabelTransformer"));
+        out.push((
+            Box::new(LabelTransformer::common(&labels, config)),
+            "LabelTransformer",
+        ));
     }
     if let Some(annotations) = &k.common_annotations {
-        out.push((Box::new(AnnotationsTransformer {
-            annotations: annotations.clone(),
-            field_specs: config.common_annotations.clone(),
-        }), "AnnotationsTransformer"));
+        out.push((
+            Box::new(AnnotationsTransformer {
+                annotations: annotations.clone(),
+                field_specs: config.common_annotations.clone(),
+            }),
+            "AnnotationsTransformer",
+        ));
     }
     for patch in &k.patches_json6902 {
-        out.push((Box::new(PatchJson6902Transformer::new(
-            patch.target.as_ref(),
-            &patch.path,
-            &patch.patch,
-            loader,
-        )?), "PatchJson6902Transformer"));
+        out.push((
+            Box::new(PatchJson6902Transformer::new(
+                patch.target.as_ref(),
+                &patch.path,
+                &patch.patch,
+                loader,
+            )?),
+            "PatchJson6902Transformer",
+        ));
     }
     for replica in &k.replicas {
-        out.push((Box::new(ReplicaCountTransformer {
-            replica: replica.clone(),
-            field_specs: config.replicas.clone(),
-        }), "ReplicaCountTransformer"));
+        out.push((
+            Box::new(ReplicaCountTransformer {
+                replica: replica.clone(),
+                field_specs: config.replicas.clone(),
+            }),
+            "ReplicaCountTransformer",
+        ));
     }
     for image in &k.images {
-        out.push((Box::new(ImageTagTransformer {
-            image: image.clone(),
-            field_specs: config.images.clone(),
-        }), "ImageTagTransformer"));
+        out.push((
+            Box::new(ImageTagTransformer {
+                image: image.clone(),
+                field_specs: config.images.clone(),
+            }),
+            "ImageTagTransformer",
+        ));
     }
     if !k.replacements.is_empty() {
-        out.push((Box::new(ReplacementTransformer::new(&k.replacements, loader)?), "ReplacementTransformer"));
+        out.push((
+            Box::new(ReplacementTransformer::new(&k.replacements, loader)?),
+            "ReplacementTransformer",
+        ));
     }
     Ok(out)
 }
@@ -755,14 +825,4 @@ fn plugin_origin(config: &Resource) -> Option<Origin> {
             namespace: config.namespace(),
         }),
     })
-}
-
-/// Whether a resource entry names a remote location (a URL or a git repository spec).
-fn is_remote(entry: &str) -> bool {
-    entry.contains("://")
-        || entry.starts_with("git@")
-        || entry.starts_with("git::")
-        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
-            .iter()
-            .any(|host| entry.starts_with(host))
 }

@@ -114,7 +114,11 @@ fn main() {
     }
     watchdog.stop();
 
-    println!("conformance harness: {} cases in {:.2?}", cases.len(), started.elapsed());
+    println!(
+        "conformance harness: {} cases in {:.2?}",
+        cases.len(),
+        started.elapsed()
+    );
     for (suite, (p, f)) in &by_suite {
         println!("  suite {suite:<10} {p:>4} passed {f:>4} failed");
     }
@@ -133,7 +137,10 @@ fn main() {
         }
     }
     if !unexpected.is_empty() {
-        println!("{} cases failed that are not known failures:", unexpected.len());
+        println!(
+            "{} cases failed that are not known failures:",
+            unexpected.len()
+        );
         for u in &unexpected {
             println!("  {u}");
         }
@@ -164,8 +171,12 @@ fn helm_command() -> Option<String> {
         if let Ok(h) = std::env::var("KUSTOMIZE_RS_HELM") {
             return Some(h);
         }
-        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/reference-kustomize");
-        let out = std::process::Command::new(tool).arg("helm-path").output().ok()?;
+        let tool =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/reference-kustomize");
+        let out = std::process::Command::new(tool)
+            .arg("helm-path")
+            .output()
+            .ok()?;
         let path = String::from_utf8(out.stdout).ok()?.trim().to_owned();
         (out.status.success() && Path::new(&path).exists()).then_some(path)
     })
@@ -215,7 +226,10 @@ fn run(case: &Case) -> Result<(), String> {
         (Expected::Output(path), Ok((yaml, warnings))) => {
             let expected = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
             if yaml != expected {
-                return Err(format!("output differs: {}", first_difference(&expected, &yaml)));
+                return Err(format!(
+                    "output differs: {}",
+                    first_difference(&expected, &yaml)
+                ));
             }
             if let Some(stderr) = &case.expected_stderr {
                 let got: String = warnings.iter().map(|w| format!("{w}\n")).collect();
@@ -274,7 +288,11 @@ fn case_dirs(suite_dir: &Path, suite: &'static str) -> Vec<Case> {
         let strings = |key: &str| -> Vec<String> {
             meta.get(key)
                 .and_then(Value::as_seq)
-                .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let build = dir.join(meta.get("build").and_then(Value::as_str).unwrap_or("in"));
@@ -290,7 +308,10 @@ fn case_dirs(suite_dir: &Path, suite: &'static str) -> Vec<Case> {
         };
         let expected_stderr =
             Some(std::fs::read_to_string(dir.join("expected-stderr.txt")).unwrap_or_default());
-        let name = format!("{suite}/{}", dir.file_name().unwrap_or_default().to_string_lossy());
+        let name = format!(
+            "{suite}/{}",
+            dir.file_name().unwrap_or_default().to_string_lossy()
+        );
         // Our own cases may point at shared examples: read them from disk.
         let fs = if suite == "testdata" {
             CaseFs::Disk

@@ -33,8 +33,7 @@ pub fn config_from_definitions(doc: &Value) -> Result<TransformerConfig, String>
         let kind = name.rsplit('.').next().unwrap_or(name);
         let gvk = Gvk::new("", "", kind);
         let mut config = TransformerConfig::default();
-        load(&mut config, &gvk, defs, name, &mut Vec::new(), 0)
-            .map_err(|e| e.to_string())?;
+        load(&mut config, &gvk, defs, name, &mut Vec::new(), 0).map_err(|e| e.to_string())?;
         result = result.merged(&config).map_err(|e| e.to_string())?;
     }
     Ok(result)

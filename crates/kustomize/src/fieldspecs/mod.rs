@@ -20,8 +20,14 @@ use crate::resid::Gvk;
 const DEFAULT_TABLES: &[&str] = &[
     include_str!("nameprefix.yaml"),
     include_str!("namesuffix.yaml"),
-    concat!(include_str!("commonlabels.yaml"), include_str!("metadatalabels.yaml")),
-    concat!(include_str!("templatelabels.yaml"), include_str!("metadatalabels.yaml")),
+    concat!(
+        include_str!("commonlabels.yaml"),
+        include_str!("metadatalabels.yaml")
+    ),
+    concat!(
+        include_str!("templatelabels.yaml"),
+        include_str!("metadatalabels.yaml")
+    ),
     include_str!("commonannotations.yaml"),
     include_str!("namespace.yaml"),
     include_str!("varreference.yaml"),
@@ -156,7 +162,10 @@ impl TransformerConfig {
     /// the same one with another `create` is a conflict), then sorted by Gvk. The order
     /// matters: merging `[any kind]` into `[Deployment]` keeps only the Deployment spec,
     /// which is how a `configurations:` entry for one kind replaces a default for all.
-    pub fn merged(&self, input: &TransformerConfig) -> Result<TransformerConfig, ConflictingFieldSpecs> {
+    pub fn merged(
+        &self,
+        input: &TransformerConfig,
+    ) -> Result<TransformerConfig, ConflictingFieldSpecs> {
         let table = |a: &Vec<FieldSpec>, b: &Vec<FieldSpec>| {
             let mut out = a.clone();
             merge_all(&mut out, b).map(|()| out)
@@ -202,7 +211,8 @@ impl TransformerConfig {
         ] {
             table.sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
         }
-        self.name_reference.sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
+        self.name_reference
+            .sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
     }
 }
 
@@ -211,11 +221,17 @@ impl TransformerConfig {
 fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
     crate::transformers::sort_order::default_rank(&a.kind)
         .cmp(&crate::transformers::sort_order::default_rank(&b.kind))
-        .then_with(|| crate::transformers::sort_order::gvk_sort_string(a).cmp(&crate::transformers::sort_order::gvk_sort_string(b)))
+        .then_with(|| {
+            crate::transformers::sort_order::gvk_sort_string(a)
+                .cmp(&crate::transformers::sort_order::gvk_sort_string(b))
+        })
 }
 
 /// Upstream's `FsSlice.MergeAll`.
-pub fn merge_all(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) -> Result<(), ConflictingFieldSpecs> {
+pub fn merge_all(
+    into: &mut Vec<FieldSpec>,
+    from: &[FieldSpec],
+) -> Result<(), ConflictingFieldSpecs> {
     for spec in from {
         merge_one(into, spec.clone())?;
     }
@@ -245,7 +261,10 @@ mod tests {
         }
         let c = TransformerConfig::defaults();
         assert_eq!(c.name_prefix, [FieldSpec::any_kind("metadata/name", false)]);
-        assert!(c.common_labels.iter().any(|f| f.path == "metadata/labels" && f.create));
+        assert!(c
+            .common_labels
+            .iter()
+            .any(|f| f.path == "metadata/labels" && f.create));
         assert!(c.template_labels.len() > 5);
         assert!(c.name_reference.iter().any(|b| b.gvk.kind == "ConfigMap"));
         assert!(c.images.iter().any(|f| f.path == "spec/containers[]/image"));
@@ -257,13 +276,16 @@ mod tests {
         let again = TransformerConfig::parse("namePrefix:\n- path: metadata/name\n").unwrap();
         assert_eq!(c.merged(&again).unwrap().name_prefix, c.name_prefix);
         let conflict =
-            TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  create: true\n").unwrap();
+            TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  create: true\n")
+                .unwrap();
         assert!(c.merged(&conflict).is_err());
     }
 
     #[test]
     fn a_kind_specific_spec_replaces_the_default_after_two_merges() {
-        let user = TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  kind: Deployment\n").unwrap();
+        let user =
+            TransformerConfig::parse("namePrefix:\n- path: metadata/name\n  kind: Deployment\n")
+                .unwrap();
         let kustomization = TransformerConfig::defaults().merged(&user).unwrap();
         assert_eq!(kustomization.name_prefix.len(), 2);
         let accumulated = TransformerConfig::default().merged(&kustomization).unwrap();

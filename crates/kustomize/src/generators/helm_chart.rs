@@ -90,7 +90,11 @@ impl HelmChartGenerator<'_> {
         if !self.options.enabled {
             return Err(err(&name, "must specify --enable-helm"));
         }
-        let command = if self.options.command.is_empty() { "helm" } else { &self.options.command };
+        let command = if self.options.command.is_empty() {
+            "helm"
+        } else {
+            &self.options.command
+        };
         if !self.options.kube_version.is_empty() {
             chart.kube_version = self.options.kube_version.clone();
         }
@@ -103,7 +107,11 @@ impl HelmChartGenerator<'_> {
         }
         let chart_home = self.abs_chart_home(&chart);
         let values_file = if chart.values_file.is_empty() {
-            chart_home.join(&name).join("values.yaml").to_string_lossy().into_owned()
+            chart_home
+                .join(&name)
+                .join("values.yaml")
+                .to_string_lossy()
+                .into_owned()
         } else {
             chart.values_file.clone()
         };
@@ -114,9 +122,16 @@ impl HelmChartGenerator<'_> {
                 .map_err(|e| err(&name, format!("could not load additionalValuesFile: {e}")))?;
             additional.push(self.loader.root().join(file));
         }
-        let merge = if chart.values_merge.is_empty() { "override" } else { chart.values_merge.as_str() };
+        let merge = if chart.values_merge.is_empty() {
+            "override"
+        } else {
+            chart.values_merge.as_str()
+        };
         if !["merge", "override", "replace"].contains(&merge) {
-            return Err(err(&name, "valuesMerge must be one of [merge override replace]"));
+            return Err(err(
+                &name,
+                "valuesMerge must be one of [merge override replace]",
+            ));
         }
         let tmp = TempDir::new().map_err(|e| err(&name, format!("cannot create tmp dir: {e}")))?;
         let config_home = if self.globals.config_home.is_empty() {
@@ -132,7 +147,13 @@ impl HelmChartGenerator<'_> {
                 .env("HELM_DATA_HOME", config_home.join(".data"))
                 .output()
                 .map_err(|e| {
-                    err(&name, format!("unable to run: '{command} {}' (is '{command}' installed?): {e}", args.join(" ")))
+                    err(
+                        &name,
+                        format!(
+                            "unable to run: '{command} {}' (is '{command}' installed?): {e}",
+                            args.join(" ")
+                        ),
+                    )
                 })?;
             if !out.status.success() {
                 return Err(err(
@@ -152,10 +173,16 @@ impl HelmChartGenerator<'_> {
         let version = String::from_utf8_lossy(&version);
         let major = regex::Regex::new(r"v?\d+(\.\d+)+")
             .ok()
-            .and_then(|re| re.find(&version).map(|m| m.as_str().trim_start_matches('v').to_owned()))
+            .and_then(|re| {
+                re.find(&version)
+                    .map(|m| m.as_str().trim_start_matches('v').to_owned())
+            })
             .ok_or_else(|| err(&name, format!("cannot find version string in {version}")))?;
         if major.split('.').next() != Some("3") {
-            return Err(err(&name, format!("this plugin requires helm V3 but got v{major}")));
+            return Err(err(
+                &name,
+                format!("this plugin requires helm V3 but got v{major}"),
+            ));
         }
         if !chart_home.join(&name).is_dir() {
             return Err(err(
@@ -179,11 +206,12 @@ impl HelmChartGenerator<'_> {
                 } else {
                     let (bytes, _) = self.loader.load(&values_file)?;
                     let text = String::from_utf8_lossy(&bytes);
-                    let chart_values = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Kyaml)
-                        .map_err(|e| err(&name, format!("could not parse values file: {e}")))?
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default();
+                    let chart_values =
+                        kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Kyaml)
+                            .map_err(|e| err(&name, format!("could not parse values file: {e}")))?
+                            .into_iter()
+                            .next()
+                            .unwrap_or_default();
                     let chart_values = match chart_values {
                         Value::Map(m) => m,
                         _ => Mapping::new(),
@@ -195,7 +223,8 @@ impl HelmChartGenerator<'_> {
                     }
                 };
                 let mut out = String::new();
-                kustomize_yaml::emit_document(&merged, &mut out).map_err(|e| err(&name, e.to_string()))?;
+                kustomize_yaml::emit_document(&merged, &mut out)
+                    .map_err(|e| err(&name, e.to_string()))?;
                 out.into_bytes()
             }
             _ => self.loader.load(&values_file)?.0,
@@ -210,7 +239,11 @@ impl HelmChartGenerator<'_> {
     }
 
     fn abs_chart_home(&self, chart: &HelmChart) -> PathBuf {
-        let home = if self.globals.chart_home.is_empty() { "charts" } else { &self.globals.chart_home };
+        let home = if self.globals.chart_home.is_empty() {
+            "charts"
+        } else {
+            &self.globals.chart_home
+        };
         let home = if Path::new(home).is_absolute() {
             PathBuf::from(home)
         } else {

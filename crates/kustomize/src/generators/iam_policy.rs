@@ -60,7 +60,10 @@ impl Generator for IamPolicyGenerator {
         metadata.insert("annotations".into(), Value::Map(annotations));
         metadata.insert("name".into(), scalar(&self.kubernetes_service.name));
         if !self.kubernetes_service.namespace.is_empty() {
-            metadata.insert("namespace".into(), scalar(&self.kubernetes_service.namespace));
+            metadata.insert(
+                "namespace".into(),
+                scalar(&self.kubernetes_service.namespace),
+            );
         }
         let mut obj = Mapping::new();
         obj.insert("apiVersion".into(), Value::from("v1"));

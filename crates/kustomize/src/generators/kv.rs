@@ -78,7 +78,9 @@ pub fn load_pairs(
 pub fn parse_literal(source: &str) -> Result<(String, String), String> {
     match source.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), remove_quotes(v).to_owned())),
-        _ => Err(format!("invalid literal source {source}, expected key=value")),
+        _ => Err(format!(
+            "invalid literal source {source}, expected key=value"
+        )),
     }
 }
 
@@ -125,7 +127,11 @@ pub fn env_file_pairs(content: &[u8]) -> Result<Vec<(String, String)>, String> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = std::str::from_utf8(raw)
             .map_err(|_| format!("line {} has invalid utf8 bytes", i + 1))?;
-        let line = if i == 0 { line.trim_start_matches('\u{feff}') } else { line };
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -147,15 +153,24 @@ mod tests {
     fn literals() {
         assert_eq!(parse_literal("a=b=c").unwrap(), ("a".into(), "b=c".into()));
         assert_eq!(parse_literal("a=\"q\"").unwrap(), ("a".into(), "q".into()));
-        assert_eq!(parse_literal("a='q\"").unwrap(), ("a".into(), "'q\"".into()));
+        assert_eq!(
+            parse_literal("a='q\"").unwrap(),
+            ("a".into(), "'q\"".into())
+        );
         assert!(parse_literal("=x").is_err());
         assert!(parse_literal("x").is_err());
     }
 
     #[test]
     fn file_sources() {
-        assert_eq!(parse_file_source("dir/app.env").unwrap(), ("app.env".into(), "dir/app.env".into()));
-        assert_eq!(parse_file_source("k=dir/a").unwrap(), ("k".into(), "dir/a".into()));
+        assert_eq!(
+            parse_file_source("dir/app.env").unwrap(),
+            ("app.env".into(), "dir/app.env".into())
+        );
+        assert_eq!(
+            parse_file_source("k=dir/a").unwrap(),
+            ("k".into(), "dir/a".into())
+        );
         assert!(parse_file_source("=a").is_err());
         assert!(parse_file_source("k=").is_err());
         assert!(parse_file_source("a=b=c").is_err());

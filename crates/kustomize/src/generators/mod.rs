@@ -64,7 +64,9 @@ pub fn merge_options(
         out.labels.entry(k.clone()).or_insert_with(|| v.clone());
     }
     for (k, v) in &global.annotations {
-        out.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+        out.annotations
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
     }
     out.disable_name_suffix_hash |= global.disable_name_suffix_hash;
     out.immutable |= global.immutable;
@@ -129,11 +131,14 @@ fn finish(obj: Mapping, options: Option<&GeneratorOptions>, behavior: &str) -> R
 /// when the encoding is 70 characters or longer, a newline after every 70 characters and
 /// at the end.
 pub fn encode_base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut enc = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

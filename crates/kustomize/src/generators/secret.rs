@@ -27,7 +27,11 @@ impl Generator for SecretGenerator<'_> {
     fn generate(&self) -> Result<Vec<Resource>, Error> {
         let a = &self.args;
         let mut obj = base_object("Secret", &a.name, &a.namespace, self.options.as_ref())?;
-        let kind = if a.type_.is_empty() { "Opaque" } else { a.type_.as_str() };
+        let kind = if a.type_.is_empty() {
+            "Opaque"
+        } else {
+            a.type_.as_str()
+        };
         obj.insert("type".into(), Value::from(kind));
         let label = format!("SecretGenerator '{}'", a.name);
         let pairs = load_pairs(self.loader, &label, &a.envs, &a.literals, &a.files)?;

@@ -23,7 +23,11 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
     if text.is_empty() {
         return Err("empty json patch operations".into());
     }
-    let schema = if text.starts_with('[') { Schema::Kyaml } else { Schema::Yaml11 };
+    let schema = if text.starts_with('[') {
+        Schema::Kyaml
+    } else {
+        Schema::Yaml11
+    };
     let doc = parse_documents(text, schema)
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -41,7 +45,10 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
             let text = |m: &mut Mapping, key: &str| match m.shift_remove(key) {
                 Some(Value::String(s)) => Ok(Some(s)),
                 None | Some(Value::Null) => Ok(None),
-                Some(other) => Err(format!("'{key}' must be a string, found {}", other.type_name())),
+                Some(other) => Err(format!(
+                    "'{key}' must be a string, found {}",
+                    other.type_name()
+                )),
             };
             Ok(Operation {
                 op: text(&mut m, "op")?.unwrap_or_default(),
@@ -79,7 +86,9 @@ fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
         "copy" => {
             let from = op.from.as_deref().ok_or("copy operation missing from")?;
             let v = get_mut(doc, from)
-                .ok_or_else(|| format!("copy operation does not apply: doc is missing from path: {from}"))?
+                .ok_or_else(|| {
+                    format!("copy operation does not apply: doc is missing from path: {from}")
+                })?
                 .clone();
             add(doc, &op.path, v)
         }
@@ -115,7 +124,11 @@ fn index(token: &str, len: usize, allow_end: bool) -> Option<usize> {
     }
     let i: i64 = token.parse().ok()?;
     let i = if i < 0 { i + len as i64 } else { i };
-    let limit = if allow_end { len as i64 } else { len as i64 - 1 };
+    let limit = if allow_end {
+        len as i64
+    } else {
+        len as i64 - 1
+    };
     (0..=limit).contains(&i).then_some(i as usize)
 }
 
@@ -135,17 +148,24 @@ fn get_mut<'a>(doc: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
 }
 
 /// The parent container of a pointer and the last token.
-fn parent<'a>(doc: &'a mut Value, pointer: &str, op: &str) -> Result<(&'a mut Value, String), String> {
+fn parent<'a>(
+    doc: &'a mut Value,
+    pointer: &str,
+    op: &str,
+) -> Result<(&'a mut Value, String), String> {
     let mut toks = tokens(pointer)?;
     let Some(last) = toks.pop() else {
-        return Err(format!("{op} operation does not apply: doc is missing path: {pointer}"));
+        return Err(format!(
+            "{op} operation does not apply: doc is missing path: {pointer}"
+        ));
     };
     let parent_pointer: String = toks
         .iter()
         .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
         .collect();
-    let p = get_mut(doc, &parent_pointer)
-        .ok_or_else(|| format!("{op} operation does not apply: doc is missing path: \"{pointer}\""))?;
+    let p = get_mut(doc, &parent_pointer).ok_or_else(|| {
+        format!("{op} operation does not apply: doc is missing path: \"{pointer}\"")
+    })?;
     Ok((p, last))
 }
 
@@ -161,12 +181,15 @@ fn add(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
             Ok(())
         }
         Value::Seq(s) => {
-            let i = index(&last, s.len(), true)
-                .ok_or_else(|| format!("add operation does not apply: index out of bounds: {pointer}"))?;
+            let i = index(&last, s.len(), true).ok_or_else(|| {
+                format!("add operation does not apply: index out of bounds: {pointer}")
+            })?;
             s.insert(i, value);
             Ok(())
         }
-        _ => Err(format!("add operation does not apply: doc is missing path: \"{pointer}\"")),
+        _ => Err(format!(
+            "add operation does not apply: doc is missing path: \"{pointer}\""
+        )),
     }
 }
 
@@ -190,7 +213,9 @@ fn replace(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
             s[i] = value;
             Ok(())
         }
-        _ => Err(format!("replace operation does not apply: doc is missing path: {pointer}")),
+        _ => Err(format!(
+            "replace operation does not apply: doc is missing path: {pointer}"
+        )),
     }
 }
 
@@ -233,8 +258,16 @@ mod tests {
     #[test]
     fn missing_paths_are_errors() {
         let mut d = doc("a: 1\n");
-        assert!(apply(&mut d, &parse(r#"[{"op":"replace","path":"/b/c","value":1}]"#).unwrap()).is_err());
-        assert!(apply(&mut d, &parse(r#"[{"op":"add","path":"/b/c","value":1}]"#).unwrap()).is_err());
+        assert!(apply(
+            &mut d,
+            &parse(r#"[{"op":"replace","path":"/b/c","value":1}]"#).unwrap()
+        )
+        .is_err());
+        assert!(apply(
+            &mut d,
+            &parse(r#"[{"op":"add","path":"/b/c","value":1}]"#).unwrap()
+        )
+        .is_err());
         assert!(apply(&mut d, &parse(r#"[{"op":"remove","path":"/b"}]"#).unwrap()).is_err());
     }
 

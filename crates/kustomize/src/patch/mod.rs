@@ -65,11 +65,9 @@ pub fn apply_sm_patch(
         r.store_previous_id();
     }
     let gvk = r.gvk();
-    strategic_merge::merge(r.value_mut(), patch, &gvk, schema).map_err(|message| {
-        Error::Patch {
-            patch: format!("strategic merge patch on {}", r.cur_id()),
-            message,
-        }
+    strategic_merge::merge(r.value_mut(), patch, &gvk, schema).map_err(|message| Error::Patch {
+        patch: format!("strategic merge patch on {}", r.cur_id()),
+        message,
     })?;
     if r.value().as_map().is_none_or(Mapping::is_empty) {
         return Ok(false);
@@ -108,10 +106,17 @@ pub fn apply_sm_patch_to(
 ) -> Result<(), Error> {
     let mut deleted = Vec::new();
     for &i in targets {
-        let Some(r) = resources.get_mut(i) else { continue };
+        let Some(r) = resources.get_mut(i) else {
+            continue;
+        };
         let mut copy = patch.value().clone();
         if let Value::Map(m) = &mut copy {
-            m.insert("apiVersion".into(), Value::String(r.api_version()));
+            let api_version = r.api_version();
+            if api_version.is_empty() {
+                m.shift_remove("apiVersion");
+            } else {
+                m.insert("apiVersion".into(), Value::String(api_version));
+            }
         }
         if !apply_sm_patch(r, &copy, options, schema)? {
             deleted.push(i);

@@ -71,9 +71,12 @@ impl Schema {
     /// A schema read from an OpenAPI (swagger 2) document, JSON or YAML, with `definitions`:
     /// what a kustomization's `openapi: {path: ...}` names. It replaces the builtin schema.
     pub fn from_openapi(doc: &Value) -> Result<Schema, String> {
-        let root = doc
-            .as_map()
-            .ok_or_else(|| format!("openapi schema: expected a mapping, got a {}", doc.type_name()))?;
+        let root = doc.as_map().ok_or_else(|| {
+            format!(
+                "openapi schema: expected a mapping, got a {}",
+                doc.type_name()
+            )
+        })?;
         let mut builder = Builder::default();
         let Some(defs) = root.get("definitions") else {
             return Ok(builder.finish());
@@ -90,7 +93,9 @@ impl Schema {
         };
         builder.defs = defs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (name, def) in defs {
-            let Some(gvks) = def.get("x-kubernetes-group-version-kind").and_then(Value::as_seq)
+            let Some(gvks) = def
+                .get("x-kubernetes-group-version-kind")
+                .and_then(Value::as_seq)
             else {
                 continue;
             };
@@ -147,7 +152,12 @@ impl Schema {
 
 /// Adds a type to a kind-keyed table (a later entry for the same type wins, as upstream's
 /// map assignment does).
-fn add_type(table: &mut TypeTable, api_version: Cow<'static, str>, kind: Cow<'static, str>, node: u32) {
+fn add_type(
+    table: &mut TypeTable,
+    api_version: Cow<'static, str>,
+    kind: Cow<'static, str>,
+    node: u32,
+) {
     let entries = table.entry(kind).or_default();
     match entries.iter_mut().find(|(av, _)| *av == api_version) {
         Some(e) => e.1 = node,
@@ -264,7 +274,12 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
                 else {
                     return Err(format!("schema table line {lineno}: bad type line"));
                 };
-                add_type(&mut by_type, Cow::Borrowed(av), Cow::Borrowed(kind), id(n, lineno)?);
+                add_type(
+                    &mut by_type,
+                    Cow::Borrowed(av),
+                    Cow::Borrowed(kind),
+                    id(n, lineno)?,
+                );
             }
             Some(t) if t.starts_with('#') || t.is_empty() => {}
             _ => return Err(format!("schema table line {lineno}: unknown line")),
@@ -465,7 +480,10 @@ mod tests {
             ports.merge_keys().collect::<Vec<_>>(),
             ["containerPort", "protocol"]
         );
-        let args = containers.elements().and_then(|c| c.field("args")).expect("args");
+        let args = containers
+            .elements()
+            .and_then(|c| c.field("args"))
+            .expect("args");
         assert!(!args.is_associative());
         let labels = d
             .field("metadata")
@@ -487,8 +505,10 @@ mod tests {
         for _ in 0..10 {
             let _ = Schema::builtin();
         }
+        let each = start.elapsed() / 10;
+        eprintln!("Schema::builtin(): {each:?}");
         // Generous bound so that a loaded debug build passes; release is far below 1 ms.
-        assert!(start.elapsed().as_millis() < 500);
+        assert!(each.as_millis() < 50);
     }
 
     #[test]

@@ -75,7 +75,9 @@ enum Node {
     Scalar(Value),
     /// A null; `keep` marks the null kyaml creates to keep an explicit `null` of the
     /// resource that the patch does not mention.
-    Null { keep: bool },
+    Null {
+        keep: bool,
+    },
     Map(IndexMap<String, Id>),
     Seq(Vec<Id>),
 }
@@ -261,7 +263,11 @@ impl<'s> Merger<'s> {
     // ---- the walk ----
 
     /// `walk.Walker.Walk` with the merge visitor.
-    fn walk(&mut self, schema: Option<FieldSchema<'s>>, src: Sources) -> Result<Option<Id>, String> {
+    fn walk(
+        &mut self,
+        schema: Option<FieldSchema<'s>>,
+        src: Sources,
+    ) -> Result<Option<Id>, String> {
         let schema = match schema {
             Some(s) => Some(s),
             None => self.schema_by_meta(&src),
@@ -318,7 +324,11 @@ impl<'s> Merger<'s> {
         None
     }
 
-    fn walk_map(&mut self, schema: Option<FieldSchema<'s>>, mut src: Sources) -> Result<Option<Id>, String> {
+    fn walk_map(
+        &mut self,
+        schema: Option<FieldSchema<'s>>,
+        mut src: Sources,
+    ) -> Result<Option<Id>, String> {
         let Some(dest) = self.visit_map(src)? else {
             return Ok(None);
         };
@@ -425,7 +435,11 @@ impl<'s> Merger<'s> {
 
     // ---- associative lists ----
 
-    fn walk_associative(&mut self, schema: Option<FieldSchema<'s>>, mut src: Sources) -> Result<Option<Id>, String> {
+    fn walk_associative(
+        &mut self,
+        schema: Option<FieldSchema<'s>>,
+        mut src: Sources,
+    ) -> Result<Option<Id>, String> {
         let Some(dest) = self.visit_associative_list(src)? else {
             return Ok(None);
         };
@@ -601,16 +615,20 @@ impl<'s> Merger<'s> {
         let first_key = keys.first().map(String::as_str).unwrap_or("");
         let first_value = values.first().map(String::as_str).unwrap_or("");
         if first_key.is_empty() {
-            return content.iter().copied().find(|&e| self.text(e) == first_value);
+            return content
+                .iter()
+                .copied()
+                .find(|&e| self.text(e) == first_value);
         }
         if keys.len() != values.len() {
             return None;
         }
         content.iter().copied().find(|&e| {
             matches!(self.node(e), Node::Map(_))
-                && keys.iter().zip(values).all(|(k, v)| {
-                    self.field(Some(e), k).is_some_and(|f| self.text(f) == *v)
-                })
+                && keys
+                    .iter()
+                    .zip(values)
+                    .all(|(k, v)| self.field(Some(e), k).is_some_and(|f| self.text(f) == *v))
         })
     }
 
@@ -644,9 +662,12 @@ impl<'s> Merger<'s> {
         values: &[String],
     ) -> Result<Option<Id>, String> {
         let default_keys = [String::new()];
-        let keys = if keys.is_empty() { &default_keys[..] } else { keys };
-        let mapping_setter =
-            !keys[0].is_empty() && values.first().is_some_and(|v| !v.is_empty());
+        let keys = if keys.is_empty() {
+            &default_keys[..]
+        } else {
+            keys
+        };
+        let mapping_setter = !keys[0].is_empty() && values.first().is_some_and(|v| !v.is_empty());
         let content = self.seq(seq).to_vec();
         let mut new_content = Vec::with_capacity(content.len() + 1);
         let mut matched = false;
@@ -810,8 +831,10 @@ impl<'s> Merger<'s> {
             out
         } else {
             // Multiple keys: each resource element is removed and appended again.
-            let dest_tuples: HashSet<Vec<String>> =
-                remaining.iter().map(|&e| self.key_values(e, keys)).collect();
+            let dest_tuples: HashSet<Vec<String>> = remaining
+                .iter()
+                .map(|&e| self.key_values(e, keys))
+                .collect();
             let mut out: Vec<Id> = items
                 .iter()
                 .filter(|(t, _)| !dest_tuples.contains(t))
@@ -958,7 +981,10 @@ fn validate_keys(
         .iter()
         .enumerate()
         .filter(|(i, v)| {
-            !v.is_empty() || keys.get(*i).is_some_and(|k| valid_key_set.contains(k.as_str()))
+            !v.is_empty()
+                || keys
+                    .get(*i)
+                    .is_some_and(|k| valid_key_set.contains(k.as_str()))
         })
         .map(|(_, v)| v.clone())
         .collect();
@@ -1117,7 +1143,8 @@ mod tests {
 
     #[test]
     fn element_replace_is_a_no_op() {
-        let target = deploy("      containers:\n      - {name: a, image: a, x: 1}\n      - {name: b}\n");
+        let target =
+            deploy("      containers:\n      - {name: a, image: a, x: 1}\n      - {name: b}\n");
         check(
             &target,
             &deploy("      containers:\n      - {name: a, image: b, $patch: replace}\n"),
@@ -1239,14 +1266,24 @@ mod tests {
     #[test]
     fn errors() {
         let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: x}\n";
-        let e = run(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: {b: c}}\n", true)
-            .expect_err("kind mismatch");
+        let e = run(
+            cm,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: {b: c}}\n",
+            true,
+        )
+        .expect_err("kind mismatch");
         assert!(
-            e.starts_with("wrong node kind: expected ScalarNode but got MappingNode: node contents:\n"),
+            e.starts_with(
+                "wrong node kind: expected ScalarNode but got MappingNode: node contents:\n"
+            ),
             "{e}"
         );
-        let e = run(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {$patch: foo}\n", true)
-            .expect_err("bad directive");
+        let e = run(
+            cm,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {$patch: foo}\n",
+            true,
+        )
+        .expect_err("bad directive");
         assert_eq!(e, "unknown patch strategy 'foo'");
     }
 
@@ -1254,7 +1291,13 @@ mod tests {
     fn public_merge_deletes_target() {
         let mut t = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n");
         let p = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n$patch: delete\n");
-        merge(&mut t, &p, &Gvk::new("", "v1", "ConfigMap"), &Schema::builtin()).expect("merge");
+        merge(
+            &mut t,
+            &p,
+            &Gvk::new("", "v1", "ConfigMap"),
+            &Schema::builtin(),
+        )
+        .expect("merge");
         assert_eq!(t, Value::Null);
     }
 

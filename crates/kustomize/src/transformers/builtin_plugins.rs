@@ -9,30 +9,33 @@ use kustomize_yaml::de::from_value_lenient;
 use serde::Deserialize;
 
 use super::annotations::AnnotationsTransformer;
+use super::hash::HashTransformer;
 use super::image_tag::ImageTagTransformer;
 use super::labels::LabelTransformer;
 use super::namespace::{NamespaceTransformer, SubjectMode};
+use super::patch::PatchTransformer;
+use super::patch_json6902::PatchJson6902Transformer;
+use super::patch_strategic_merge::PatchStrategicMergeTransformer;
 use super::prefix_suffix::{Affix, PrefixSuffixTransformer};
+use super::replacement::ReplacementTransformer;
 use super::replica_count::ReplicaCountTransformer;
+use super::value_add::{ValueAddConfig, ValueAddTransformer};
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
 use crate::generators::configmap::ConfigMapGenerator;
-use crate::generators::iam_policy::IamPolicyGenerator;
-use super::hash::HashTransformer;
-use super::value_add::{ValueAddConfig, ValueAddTransformer};
 use crate::generators::helm_chart::{HelmChartGenerator, HelmOptions};
+use crate::generators::iam_policy::IamPolicyGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::Generator;
-use crate::kustomization::{FieldSpec as RawFieldSpec, GeneratorArgs, HelmChart, HelmGlobals, Image, Patch, ReplacementField, Replica, Selector};
-use crate::patch::schema::Schema;
-use super::patch::PatchTransformer;
-use super::replacement::ReplacementTransformer;
-use super::patch_json6902::PatchJson6902Transformer;
-use super::patch_strategic_merge::PatchStrategicMergeTransformer;
-use std::sync::Arc;
+use crate::kustomization::{
+    FieldSpec as RawFieldSpec, GeneratorArgs, HelmChart, HelmGlobals, Image, Patch,
+    ReplacementField, Replica, Selector,
+};
 use crate::loader::Loader;
+use crate::patch::schema::Schema;
 use crate::resource::Resource;
 use crate::Error;
+use std::sync::Arc;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -72,7 +75,11 @@ struct WithMetadata {
 }
 
 /// The resources a builtin generator plugin config generates.
-pub fn generate(res: &Resource, loader: &Loader, helm: &HelmOptions) -> Result<Vec<Resource>, Error> {
+pub fn generate(
+    res: &Resource,
+    loader: &Loader,
+    helm: &HelmOptions,
+) -> Result<Vec<Resource>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
@@ -99,14 +106,30 @@ pub fn generate(res: &Resource, loader: &Loader, helm: &HelmOptions) -> Result<V
     if gvk.kind == "HelmChartInflationGenerator" {
         let globals: HelmGlobals = from_value_lenient(res.value()).map_err(bad)?;
         let chart: HelmChart = from_value_lenient(res.value()).map_err(bad)?;
-        return HelmChartGenerator { loader, globals, chart, options: helm }.generate();
+        return HelmChartGenerator {
+            loader,
+            globals,
+            chart,
+            options: helm,
+        }
+        .generate();
     }
     match gvk.kind.as_str() {
-        "ConfigMapGenerator" => ConfigMapGenerator { loader, args, options }.generate(),
+        "ConfigMapGenerator" => ConfigMapGenerator {
+            loader,
+            args,
+            options,
+        }
+        .generate(),
         "IAMPolicyGenerator" => from_value_lenient::<IamPolicyGenerator>(res.value())
             .map_err(bad)?
             .generate(),
-        "SecretGenerator" => SecretGenerator { loader, args, options }.generate(),
+        "SecretGenerator" => SecretGenerator {
+            loader,
+            args,
+            options,
+        }
+        .generate(),
         other => Err(Error::Unsupported {
             path: id.to_string().into(),
             field: format!("builtin generator {other}"),
@@ -125,7 +148,10 @@ pub fn from_config(
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
         return Err(Error::Unsupported {
             path: id.to_string().into(),
-            field: format!("transformer plugin {} (only builtin plugins are available)", gvk),
+            field: format!(
+                "transformer plugin {} (only builtin plugins are available)",
+                gvk
+            ),
         });
     }
     let config: Config = from_value_lenient(res.value()).map_err(|e| Error::Transform {
@@ -187,13 +213,17 @@ pub fn from_config(
         )?)],
         "HashTransformer" => vec![Box::new(HashTransformer)],
         "ValueAddTransformer" => {
-            let config: ValueAddConfig = from_value_lenient(res.value()).map_err(|e| Error::Transform {
-                transformer: "builtin plugin",
-                message: format!("plugin {id} fails configuration: {e}"),
-            })?;
+            let config: ValueAddConfig =
+                from_value_lenient(res.value()).map_err(|e| Error::Transform {
+                    transformer: "builtin plugin",
+                    message: format!("plugin {id} fails configuration: {e}"),
+                })?;
             vec![Box::new(ValueAddTransformer::new(config, loader)?)]
         }
-        "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(&config.replacements, loader)?)],
+        "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(
+            &config.replacements,
+            loader,
+        )?)],
         "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
             replica: config.replica,
             field_specs,

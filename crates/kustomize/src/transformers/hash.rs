@@ -109,6 +109,9 @@ mod tests {
         obj.insert("apiVersion".into(), "v1".into());
         obj.insert("kind".into(), "ConfigMap".into());
         obj.insert("data".into(), Value::Map(data));
-        assert_eq!(content_hash(&Resource::new(Value::Map(obj))).unwrap(), "4h2mbtbbt6");
+        assert_eq!(
+            content_hash(&Resource::new(Value::Map(obj))).unwrap(),
+            "4h2mbtbbt6"
+        );
     }
 }

@@ -44,9 +44,10 @@ impl Transformer for ImageTagTransformer {
                     }
                     Ok(())
                 }
-                Value::Map(_) | Value::Seq(_) => {
-                    Err(format!("wrong node kind: expected scalar, got {}", node.type_name()))
-                }
+                Value::Map(_) | Value::Seq(_) => Err(format!(
+                    "wrong node kind: expected scalar, got {}",
+                    node.type_name()
+                )),
                 _ => Ok(()),
             }
         };
@@ -128,7 +129,10 @@ fn walk_containers(
                 if key == "containers" || key == "initContainers" {
                     if let Value::Seq(items) = value {
                         for item in items {
-                            if let Some(image) = item.as_map_mut().and_then(|m: &mut Mapping| m.get_mut("image")) {
+                            if let Some(image) = item
+                                .as_map_mut()
+                                .and_then(|m: &mut Mapping| m.get_mut("image"))
+                            {
                                 update(image)?;
                             }
                         }
@@ -137,7 +141,9 @@ fn walk_containers(
             }
             Ok(())
         }
-        Value::Seq(items) => items.iter_mut().try_for_each(|i| walk_containers(i, update)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .try_for_each(|i| walk_containers(i, update)),
         _ => Ok(()),
     }
 }
@@ -150,8 +156,14 @@ mod tests {
     fn split_image_cases() {
         assert_eq!(split_image("nginx"), ("nginx", "", ""));
         assert_eq!(split_image("nginx:1.2"), ("nginx", "1.2", ""));
-        assert_eq!(split_image("reg:5000/nginx:1.2"), ("reg:5000/nginx", "1.2", ""));
+        assert_eq!(
+            split_image("reg:5000/nginx:1.2"),
+            ("reg:5000/nginx", "1.2", "")
+        );
         assert_eq!(split_image("nginx@sha256:abc"), ("nginx", "", "sha256:abc"));
-        assert_eq!(split_image("nginx:1@sha256:abc"), ("nginx", "1", "sha256:abc"));
+        assert_eq!(
+            split_image("nginx:1@sha256:abc"),
+            ("nginx", "1", "sha256:abc")
+        );
     }
 }

@@ -32,9 +32,9 @@ impl LabelTransformer {
     /// `commonLabels` table with `includeSelectors`, else `metadata/labels` (and the
     /// `templateLabels` table with `includeTemplates`).
     pub fn from_label(label: &Label, config: &TransformerConfig) -> Result<Self, Error> {
-        let conflict = |e: crate::fieldspecs::ConflictingFieldSpecs| Error::Other(format!(
-            "failed to merge labels: {e}"
-        ));
+        let conflict = |e: crate::fieldspecs::ConflictingFieldSpecs| {
+            Error::Other(format!("failed to merge labels: {e}"))
+        };
         let mut specs: Vec<FieldSpec> = label.fields.iter().map(FieldSpec::from).collect();
         merge_all(&mut specs, &config.labels).map_err(conflict)?;
         if label.include_selectors {
@@ -43,7 +43,8 @@ impl LabelTransformer {
             if label.include_templates {
                 merge_all(&mut specs, &config.template_labels).map_err(conflict)?;
             }
-            merge_one(&mut specs, FieldSpec::any_kind("metadata/labels", true)).map_err(conflict)?;
+            merge_one(&mut specs, FieldSpec::any_kind("metadata/labels", true))
+                .map_err(conflict)?;
         }
         Ok(LabelTransformer {
             labels: label.pairs.clone(),

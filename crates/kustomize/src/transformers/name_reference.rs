@@ -146,7 +146,9 @@ impl Referrer {
         if r.kind() == "RoleBinding" {
             if let Some(Value::Seq(subjects)) = obj.get("subjects") {
                 for s in subjects {
-                    let Some(ns) = s.get("namespace") else { continue };
+                    let Some(ns) = s.get("namespace") else {
+                        continue;
+                    };
                     if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
                         continue;
                     }
@@ -168,7 +170,11 @@ impl Referrer {
         let role_ref = obj.get("roleRef").and_then(|rr| {
             let group = rr.get("apiGroup")?;
             let kind = rr.get("kind")?;
-            Some(Gvk::new(scalar_text(Some(group)), "", scalar_text(Some(kind))))
+            Some(Gvk::new(
+                scalar_text(Some(group)),
+                "",
+                scalar_text(Some(kind)),
+            ))
         });
         Ok(Referrer {
             cur: r.cur_id(),
@@ -225,7 +231,10 @@ impl Selection<'_> {
         }
         map.insert("name".into(), Value::String(referral.name.clone()));
         if !referral.namespace.is_empty() {
-            map.insert("namespace".into(), Value::String(referral.namespace.clone()));
+            map.insert(
+                "namespace".into(),
+                Value::String(referral.namespace.clone()),
+            );
         }
         Ok(())
     }
@@ -272,11 +281,15 @@ impl Selection<'_> {
         let referrer_cluster_scoped = self.referrer.cur.gvk.is_cluster_scoped();
         list.retain(|&i| {
             let c = &self.candidates[i];
-            c.prev_ids.iter().any(|id| id.gvk.is_selected_by(self.target))
+            c.prev_ids
+                .iter()
+                .any(|id| id.gvk.is_selected_by(self.target))
                 && (!self.is_role_ref
-                    || self.referrer.role_ref.as_ref().is_none_or(|rr| {
-                        c.prev_ids.iter().any(|id| id.gvk.is_selected_by(rr))
-                    }))
+                    || self
+                        .referrer
+                        .role_ref
+                        .as_ref()
+                        .is_none_or(|rr| c.prev_ids.iter().any(|id| id.gvk.is_selected_by(rr))))
                 && (referrer_cluster_scoped
                     || c.cur.gvk.is_cluster_scoped()
                     || c.cur.gvk.kind == "ServiceAccount"
@@ -305,7 +318,10 @@ impl Selection<'_> {
                     .iter()
                     .map(|&i| self.candidates[i].cur.to_string())
                     .collect();
-                Err(format!("found multiple possible referrals: {}", ids.join(", ")))
+                Err(format!(
+                    "found multiple possible referrals: {}",
+                    ids.join(", ")
+                ))
             }
         }
     }

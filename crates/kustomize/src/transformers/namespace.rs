@@ -79,14 +79,18 @@ impl NamespaceTransformer {
         for subject in subjects {
             let wanted = match self.subjects {
                 SubjectMode::None => false,
-                SubjectMode::DefaultOnly => subject.get("name").and_then(Value::as_str) == Some("default"),
+                SubjectMode::DefaultOnly => {
+                    subject.get("name").and_then(Value::as_str) == Some("default")
+                }
                 SubjectMode::AllServiceAccounts => {
                     subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
                 }
             };
             if wanted {
                 let Value::Map(m) = subject else { continue };
-                let field = m.entry("namespace".to_owned()).or_insert(Value::String(String::new()));
+                let field = m
+                    .entry("namespace".to_owned())
+                    .or_insert(Value::String(String::new()));
                 self.set(field)?;
             }
         }
@@ -147,7 +151,9 @@ impl Transformer for NamespaceTransformer {
             self.apply(r)?;
         }
         resources.check_unique_ids().map_err(|e| {
-            err(format!("namespace transformation produces ID conflict: {e}"))
+            err(format!(
+                "namespace transformation produces ID conflict: {e}"
+            ))
         })
     }
 }

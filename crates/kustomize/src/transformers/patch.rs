@@ -51,8 +51,16 @@ impl PatchTransformer {
             content,
             target: entry.target.clone(),
             options: PatchOptions {
-                allow_name_change: entry.options.get("allowNameChange").copied().unwrap_or(false),
-                allow_kind_change: entry.options.get("allowKindChange").copied().unwrap_or(false),
+                allow_name_change: entry
+                    .options
+                    .get("allowNameChange")
+                    .copied()
+                    .unwrap_or(false),
+                allow_kind_change: entry
+                    .options
+                    .get("allowKindChange")
+                    .copied()
+                    .unwrap_or(false),
             },
             source,
             schema,
@@ -72,13 +80,21 @@ impl Transformer for PatchTransformer {
                     return Err(err("Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field".into()));
                 }
                 let selected = resources.select(target)?;
-                apply_sm_patch_to(resources, &selected, &patches[0], self.options, &self.schema)
+                apply_sm_patch_to(
+                    resources,
+                    &selected,
+                    &patches[0],
+                    self.options,
+                    &self.schema,
+                )
             }
             (PatchContent::StrategicMerge(patches), None) if !patches.is_empty() => {
                 for patch in patches {
                     let i = resources
                         .find_unique_by_any_id(&patch.org_id())
-                        .map_err(|e| err(format!("no resource matches strategic merge patch: {e}")))?;
+                        .map_err(|e| {
+                            err(format!("no resource matches strategic merge patch: {e}"))
+                        })?;
                     apply_sm_patch_to(resources, &[i], patch, self.options, &self.schema)?;
                 }
                 Ok(())

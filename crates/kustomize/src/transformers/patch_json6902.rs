@@ -18,7 +18,12 @@ pub struct PatchJson6902Transformer {
 
 impl PatchJson6902Transformer {
     /// Loads the operations.
-    pub fn new(target: Option<&Selector>, path: &str, inline: &str, loader: &Loader) -> Result<Self, Error> {
+    pub fn new(
+        target: Option<&Selector>,
+        path: &str,
+        inline: &str,
+        loader: &Loader,
+    ) -> Result<Self, Error> {
         let bad = |message: String| Error::Patch {
             patch: format!("patchesJson6902 entry in '{}'", loader.root().display()),
             message,
@@ -29,10 +34,13 @@ impl PatchJson6902Transformer {
         }
         let text = match (path.is_empty(), inline.is_empty()) {
             (true, true) => return Err(bad("empty file path and empty jsonOp".into())),
-            (false, false) => return Err(bad("must specify a file path or jsonOp, not both".into())),
+            (false, false) => {
+                return Err(bad("must specify a file path or jsonOp, not both".into()))
+            }
             (false, true) => {
                 let (bytes, _) = loader.load(path)?;
-                let text = String::from_utf8(bytes).map_err(|_| bad("patch is not UTF-8".into()))?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| bad("patch is not UTF-8".into()))?;
                 if text.is_empty() {
                     return Err(bad(format!("patch file '{path}' empty seems to be empty")));
                 }

@@ -22,9 +22,16 @@ pub struct PatchStrategicMergeTransformer {
 
 impl PatchStrategicMergeTransformer {
     /// Loads the patches of `paths` (each a file or inline YAML) and of `inline`.
-    pub fn new(paths: &[String], inline: &str, loader: &Loader, schema: Arc<Schema>) -> Result<Self, Error> {
+    pub fn new(
+        paths: &[String],
+        inline: &str,
+        loader: &Loader,
+        schema: Arc<Schema>,
+    ) -> Result<Self, Error> {
         if paths.is_empty() && inline.is_empty() {
-            return Err(Error::Other("empty file path and empty patch content".into()));
+            return Err(Error::Other(
+                "empty file path and empty patch content".into(),
+            ));
         }
         let mut patches = Vec::new();
         for path in paths {
@@ -40,7 +47,9 @@ impl PatchStrategicMergeTransformer {
             patches.extend(resources_from_bytes(inline.as_bytes(), loader.root())?);
         }
         if patches.is_empty() {
-            return Err(Error::Other(format!("patch appears to be empty; files={paths:?}, Patch={inline}")));
+            return Err(Error::Other(format!(
+                "patch appears to be empty; files={paths:?}, Patch={inline}"
+            )));
         }
         Ok(PatchStrategicMergeTransformer { patches, schema })
     }
@@ -50,7 +59,13 @@ impl Transformer for PatchStrategicMergeTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         for patch in &self.patches {
             let i = resources.find_unique_by_any_id(&patch.org_id())?;
-            apply_sm_patch_to(resources, &[i], patch, PatchOptions::default(), &self.schema)?;
+            apply_sm_patch_to(
+                resources,
+                &[i],
+                patch,
+                PatchOptions::default(),
+                &self.schema,
+            )?;
         }
         Ok(())
     }

@@ -19,7 +19,9 @@ use kustomize_yaml::{Mapping, Value};
 use regex::Regex;
 
 use super::Transformer;
-use crate::kustomization::{FieldOptions, ReplacementField, Selector, SourceSelector, TargetSelector};
+use crate::kustomization::{
+    FieldOptions, ReplacementField, Selector, SourceSelector, TargetSelector,
+};
 use crate::loader::Loader;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
@@ -100,7 +102,9 @@ impl Transformer for ReplacementTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         for r in &self.replacements {
             if (r.source.is_none() && r.source_value.is_none()) || r.targets.is_empty() {
-                return Err(err("replacements must specify a source and at least one target"));
+                return Err(err(
+                    "replacements must specify a source and at least one target",
+                ));
             }
             let value = source_value(resources, r)?;
             for target in &r.targets {
@@ -121,7 +125,13 @@ fn ids(r: &Resource) -> Vec<ResId> {
 /// Upstream's `ResId.IsSelectedBy`: name and namespace exact when given (an empty
 /// namespace counts as `default`), Gvk parts when given.
 fn selected_by(id: &ResId, sel: &Gvk, name: &str, namespace: &str) -> bool {
-    let ns = |s: &str| if s.is_empty() { "default".to_owned() } else { s.to_owned() };
+    let ns = |s: &str| {
+        if s.is_empty() {
+            "default".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
     (name.is_empty() || name == id.name)
         && (namespace.is_empty() || ns(namespace) == ns(&id.namespace))
         && id.gvk.is_selected_by(sel)
@@ -137,9 +147,15 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
     let gvk = Gvk::new(&src.group, &src.version, &src.kind);
     let mut found: Option<&Resource> = None;
     for res in resources.iter() {
-        if ids(res).iter().any(|id| selected_by(id, &gvk, &src.name, &src.namespace)) {
+        if ids(res)
+            .iter()
+            .any(|id| selected_by(id, &gvk, &src.name, &src.namespace))
+        {
             if found.is_some() {
-                return Err(err(format!("multiple matches for selector {}", describe(src))));
+                return Err(err(format!(
+                    "multiple matches for selector {}",
+                    describe(src)
+                )));
             }
             found = Some(res);
         }
@@ -147,7 +163,11 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
     let Some(res) = found else {
         return Err(err(format!("nothing selected by {}", describe(src))));
     };
-    let field_path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
+    let field_path = if src.field_path.is_empty() {
+        "metadata.name"
+    } else {
+        &src.field_path
+    };
     let path = smarter_split(field_path);
     let value = lookup(res.value(), &path)?
         .filter(|v| match v {
@@ -166,7 +186,12 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
 }
 
 fn describe(s: &SourceSelector) -> String {
-    ResId::new(Gvk::new(&s.group, &s.version, &s.kind), &s.name, &s.namespace).to_string()
+    ResId::new(
+        Gvk::new(&s.group, &s.version, &s.kind),
+        &s.name,
+        &s.namespace,
+    )
+    .to_string()
 }
 
 /// `delimiter`/`index` on a source: the index-th part of the scalar.
@@ -182,7 +207,12 @@ fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> 
     let part = usize::try_from(o.index)
         .ok()
         .and_then(|i| parts.get(i))
-        .ok_or_else(|| err(format!("options.index {} is out of bounds for value {text}", o.index)))?;
+        .ok_or_else(|| {
+            err(format!(
+                "options.index {} is out of bounds for value {text}",
+                o.index
+            ))
+        })?;
     Ok(retype(&value, part))
 }
 
@@ -297,7 +327,9 @@ fn match_paths(
                 Some(Value::Seq(_)) => Value::Seq(Vec::new()),
                 _ => Value::Null,
             },
-            Some(n) if n == "*" || n.parse::<usize>().is_ok() || n.starts_with('[') => Value::Seq(Vec::new()),
+            Some(n) if n == "*" || n.parse::<usize>().is_ok() || n.starts_with('[') => {
+                Value::Seq(Vec::new())
+            }
             Some(_) => Value::Map(Mapping::new()),
         }
     };
@@ -401,12 +433,13 @@ fn selected_by_labels(r: &Resource, t: &TargetSelector, select: &Selector) -> Re
     let check = |s: &Selector| -> Result<bool, Error> {
         let labels = string_map(r, "labels");
         let annotations = string_map(r, "annotations");
-        let ok = |text: &str, m: &std::collections::BTreeMap<String, String>| -> Result<bool, Error> {
-            if text.is_empty() {
-                return Ok(true);
-            }
-            Ok(LabelSelector::parse(text).map_err(err)?.matches(m))
-        };
+        let ok =
+            |text: &str, m: &std::collections::BTreeMap<String, String>| -> Result<bool, Error> {
+                if text.is_empty() {
+                    return Ok(true);
+                }
+                Ok(LabelSelector::parse(text).map_err(err)?.matches(m))
+            };
         Ok(ok(&s.annotation_selector, &annotations)? && ok(&s.label_selector, &labels)?)
     };
     if !check(select)? {
@@ -425,7 +458,10 @@ fn selected_by_labels(r: &Resource, t: &TargetSelector, select: &Selector) -> Re
 
 fn string_map(r: &Resource, field: &str) -> std::collections::BTreeMap<String, String> {
     match r.value().get_path(&["metadata", field]) {
-        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), scalar_text(Some(v)))).collect(),
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), scalar_text(Some(v))))
+            .collect(),
         _ => Default::default(),
     }
 }
@@ -435,12 +471,22 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
         return Err(err("target must specify resources to select"));
     };
     let default_paths = ["metadata.name".to_owned()];
-    let field_paths: &[String] = if t.field_paths.is_empty() { &default_paths } else { &t.field_paths };
+    let field_paths: &[String] = if t.field_paths.is_empty() {
+        &default_paths
+    } else {
+        &t.field_paths
+    };
     let sel_gvk = Gvk::new(&select.group, &select.version, &select.kind);
     let rejects: Vec<(Gvk, &Selector)> = t
         .reject
         .iter()
-        .filter(|r| !(r.group.is_empty() && r.version.is_empty() && r.kind.is_empty() && r.name.is_empty() && r.namespace.is_empty()))
+        .filter(|r| {
+            !(r.group.is_empty()
+                && r.version.is_empty()
+                && r.kind.is_empty()
+                && r.name.is_empty()
+                && r.namespace.is_empty())
+        })
         .map(|r| (Gvk::new(&r.group, &r.version, &r.kind), r))
         .collect();
     let create = t.options.as_ref().is_some_and(|o| o.create);
@@ -450,7 +496,8 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
         }
         let ids = ids(r);
         let rejected = rejects.iter().any(|(g, s)| {
-            ids.iter().any(|id| selected_by(id, g, &s.name, &s.namespace))
+            ids.iter()
+                .any(|id| selected_by(id, g, &s.name, &s.namespace))
         });
         let selected = ids
             .iter()
@@ -485,14 +532,22 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
     Ok(())
 }
 
-fn set_field(options: Option<&FieldOptions>, target: &mut Value, value: &Value, created: bool) -> Result<(), Error> {
+fn set_field(
+    options: Option<&FieldOptions>,
+    target: &mut Value,
+    value: &Value,
+    created: bool,
+) -> Result<(), Error> {
     let mut value = value.clone();
     if let Some(o) = options.filter(|o| !o.delimiter.is_empty()) {
         if matches!(target, Value::Map(_) | Value::Seq(_)) {
             return Err(err("delimiter option can only be used with scalar nodes"));
         }
         let current = scalar_text(Some(target));
-        let mut parts: Vec<String> = current.split(o.delimiter.as_str()).map(str::to_owned).collect();
+        let mut parts: Vec<String> = current
+            .split(o.delimiter.as_str())
+            .map(str::to_owned)
+            .collect();
         let v = scalar_text(Some(&value));
         if o.index < 0 {
             parts.insert(0, v);
@@ -530,7 +585,14 @@ mod tests {
     fn splits_outside_brackets() {
         assert_eq!(
             smarter_split("spec.template.spec.containers.[name=app.x].image"),
-            ["spec", "template", "spec", "containers", "[name=app.x]", "image"]
+            [
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                "[name=app.x]",
+                "image"
+            ]
         );
         assert_eq!(smarter_split("a.[b].c"), ["a", "[b]", "c"]);
         assert_eq!(smarter_split("a.[b.c].d"), ["a", "b.c", "d"]);

@@ -40,8 +40,10 @@ pub const DEFAULT_ORDER_FIRST: &[&str] = &[
 ];
 
 /// Upstream's default `orderLast`.
-pub const DEFAULT_ORDER_LAST: &[&str] =
-    &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+pub const DEFAULT_ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Checks `sortOptions` as upstream does and sorts `resources` by it.
 pub fn apply(options: &SortOptions, resources: &mut ResMap) -> Result<(), Error> {
@@ -122,7 +124,10 @@ fn compare(a: &SortKey, b: &SortKey) -> Ordering {
     }
     let order = a.gvk_string.cmp(&b.gvk_string);
     let (ga, gb) = (&a.id.gvk, &b.id.gvk);
-    if ga.kind == "Namespace" && gb.kind == "Namespace" && (ga.group.is_empty() || gb.group.is_empty()) {
+    if ga.kind == "Namespace"
+        && gb.kind == "Namespace"
+        && (ga.group.is_empty() || gb.group.is_empty())
+    {
         order.reverse()
     } else {
         order

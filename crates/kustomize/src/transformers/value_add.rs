@@ -109,7 +109,9 @@ impl Transformer for ValueAddTransformer {
                 None => (0..resources.len()).collect(),
             };
             for i in selected {
-                let Some(r) = resources.get_mut(i) else { continue };
+                let Some(r) = resources.get_mut(i) else {
+                    continue;
+                };
                 if t.field_path == "metadata/namespace" {
                     NamespaceTransformer {
                         namespace: self.value.clone(),
@@ -123,7 +125,11 @@ impl Transformer for ValueAddTransformer {
                 let fields = split_path(&t.field_path, '/');
                 let node = lookup_create(r.value_mut(), &fields)?;
                 let new = if t.file_path_position > 0 {
-                    insert_path_part(&scalar_text(Some(node)), t.file_path_position as usize - 1, &self.value)
+                    insert_path_part(
+                        &scalar_text(Some(node)),
+                        t.file_path_position as usize - 1,
+                        &self.value,
+                    )
                 } else {
                     self.value.clone()
                 };

@@ -1,0 +1,390 @@
+//! Remote bases: git repository URLs in every form upstream accepts (its `RepoSpec`), cloned
+//! with the system `git` into a temporary directory that is removed when the build no
+//! longer needs it, under a timeout.
+//!
+//! Forms: `https://host/org/repo//path?ref=v1&timeout=30s&submodules=false`,
+//! `ssh://git@host/org/repo.git/path`, `git@host:org/repo/path`, `github.com/org/repo/path`
+//! (two path segments make the repository unless `//`, `.git` or `_git/` marks it),
+//! `file:///abs/repo//path` (the whole path is the repository unless marked), and a
+//! `git::` prefix (stripped).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A parsed repository URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSpec {
+    /// The URL as written.
+    pub raw: String,
+    /// Scheme, user and host (`https://github.com/`, `git@github.com:`, `file://`).
+    pub host: String,
+    /// The repository path on the host.
+    pub repo_path: String,
+    /// The kustomization directory inside the repository.
+    pub kust_root_path: String,
+    /// `ref` (or `version`) query value.
+    pub git_ref: String,
+    /// `timeout` query value (default 27 s).
+    pub timeout: Duration,
+    /// `submodules` query value (default true).
+    pub submodules: bool,
+}
+
+impl RepoSpec {
+    /// Parses a repository URL; an error for anything that is not one (local paths).
+    pub fn parse(n: &str) -> Result<RepoSpec, String> {
+        if n.starts_with('/') {
+            return Err(format!("uri looks like abs path: {n}"));
+        }
+        let (rest, query) = n.split_once('?').unwrap_or((n, ""));
+        let (git_ref, timeout, submodules) = parse_query(query);
+        let (host, path) = extract_host(rest)?;
+        let all_segments = host.starts_with("file://");
+        let (repo_path, kust_root_path) = split_path(&path, all_segments)?;
+        Ok(RepoSpec {
+            raw: n.to_owned(),
+            host,
+            repo_path,
+            kust_root_path,
+            git_ref,
+            timeout,
+            submodules,
+        })
+    }
+
+    /// What `git` fetches from.
+    pub fn clone_spec(&self) -> String {
+        format!("{}{}", self.host, self.repo_path)
+    }
+}
+
+fn parse_query(query: &str) -> (String, Duration, bool) {
+    let mut git_ref = String::new();
+    let mut version = String::new();
+    let mut timeout = Duration::from_secs(27);
+    let mut submodules = true;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "ref" if !v.is_empty() && git_ref.is_empty() => git_ref = v.to_owned(),
+            "version" if version.is_empty() => version = v.to_owned(),
+            "timeout" => {
+                if let Some(d) = parse_duration(v) {
+                    timeout = d;
+                }
+            }
+            "submodules" => match v {
+                "1" | "t" | "T" | "true" | "TRUE" | "True" => submodules = true,
+                "0" | "f" | "F" | "false" | "FALSE" | "False" => submodules = false,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    if git_ref.is_empty() {
+        git_ref = version;
+    }
+    (git_ref, timeout, submodules)
+}
+
+/// Seconds as an integer, or a Go duration such as `1m30s`.
+fn parse_duration(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.parse::<u64>() {
+        return (secs > 0).then(|| Duration::from_secs(secs));
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next()?);
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        total += n * match unit.as_str() {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            _ => return None,
+        };
+    }
+    (num.is_empty() && total > 0.0).then(|| Duration::from_secs_f64(total))
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
+}
+
+fn extract_host(n: &str) -> Result<(String, String), String> {
+    let n = strip_prefix_ci(n, "git::").unwrap_or(n);
+    let (scheme, n) = ["ssh://", "https://", "http://", "file://"]
+        .iter()
+        .find_map(|p| strip_prefix_ci(n, p).map(|rest| (p.to_string(), rest)))
+        .unwrap_or((String::new(), n));
+    let (username, n) = match n.find('@') {
+        Some(i)
+            if i > 0
+                && n[..i]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && n[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            (format!("{}@", &n[..i]), &n[i + 1..])
+        }
+        _ => (String::new(), n),
+    };
+    let lower = n.to_ascii_lowercase();
+    let github = lower.starts_with("github.com/") || lower.starts_with("github.com:");
+    let accept_scp = scheme.is_empty() && (!username.is_empty() || github);
+    if scheme.is_empty() && !accept_scp {
+        return Err("failed to parse scheme".into());
+    }
+    if scheme == "file://" {
+        return Ok((scheme, format!("{username}{n}")));
+    }
+    let mut sep = n.find('/');
+    if accept_scp {
+        if let Some(colon) = n.find(':') {
+            if colon > 0 && sep.is_none_or(|s| colon < s) {
+                sep = Some(colon);
+            }
+        }
+    }
+    let (mut host, rest) = match sep {
+        Some(i) => (n[..=i].to_owned(), n[i + 1..].to_owned()),
+        None => (n.to_owned(), String::new()),
+    };
+    let (mut scheme, mut username) = (scheme, username);
+    if github {
+        if scheme.starts_with("ssh://") || !username.is_empty() {
+            scheme = String::new();
+            host = "github.com:".into();
+        } else {
+            scheme = "https://".into();
+            username = String::new();
+            host = "github.com/".into();
+        }
+    }
+    if host.is_empty() {
+        return Err("failed to parse host segment".into());
+    }
+    Ok((format!("{scheme}{username}{host}"), rest))
+}
+
+fn split_path(n: &str, all_segments: bool) -> Result<(String, String), String> {
+    let (repo, root) = if let Some(i) = n.find("_git/") {
+        let after = &n[i + 5..];
+        let mut segs = after.splitn(2, '/');
+        let first = segs.next().unwrap_or("");
+        (
+            format!("{}{first}", &n[..i + 5]),
+            segs.next().unwrap_or("").to_owned(),
+        )
+    } else if let Some(i) = n.find("//") {
+        (n[..i].to_owned(), n[i + 2..].to_owned())
+    } else if let Some(i) = n.find(".git") {
+        (n[..i + 4].to_owned(), n[i + 4..].to_owned())
+    } else if all_segments {
+        (n.to_owned(), String::new())
+    } else {
+        let segs: Vec<&str> = n.split('/').collect();
+        if segs.len() < 2 {
+            return Err("failed to parse repo path segment".into());
+        }
+        (segs[..2].join("/"), segs[2..].join("/"))
+    };
+    if repo.is_empty() {
+        return Err("failed to parse repo path segment".into());
+    }
+    let root = root.trim_start_matches('/').to_owned();
+    let mut depth = 0i32;
+    for part in root.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Err(format!("url path exits repo: {n}"));
+        }
+    }
+    Ok((repo, root))
+}
+
+/// A clone in a temporary directory, removed on drop.
+#[derive(Debug)]
+pub struct Clone {
+    dir: PathBuf,
+}
+
+impl Clone {
+    /// The clone's root.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Clone {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Clones the repository as upstream does: `git init`, `git remote add`, a shallow fetch
+/// of the ref (or `HEAD`), `git checkout FETCH_HEAD`, and submodules, each step under the
+/// spec's timeout.
+pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
+    let base = std::env::temp_dir();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = base.join(format!("kustomize-rs-git-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create a clone directory: {e}"))?;
+    let clone = Clone { dir };
+    let git_ref = if spec.git_ref.is_empty() {
+        "HEAD"
+    } else {
+        &spec.git_ref
+    };
+    let clone_spec = spec.clone_spec();
+    let mut steps: Vec<Vec<&str>> = vec![
+        vec!["init", "--quiet"],
+        vec!["remote", "add", "origin", &clone_spec],
+        vec!["fetch", "--depth=1", &clone_spec, git_ref],
+        vec!["checkout", "--quiet", "FETCH_HEAD"],
+    ];
+    if spec.submodules {
+        steps.push(vec!["submodule", "update", "--init", "--recursive"]);
+    }
+    for args in steps {
+        run_git(clone.dir(), &args, spec.timeout)?;
+    }
+    Ok(clone)
+}
+
+fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("no 'git' program on path: {e}"))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                return Err(format!(
+                    "failed to run 'git {}': {status}: {}",
+                    args.join(" "),
+                    err.trim()
+                ));
+            }
+            Ok(None) if start.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "hit {timeout:?} timeout running 'git {}'",
+                    args.join(" ")
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(url: &str) -> (String, String, String, String) {
+        let s = RepoSpec::parse(url).unwrap();
+        (s.host, s.repo_path, s.kust_root_path, s.git_ref)
+    }
+
+    #[test]
+    fn parses_upstream_forms() {
+        assert_eq!(
+            spec("https://github.com/org/repo//path/to?ref=v1"),
+            (
+                "https://github.com/".into(),
+                "org/repo".into(),
+                "path/to".into(),
+                "v1".into()
+            )
+        );
+        assert_eq!(
+            spec("github.com/org/repo/path"),
+            (
+                "https://github.com/".into(),
+                "org/repo".into(),
+                "path".into(),
+                "".into()
+            )
+        );
+        assert_eq!(
+            spec("git@github.com:org/repo.git/base?version=v2"),
+            (
+                "git@github.com:".into(),
+                "org/repo.git".into(),
+                "base".into(),
+                "v2".into()
+            )
+        );
+        assert_eq!(
+            spec("ssh://git@example.com/org/repo//x"),
+            (
+                "ssh://git@example.com/".into(),
+                "org/repo".into(),
+                "x".into(),
+                "".into()
+            )
+        );
+        assert_eq!(
+            spec("file:///tmp/repo//sub?ref=main"),
+            (
+                "file://".into(),
+                "/tmp/repo".into(),
+                "sub".into(),
+                "main".into()
+            )
+        );
+        assert_eq!(spec("git::https://gitlab.com/a/b").1, "a/b");
+        assert!(RepoSpec::parse("../base").is_err());
+        assert!(RepoSpec::parse("base").is_err());
+        assert!(RepoSpec::parse("https://github.com/org/repo//../x").is_err());
+    }
+
+    #[test]
+    fn query_options() {
+        let s = RepoSpec::parse("https://h.com/a/b?timeout=90&submodules=false").unwrap();
+        assert_eq!(s.timeout, Duration::from_secs(90));
+        assert!(!s.submodules);
+        assert_eq!(
+            RepoSpec::parse("https://h.com/a/b?timeout=1m30s")
+                .unwrap()
+                .timeout,
+            Duration::from_secs(90)
+        );
+    }
+}
