@@ -1,0 +1,97 @@
+//! Remote bases from git: a repository made in the test, referred to by a `file://` URL,
+//! cloned with the system `git` and removed afterwards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use kustomize::fs::DiskFs;
+use kustomize::{Kustomizer, Options};
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("kustomize-rs-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    TempDir(dir)
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+fn write(path: &Path, content: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+fn clones_left() -> usize {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("kustomize-rs-git-{}-", std::process::id()))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn builds_a_base_from_a_local_git_repository() {
+    if Command::new("git").arg("--version").output().is_err() {
+        println!("skipped: no git");
+        return;
+    }
+    let repo = temp_dir("repo");
+    write(&repo.0.join("base/kustomization.yaml"), "resources: [cm.yaml]\n");
+    write(
+        &repo.0.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-git\ndata:\n  a: b\n",
+    );
+    git(&repo.0, &["init", "-q"]);
+    git(&repo.0, &["add", "."]);
+    git(&repo.0, &["commit", "-qm", "base"]);
+    git(&repo.0, &["tag", "v1"]);
+
+    let overlay = temp_dir("overlay");
+    let url = format!("file://{}//base?ref=v1&timeout=60", repo.0.display());
+    write(
+        &overlay.0.join("kustomization.yaml"),
+        &format!("resources:\n- {url}\nnamePrefix: remote-\n"),
+    );
+    let out = Kustomizer::new(Options::default())
+        .build(Arc::new(DiskFs), &overlay.0)
+        .unwrap();
+    assert_eq!(
+        out.resources.to_yaml().unwrap(),
+        "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  name: remote-from-git\n"
+    );
+    assert_eq!(clones_left(), 0, "the clone directory must be removed");
+
+    // A ref that does not exist is an error, and leaves nothing behind either.
+    write(
+        &overlay.0.join("kustomization.yaml"),
+        &format!("resources:\n- file://{}//base?ref=nope\n", repo.0.display()),
+    );
+    let err = Kustomizer::new(Options::default())
+        .build(Arc::new(DiskFs), &overlay.0)
+        .unwrap_err();
+    assert!(err.to_string().contains("git"), "{err}");
+    assert_eq!(clones_left(), 0);
+}
