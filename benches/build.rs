@@ -48,6 +48,62 @@ pub fn plain_tree(n: usize) -> MemoryFs {
     fs
 }
 
+/// The plain tree of `n` resources with an overlay applying `patches` targeted patches
+/// (strategic merges selecting one Deployment each by name, alternating with JSON 6902).
+pub fn patched_tree(n: usize, patches: usize) -> MemoryFs {
+    let mut fs = plain_tree(n);
+    let mut k = String::from("resources:\n- ../base\npatches:\n");
+    for p in 0..patches {
+        let i = (p * 3 * (n / 3 / patches.max(1)).max(1)) % n / 3 * 3;
+        if p % 2 == 0 {
+            k.push_str(&format!(
+                "- target: {{kind: Deployment, name: app-{i}}}\n  patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: any\n    spec:\n      replicas: 3\n      template:\n        spec:\n          containers:\n          - name: main\n            env:\n            - name: PATCHED\n              value: \"yes\"\n"
+            ));
+        } else {
+            k.push_str(&format!(
+                "- target: {{kind: Deployment, name: app-{i}}}\n  patch: |-\n    - op: add\n      path: /metadata/labels/patched\n      value: \"true\"\n"
+            ));
+        }
+    }
+    fs.add_file("/tree/patched/kustomization.yaml", k);
+    fs
+}
+
+fn bench_patches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("patches-1000");
+    group.sample_size(20);
+    let fs: Arc<dyn FileSystem> = Arc::new(patched_tree(1_000, 100));
+    let k = Kustomizer::new(Options::default());
+    for (name, dir) in [("without", "/tree/overlay"), ("with-100", "/tree/patched")] {
+        group.bench_function(name, |b| {
+            b.iter(|| k.build(Arc::clone(&fs), Path::new(dir)).unwrap().resources.len())
+        });
+    }
+    group.finish();
+}
+
+/// `../shared/bench/scale-1000` (the standard benchmark tree), when present.
+fn bench_scale_1000(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/scale-1000");
+    if !root.is_dir() {
+        println!("skipped scale-1000: {} not found", root.display());
+        return;
+    }
+    let mut group = c.benchmark_group("scale-1000");
+    group.sample_size(10);
+    let k = Kustomizer::new(Options::default());
+    for entry in ["base", "overlays/prod", "all"] {
+        let dir = root.join(entry);
+        group.bench_function(entry, |b| {
+            b.iter(|| {
+                let out = k.build(Arc::new(kustomize::fs::DiskFs), &dir).unwrap();
+                out.resources.to_yaml().unwrap().len()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn bench_build(c: &mut Criterion) {
     let mut group = c.benchmark_group("build-plain");
     group.sample_size(10);
@@ -67,5 +123,5 @@ fn bench_build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_build);
+criterion_group!(benches, bench_build, bench_patches, bench_scale_1000);
 criterion_main!(benches);

@@ -93,7 +93,14 @@ impl FieldSpec {
             return Ok(());
         }
         let create = if self.create { create } else { None };
-        walk(obj, &self.segments(), create, set)
+        if self.path.contains('\\') {
+            let owned = self.segments();
+            let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
+            return walk(obj, &segs, create, set)
+                .map_err(|e| format!("considering field '{}': {e}", self.path));
+        }
+        let segs: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        walk(obj, &segs, create, set)
             .map_err(|e| format!("considering field '{}': {e}", self.path))
     }
 }
@@ -121,7 +128,7 @@ pub fn split_path(path: &str, delim: char) -> Vec<String> {
 
 fn walk(
     obj: &mut Value,
-    path: &[String],
+    path: &[&str],
     create: Option<Create>,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -136,7 +143,7 @@ fn walk(
         Value::Map(map) => {
             let (name, is_seq) = match head.strip_suffix("[]") {
                 Some(name) => (name, true),
-                None => (head.as_str(), false),
+                None => (*head, false),
             };
             if name.is_empty() {
                 return Err("cannot set or create an empty field name".into());

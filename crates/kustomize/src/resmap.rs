@@ -96,12 +96,11 @@ impl ResMap {
     pub fn absorb_generated(&mut self, mut res: Resource) -> Result<(), Error> {
         use crate::generators::Behavior;
         let id = res.cur_id();
-        let key = id.key();
         let matches: Vec<usize> = self
             .resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key))
+            .filter(|(_, r)| r.any_id_equals(&id))
             .map(|(i, _)| i)
             .collect();
         let generator_error = |message: String| Error::Generator {
@@ -183,12 +182,11 @@ impl ResMap {
     /// The one resource whose current or any previous id equals `id` (upstream's
     /// `GetById`); an error for none or several.
     pub fn find_unique_by_any_id(&self, id: &ResId) -> Result<usize, Error> {
-        let key = id.key();
         let found: Vec<usize> = self
             .resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.cur_id().key() == key || r.prev_ids().iter().any(|p| p.key() == key))
+            .filter(|(_, r)| r.any_id_equals(id))
             .map(|(i, _)| i)
             .collect();
         match found.as_slice() {

@@ -211,6 +211,38 @@ impl Resource {
         }
     }
 
+    /// Whether the current id equals `id` under upstream's equality (same Gvk and name,
+    /// same effective namespace), without building the id.
+    pub fn cur_id_equals(&self, id: &ResId) -> bool {
+        let obj = &self.obj;
+        let text_is = |v: Option<&Value>, want: &str| match v {
+            Some(Value::String(s)) => s == want,
+            None | Some(Value::Null) => want.is_empty(),
+            other => scalar_text(other) == want,
+        };
+        if !text_is(obj.get_path(&["metadata", "name"]), &id.name)
+            || !text_is(obj.get("kind"), &id.gvk.kind)
+        {
+            return false;
+        }
+        let api_version = id.gvk.api_version();
+        if !text_is(obj.get("apiVersion"), &api_version) {
+            return false;
+        }
+        if id.gvk.is_cluster_scoped() {
+            return true;
+        }
+        let ns = scalar_text(obj.get_path(&["metadata", "namespace"]));
+        let effective = if ns.is_empty() { crate::resid::DEFAULT_NAMESPACE } else { ns.as_str() };
+        effective == id.effective_namespace()
+    }
+
+    /// Whether the current or any previous id equals `id` (upstream's
+    /// `GetMatchingResourcesByAnyId(id.Equals)` test for one resource).
+    pub fn any_id_equals(&self, id: &ResId) -> bool {
+        self.cur_id_equals(id) || self.prev_ids.iter().any(|p| p.equals(id))
+    }
+
     /// Remembers the current id as a previous one (before a rename or namespace change).
     pub fn store_previous_id(&mut self) {
         let id = self.cur_id();
@@ -268,6 +300,14 @@ impl Resource {
     /// The object, consumed.
     pub fn into_value(self) -> Value {
         self.obj
+    }
+
+    /// A top-level or `metadata` scalar as text, borrowed when it is a string.
+    pub fn text_at(&self, path: &[&str]) -> std::borrow::Cow<'_, str> {
+        match self.obj.get_path(path) {
+            Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
+            other => std::borrow::Cow::Owned(scalar_text(other)),
+        }
     }
 
     /// `kind`, or empty.

@@ -53,27 +53,38 @@ impl CompiledSelector {
         })
     }
 
-    /// Whether the resource is selected.
+    /// Whether the resource is selected. Cheap tests first; ids are built only when the
+    /// namespace is asked for.
     pub fn matches(&self, r: &Resource) -> bool {
-        let cur = r.cur_id();
-        let org = r.org_id();
-        let is = |re: &Option<Regex>, a: &str, b: &str| {
-            re.as_ref()
-                .is_none_or(|re| re.is_match(a) || re.is_match(b))
-        };
         let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        is(
-            &self.namespace,
-            org.effective_namespace(),
-            cur.effective_namespace(),
-        ) && is(&self.name, &org.name, &cur.name)
-            && one(&self.group, &cur.gvk.group)
-            && one(&self.version, &cur.gvk.version)
-            && one(&self.kind, &cur.gvk.kind)
-            && self
-                .labels
-                .as_ref()
-                .is_none_or(|l| l.matches(&string_map(r, "labels")))
+        if let Some(kind) = &self.kind {
+            if !kind.is_match(&r.text_at(&["kind"])) {
+                return false;
+            }
+        }
+        if let Some(name) = &self.name {
+            let cur = r.text_at(&["metadata", "name"]);
+            let org = r.prev_ids().first().map(|id| id.name.as_str());
+            if !name.is_match(&cur) && !org.is_some_and(|o| name.is_match(o)) {
+                return false;
+            }
+        }
+        if self.group.is_some() || self.version.is_some() {
+            let gvk = r.gvk();
+            if !one(&self.group, &gvk.group) || !one(&self.version, &gvk.version) {
+                return false;
+            }
+        }
+        if let Some(ns) = &self.namespace {
+            let (cur, org) = (r.cur_id(), r.org_id());
+            if !ns.is_match(org.effective_namespace()) && !ns.is_match(cur.effective_namespace())
+            {
+                return false;
+            }
+        }
+        self.labels
+            .as_ref()
+            .is_none_or(|l| l.matches(&string_map(r, "labels")))
             && self
                 .annotations
                 .as_ref()

@@ -26,6 +26,11 @@ impl Transformer for ReplicaCountTransformer {
         let mut found = false;
         for spec in &self.field_specs {
             for r in resources.iter_mut() {
+                let named = r.name() == self.replica.name
+                    || r.prev_ids().iter().any(|p| p.name == self.replica.name);
+                if !named {
+                    continue;
+                }
                 let cur = r.cur_id();
                 let matches = |id: &crate::resid::ResId| {
                     id.name == self.replica.name && id.gvk.is_selected_by(&spec.gvk)
