@@ -76,7 +76,12 @@ fn bench_patches(c: &mut Criterion) {
     let k = Kustomizer::new(Options::default());
     for (name, dir) in [("without", "/tree/overlay"), ("with-100", "/tree/patched")] {
         group.bench_function(name, |b| {
-            b.iter(|| k.build(Arc::clone(&fs), Path::new(dir)).unwrap().resources.len())
+            b.iter(|| {
+                k.build(Arc::clone(&fs), Path::new(dir))
+                    .unwrap()
+                    .resources
+                    .len()
+            })
         });
     }
     group.finish();

@@ -92,7 +92,7 @@ pub struct ValueDeserializer<'de>(pub &'de Value, pub Mode);
 impl<'de> ValueDeserializer<'de> {
     fn invalid(&self, exp: &dyn de::Expected) -> DeError {
         let unexp = match self.0 {
-            Value::Null => de::Unexpected::Unit,
+            Value::Null | Value::Blank => de::Unexpected::Unit,
             Value::Bool(b) => de::Unexpected::Bool(*b),
             Value::Number(Number::Int(i)) => de::Unexpected::Signed(*i),
             Value::Number(Number::UInt(u)) => de::Unexpected::Unsigned(*u),
@@ -131,7 +131,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
+            Value::Null | Value::Blank => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(Number::Int(i)) => visitor.visit_i64(*i),
             Value::Number(Number::UInt(u)) => visitor.visit_u64(*u),
@@ -205,14 +205,14 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Null => visitor.visit_none(),
+            Value::Null | Value::Blank => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
+            Value::Null | Value::Blank => visitor.visit_unit(),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -241,7 +241,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
                 iter: items.iter().enumerate(),
                 mode: self.1,
             }),
-            Value::Null => visitor.visit_seq(SeqDe {
+            Value::Null | Value::Blank => visitor.visit_seq(SeqDe {
                 iter: EMPTY.iter().enumerate(),
                 mode: self.1,
             }),

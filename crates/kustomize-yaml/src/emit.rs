@@ -388,7 +388,7 @@ struct Emitter<'a> {
 impl Emitter<'_> {
     fn node(&mut self, v: &Value, ctx: Ctx) -> Result<(), Error> {
         match v {
-            Value::Null => self.simple_scalar("null"),
+            Value::Null | Value::Blank => self.simple_scalar("null"),
             Value::Bool(true) => self.simple_scalar("true"),
             Value::Bool(false) => self.simple_scalar("false"),
             Value::Number(Number::Int(i)) => self.simple_scalar(&i.to_string()),

@@ -16,7 +16,7 @@ pub fn to_go_json(value: &Value) -> Result<String, String> {
 
 fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
     match value {
-        Value::Null => out.push_str("null"),
+        Value::Null | Value::Blank => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(Number::Int(i)) => {
             let _ = write!(out, "{i}");

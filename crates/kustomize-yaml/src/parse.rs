@@ -589,7 +589,11 @@ impl Loader {
                 "NaN" => ".nan".into(),
                 s => s.into(),
             },
-            Value::Number(Number::UInt(_)) | Value::Null | Value::Seq(_) | Value::Map(_) => {
+            Value::Number(Number::UInt(_))
+            | Value::Null
+            | Value::Blank
+            | Value::Seq(_)
+            | Value::Map(_) => {
                 return Err(err_at(
                     span,
                     format!(
@@ -646,6 +650,11 @@ impl Loader {
             }
         }
         Ok(match resolved {
+            Resolved::Null
+                if text.is_empty() && wanted.is_none() && self.schema == Schema::Kyaml =>
+            {
+                Value::Blank
+            }
             Resolved::Null => Value::Null,
             Resolved::Bool(b) => Value::Bool(b),
             Resolved::Int(i) if wanted == Some("float") => Value::Number(Number::Float(i as f64)),

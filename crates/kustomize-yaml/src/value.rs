@@ -13,11 +13,16 @@ use indexmap::IndexMap;
 pub type Mapping = IndexMap<String, Value>;
 
 /// A resolved YAML node.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// [`Value::Null`] and [`Value::Blank`] compare equal and print alike; only a strategic
+/// merge tells them apart (upstream drops untouched `key:` fields but keeps `key: null`).
+#[derive(Debug, Clone, Default)]
 pub enum Value {
-    /// `null`, `~`, or an empty value.
+    /// `null`, `~`, or a null made by the build.
     #[default]
     Null,
+    /// A null written as nothing (`key:` with no value) in a resource.
+    Blank,
     /// `true` / `false`.
     Bool(bool),
     /// An integer or a float.
@@ -84,7 +89,7 @@ impl Value {
 
     /// Whether this is `Null`.
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
+        matches!(self, Value::Null | Value::Blank)
     }
 
     /// `self[key]` for a mapping; `None` for anything else or a missing key.
@@ -110,13 +115,27 @@ impl Value {
     /// A short name of the node's type, for error messages (`map`, `seq`, `string`, ...).
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Null => "null",
+            Value::Null | Value::Blank => "null",
             Value::Bool(_) => "bool",
             Value::Number(Number::Float(_)) => "float",
             Value::Number(_) => "int",
             Value::String(_) => "string",
             Value::Seq(_) => "seq",
             Value::Map(_) => "map",
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null | Value::Blank, Value::Null | Value::Blank) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            _ => false,
         }
     }
 }

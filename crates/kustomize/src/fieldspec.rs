@@ -100,8 +100,7 @@ impl FieldSpec {
                 .map_err(|e| format!("considering field '{}': {e}", self.path));
         }
         let segs: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
-        walk(obj, &segs, create, set)
-            .map_err(|e| format!("considering field '{}': {e}", self.path))
+        walk(obj, &segs, create, set).map_err(|e| format!("considering field '{}': {e}", self.path))
     }
 }
 
@@ -136,7 +135,7 @@ fn walk(
         return set(obj);
     };
     match obj {
-        Value::Null => Ok(()),
+        Value::Null | Value::Blank => Ok(()),
         Value::Seq(items) => items
             .iter_mut()
             .try_for_each(|item| walk(item, path, create, set)),

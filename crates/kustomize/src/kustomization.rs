@@ -365,14 +365,14 @@ impl Kustomization {
         let text = std::str::from_utf8(content).map_err(|e| bad(e.to_string()))?;
         let docs = parse_documents(text, Schema::Yaml11).map_err(|e| bad(e.to_string()))?;
         let doc = docs.into_iter().next().unwrap_or(Value::Null);
-        if !matches!(doc, Value::Map(_) | Value::Null) {
+        if !matches!(doc, Value::Map(_) | Value::Null | Value::Blank) {
             return Err(bad(format!(
                 "expected a mapping, found a {}",
                 doc.type_name()
             )));
         }
         let mut k: Kustomization = match &doc {
-            Value::Null => Kustomization::default(),
+            Value::Null | Value::Blank => Kustomization::default(),
             v => from_value(v).map_err(|e| bad(e.to_string()))?,
         };
 

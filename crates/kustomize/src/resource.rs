@@ -217,7 +217,7 @@ impl Resource {
         let obj = &self.obj;
         let text_is = |v: Option<&Value>, want: &str| match v {
             Some(Value::String(s)) => s == want,
-            None | Some(Value::Null) => want.is_empty(),
+            None | Some(Value::Null | Value::Blank) => want.is_empty(),
             other => scalar_text(other) == want,
         };
         if !text_is(obj.get_path(&["metadata", "name"]), &id.name)
@@ -233,7 +233,11 @@ impl Resource {
             return true;
         }
         let ns = scalar_text(obj.get_path(&["metadata", "namespace"]));
-        let effective = if ns.is_empty() { crate::resid::DEFAULT_NAMESPACE } else { ns.as_str() };
+        let effective = if ns.is_empty() {
+            crate::resid::DEFAULT_NAMESPACE
+        } else {
+            ns.as_str()
+        };
         effective == id.effective_namespace()
     }
 
@@ -376,7 +380,7 @@ impl Resource {
         for value in annotations.values_mut() {
             let text = match &*value {
                 Value::String(_) => continue,
-                Value::Null => "null".to_owned(),
+                Value::Null | Value::Blank => "null".to_owned(),
                 other => scalar_text(Some(other)),
             };
             *value = Value::String(text);
@@ -472,7 +476,7 @@ pub fn resources_from_bytes(
         if kind.ends_with("List") {
             match doc.get("items") {
                 None => {}
-                Some(Value::Null) => continue,
+                Some(Value::Null | Value::Blank) => continue,
                 Some(Value::Seq(_)) => {
                     let Value::Map(mut m) = doc else { continue };
                     if let Some(Value::Seq(items)) = m.shift_remove("items") {
@@ -500,7 +504,7 @@ pub fn resources_from_bytes(
 
 fn is_nil_or_empty(v: &Value) -> bool {
     match v {
-        Value::Null => true,
+        Value::Null | Value::Blank => true,
         Value::Map(m) => m.is_empty(),
         _ => false,
     }

@@ -77,8 +77,7 @@ impl CompiledSelector {
         }
         if let Some(ns) = &self.namespace {
             let (cur, org) = (r.cur_id(), r.org_id());
-            if !ns.is_match(org.effective_namespace()) && !ns.is_match(cur.effective_namespace())
-            {
+            if !ns.is_match(org.effective_namespace()) && !ns.is_match(cur.effective_namespace()) {
                 return false;
             }
         }

@@ -25,12 +25,23 @@ fn temp_dir(name: &str) -> TempDir {
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 fn write(path: &Path, content: &str) {
@@ -59,7 +70,10 @@ fn builds_a_base_from_a_local_git_repository() {
         return;
     }
     let repo = temp_dir("repo");
-    write(&repo.0.join("base/kustomization.yaml"), "resources: [cm.yaml]\n");
+    write(
+        &repo.0.join("base/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    );
     write(
         &repo.0.join("base/cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-git\ndata:\n  a: b\n",

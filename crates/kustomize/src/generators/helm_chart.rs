@@ -301,7 +301,7 @@ fn template_args(c: &HelmChart, home: &Path, values: &Path, additional: &[PathBu
 fn merge_values(mut base: Mapping, patch: &Mapping) -> Value {
     for (k, v) in patch {
         match (base.get_mut(k), v) {
-            (_, Value::Null) => {
+            (_, Value::Null | Value::Blank) => {
                 base.shift_remove(k);
             }
             (Some(Value::Map(b)), Value::Map(p)) => {

@@ -44,7 +44,7 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
             };
             let text = |m: &mut Mapping, key: &str| match m.shift_remove(key) {
                 Some(Value::String(s)) => Ok(Some(s)),
-                None | Some(Value::Null) => Ok(None),
+                None | Some(Value::Null | Value::Blank) => Ok(None),
                 Some(other) => Err(format!(
                     "'{key}' must be a string, found {}",
                     other.type_name()

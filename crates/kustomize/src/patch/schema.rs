@@ -83,7 +83,7 @@ impl Schema {
         };
         let defs = match defs {
             Value::Map(m) => m,
-            Value::Null => return Ok(builder.finish()),
+            Value::Null | Value::Blank => return Ok(builder.finish()),
             other => {
                 return Err(format!(
                     "openapi schema: `definitions` must be a mapping, got a {}",

@@ -77,6 +77,8 @@ enum Node {
     /// resource that the patch does not mention.
     Null {
         keep: bool,
+        /// Written as nothing (`key:`): upstream drops it where the patch leaves it be.
+        blank: bool,
     },
     Map(IndexMap<String, Id>),
     Seq(Vec<Id>),
@@ -128,7 +130,14 @@ impl<'s> Merger<'s> {
 
     fn import(&mut self, v: &Value) -> Id {
         let node = match v {
-            Value::Null => Node::Null { keep: false },
+            Value::Null => Node::Null {
+                keep: false,
+                blank: false,
+            },
+            Value::Blank => Node::Null {
+                keep: false,
+                blank: true,
+            },
             Value::Map(m) => {
                 let mut out = IndexMap::with_capacity(m.len());
                 for (k, v) in m {
@@ -146,7 +155,13 @@ impl<'s> Merger<'s> {
     fn export(&self, id: Id) -> Value {
         match &self.nodes[id] {
             Node::Scalar(v) => v.clone(),
-            Node::Null { .. } => Value::Null,
+            Node::Null { blank, .. } => {
+                if *blank {
+                    Value::Blank
+                } else {
+                    Value::Null
+                }
+            }
             Node::Map(m) => {
                 let mut out = Mapping::with_capacity(m.len());
                 for (k, &v) in m {
@@ -187,6 +202,7 @@ impl<'s> Merger<'s> {
     fn text(&self, id: Id) -> String {
         match &self.nodes[id] {
             Node::Scalar(v) => scalar_text(v),
+            Node::Null { blank: true, .. } => String::new(),
             Node::Null { .. } => "null".into(),
             Node::Map(_) | Node::Seq(_) => String::new(),
         }
@@ -236,7 +252,7 @@ impl<'s> Merger<'s> {
     fn set_field(&mut self, dest: Id, name: &str, val: Option<Id>) {
         let clear = match val {
             None => true,
-            Some(v) => matches!(self.nodes[v], Node::Null { keep: false }),
+            Some(v) => matches!(self.nodes[v], Node::Null { keep: false, .. }),
         };
         let existing = self.field(Some(dest), name);
         match (clear, val, existing) {
@@ -361,7 +377,10 @@ impl<'s> Merger<'s> {
             if let (None, Some(d)) = (origin, dest) {
                 // An explicit `null` of the resource the patch does not mention stays.
                 if !self.text(d).is_empty() {
-                    return Ok(Some(self.alloc(Node::Null { keep: true })));
+                    return Ok(Some(self.alloc(Node::Null {
+                        keep: true,
+                        blank: false,
+                    })));
                 }
             }
             return Ok(origin);
@@ -1040,14 +1059,17 @@ fn scalar_text(v: &Value) -> String {
         Value::Number(Number::UInt(u)) => u.to_string(),
         Value::Number(Number::Float(f)) => go_format_float64(*f),
         Value::Null => "null".into(),
-        Value::Seq(_) | Value::Map(_) => String::new(),
+        Value::Blank | Value::Seq(_) | Value::Map(_) => String::new(),
     }
 }
 
 /// An untagged scalar with this text, resolved as kyaml resolves plain scalars on output.
 fn plain_scalar(text: &str) -> Node {
     match resolve_v3(text, false) {
-        Resolved::Null => Node::Null { keep: false },
+        Resolved::Null => Node::Null {
+            keep: false,
+            blank: false,
+        },
         Resolved::Bool(b) => Node::Scalar(Value::Bool(b)),
         Resolved::Int(i) => Node::Scalar(Value::Number(Number::Int(i))),
         Resolved::UInt(u) => Node::Scalar(Value::Number(Number::UInt(u))),

@@ -41,7 +41,7 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
     // A field as upstream's hasher reads it: missing is "", a scalar its text, a map as is.
     let field = |name: &str| -> Value {
         match obj.get(name) {
-            None | Some(Value::Null) => Value::String(String::new()),
+            None | Some(Value::Null | Value::Blank) => Value::String(String::new()),
             Some(v @ Value::Map(_)) => v.clone(),
             Some(Value::Seq(_)) => Value::Null,
             Some(v) => Value::String(scalar_text(Some(v))),

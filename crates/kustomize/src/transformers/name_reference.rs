@@ -189,9 +189,9 @@ impl Referrer {
 impl Selection<'_> {
     fn set(&self, node: &mut Value) -> Result<(), String> {
         match node {
-            Value::Null => Ok(()),
+            Value::Null | Value::Blank => Ok(()),
             Value::Seq(items) => items.iter_mut().try_for_each(|item| match item {
-                Value::Null => Ok(()),
+                Value::Null | Value::Blank => Ok(()),
                 Value::Map(_) => self.set_mapping(item),
                 Value::Seq(_) => Err("expected either a string or a map of string".into()),
                 _ => self.set_scalar(item),

@@ -171,7 +171,7 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
     let path = smarter_split(field_path);
     let value = lookup(res.value(), &path)?
         .filter(|v| match v {
-            Value::Null => false,
+            Value::Null | Value::Blank => false,
             Value::Map(m) => !m.is_empty(),
             Value::Seq(s) => !s.is_empty(),
             _ => true,
