@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use kustomize::generators::helm_chart::HelmOptions;
+use kustomize::transformers::exec_function::PluginOptions;
 use kustomize::{LoadRestrictor, Options, Reorder};
 
 /// The upstream kustomize release whose output kustomize-rs reproduces.
@@ -140,10 +141,6 @@ impl BuildArgs {
                 ))
             }
         };
-        let unsupported = [("--enable-exec", self.enable_exec == Some(true))];
-        if let Some((flag, _)) = unsupported.iter().find(|(_, set)| *set) {
-            return Err(format!("not supported yet: {flag}"));
-        }
         Ok(Options {
             load_restrictor,
             reorder,
@@ -155,6 +152,10 @@ impl BuildArgs {
                 debug: self.helm_debug == Some(true),
             },
             add_managed_by_label: self.enable_managedby_label == Some(true),
+            plugins: PluginOptions {
+                alpha: self.enable_alpha_plugins == Some(true),
+                exec: self.enable_exec == Some(true),
+            },
         })
     }
 }

@@ -426,6 +426,33 @@ impl Kustomization {
                 g.envs.push(env);
             }
         }
+        // The deprecated `helmChartInflationGenerator` becomes `helmCharts` (and the
+        // globals, unless `helmGlobals` is set), as upstream's `SplitHelmParameters`.
+        let old = std::mem::take(&mut self.helm_chart_inflation_generator);
+        let mut globals = HelmGlobals::default();
+        for a in &old {
+            self.helm_charts.push(HelmChart {
+                name: a.chart_name.clone(),
+                version: a.chart_version.clone(),
+                repo: a.chart_repo_url.clone(),
+                values_file: a.values.clone(),
+                values_inline: a.values_local.clone(),
+                values_merge: a.values_merge.clone(),
+                release_name: a.release_name.clone(),
+                ..HelmChart::default()
+            });
+            if !a.helm_home.is_empty() {
+                globals.config_home = a.helm_home.clone();
+            }
+            if !a.chart_home.is_empty() {
+                globals.chart_home = a.chart_home.clone();
+            }
+        }
+        if self.helm_globals.is_none()
+            && (!globals.chart_home.is_empty() || !globals.config_home.is_empty())
+        {
+            self.helm_globals = Some(globals);
+        }
     }
 
     fn enforce_kind(&self, file: &std::path::Path) -> Result<(), Error> {
@@ -451,22 +478,6 @@ impl Kustomization {
                 message: errs.join("\n"),
             })
         }
-    }
-
-    /// The names of fields this kustomization sets that kustomize-rs does not implement yet.
-    pub fn unsupported_fields(&self) -> Vec<&'static str> {
-        let checks = [
-            (
-                "helmChartInflationGenerator",
-                !self.helm_chart_inflation_generator.is_empty(),
-            ),
-            ("validators", !self.validators.is_empty()),
-        ];
-        checks
-            .into_iter()
-            .filter(|(_, set)| *set)
-            .map(|(name, _)| name)
-            .collect()
     }
 }
 

@@ -64,6 +64,8 @@ pub struct Options {
     pub helm: generators::helm_chart::HelmOptions,
     /// `--enable-managedby-label`: label every resource `app.kubernetes.io/managed-by`.
     pub add_managed_by_label: bool,
+    /// `--enable-alpha-plugins` and `--enable-exec`.
+    pub plugins: transformers::exec_function::PluginOptions,
 }
 
 /// What a build produces.

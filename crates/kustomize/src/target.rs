@@ -242,12 +242,6 @@ impl KustTarget {
         let (content, _) = loader.load(name)?;
         let loaded = Kustomization::parse(&content, &file)?;
         warnings.extend(loaded.warnings);
-        if let Some(field) = loaded.kustomization.unsupported_fields().first() {
-            return Err(Error::Unsupported {
-                path: file,
-                field: (*field).to_owned(),
-            });
-        }
         Ok(KustTarget {
             loader,
             kustomization: loaded.kustomization,
@@ -458,7 +452,12 @@ impl Builder<'_> {
                 .collect();
         for config in self.plugin_configs(kt, &k.transformers)?.iter() {
             let origin = plugin_origin(config);
-            for t in builtin_plugins::from_config(config, &kt.loader, &self.schema)? {
+            for t in builtin_plugins::from_config(
+                config,
+                &kt.loader,
+                &self.schema,
+                self.options.plugins,
+            )? {
                 transformers.push((t, origin.clone()));
             }
         }
@@ -470,8 +469,47 @@ impl Builder<'_> {
                 }
             }
         }
+        self.run_validators(kt, &ra.resources)?;
         ra.merge_vars(&k.vars)?;
         Ok(ra)
+    }
+
+    /// Upstream's `runValidators`: each validator runs on a copy of the resources and
+    /// must leave them as they were (apart from a `validated-by` label it may add).
+    fn run_validators(&mut self, kt: &KustTarget, resources: &ResMap) -> Result<(), Error> {
+        for config in self
+            .plugin_configs(kt, &kt.kustomization.validators)?
+            .iter()
+        {
+            for validator in builtin_plugins::from_config(
+                config,
+                &kt.loader,
+                &self.schema,
+                self.options.plugins,
+            )? {
+                let mut copy = resources.clone();
+                validator.transform(&mut copy)?;
+                for r in copy.iter_mut() {
+                    if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
+                        if let Some(Value::Map(labels)) = meta.get_mut("labels") {
+                            labels.shift_remove("validated-by");
+                        }
+                    }
+                }
+                let same = copy.len() == resources.len()
+                    && copy
+                        .iter()
+                        .zip(resources.iter())
+                        .all(|(a, b)| a.value() == b.value());
+                if !same {
+                    return Err(Error::Other(format!(
+                        "validator shouldn't modify the resource map: {}",
+                        config.cur_id()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Upstream's `runGenerators`: `configMapGenerator`, `secretGenerator`, then the
@@ -524,7 +562,12 @@ impl Builder<'_> {
             ));
         }
         for config in self.plugin_configs(kt, &k.generators)?.iter() {
-            let generated = builtin_plugins::generate(config, &kt.loader, &self.options.helm)?;
+            let generated = builtin_plugins::generate(
+                config,
+                &kt.loader,
+                &self.options.helm,
+                self.options.plugins,
+            )?;
             out.extend(with_origin(generated, plugin_origin(config)));
         }
         Ok(out)

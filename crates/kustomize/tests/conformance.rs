@@ -191,8 +191,7 @@ fn run(case: &Case) -> Result<(), String> {
             "--load-restrictor=LoadRestrictionsNone" | "--load-restrictor LoadRestrictionsNone" => {
                 options.load_restrictor = LoadRestrictor::None
             }
-            // Builtin plugins behave the same with alpha plugins enabled.
-            "--enable-alpha-plugins" => {}
+            "--enable-alpha-plugins" => options.plugins.alpha = true,
             "--enable-helm" => {
                 let Some(helm) = helm_command() else {
                     return Err(SKIPPED_NO_HELM.into());

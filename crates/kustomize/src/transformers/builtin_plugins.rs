@@ -9,6 +9,7 @@ use kustomize_yaml::de::from_value_lenient;
 use serde::Deserialize;
 
 use super::annotations::AnnotationsTransformer;
+use super::exec_function::{ExecFunction, PluginOptions};
 use super::hash::HashTransformer;
 use super::image_tag::ImageTagTransformer;
 use super::labels::LabelTransformer;
@@ -79,14 +80,12 @@ pub fn generate(
     res: &Resource,
     loader: &Loader,
     helm: &HelmOptions,
+    plugins: PluginOptions,
 ) -> Result<Vec<Resource>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
-        return Err(Error::Unsupported {
-            path: id.to_string().into(),
-            field: format!("generator plugin {gvk} (only builtin plugins are available)"),
-        });
+        return ExecFunction::from_config(res, loader, plugins)?.generate();
     }
     let bad = |e: kustomize_yaml::de::DeError| Error::Generator {
         generator: id.to_string(),
@@ -130,10 +129,9 @@ pub fn generate(
             options,
         }
         .generate(),
-        other => Err(Error::Unsupported {
-            path: id.to_string().into(),
-            field: format!("builtin generator {other}"),
-        }),
+        // Upstream has no other builtin generators (SortOrderTransformer and the like
+        // exist but cannot be loaded from a kustomization either).
+        _ => Err(Error::Other(format!("unable to load builtin {gvk}"))),
     }
 }
 
@@ -142,17 +140,14 @@ pub fn from_config(
     res: &Resource,
     loader: &Loader,
     schema: &Arc<Schema>,
+    plugins: PluginOptions,
 ) -> Result<Vec<Box<dyn Transformer>>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
-        return Err(Error::Unsupported {
-            path: id.to_string().into(),
-            field: format!(
-                "transformer plugin {} (only builtin plugins are available)",
-                gvk
-            ),
-        });
+        return Ok(vec![Box::new(ExecFunction::from_config(
+            res, loader, plugins,
+        )?)]);
     }
     let config: Config = from_value_lenient(res.value()).map_err(|e| Error::Transform {
         transformer: "builtin plugin",
@@ -228,12 +223,7 @@ pub fn from_config(
             replica: config.replica,
             field_specs,
         })],
-        other => {
-            return Err(Error::Unsupported {
-                path: id.to_string().into(),
-                field: format!("builtin plugin {other}"),
-            })
-        }
+        _ => return Err(Error::Other(format!("unable to load builtin {gvk}"))),
     };
     Ok(out)
 }

@@ -2,6 +2,7 @@
 
 pub mod annotations;
 pub mod builtin_plugins;
+pub mod exec_function;
 pub mod hash;
 pub mod image_tag;
 pub mod labels;

@@ -1,0 +1,291 @@
+//! KRM function plugins run as executables (`--enable-alpha-plugins --enable-exec`): a
+//! plugin config whose `config.kubernetes.io/function` annotation names `exec: {path}`.
+//!
+//! The function reads a `ResourceList` (`items` and its `functionConfig`, marked as local
+//! configuration) on stdin and writes one on stdout. As a transformer, output items
+//! replace the resources of the same current id, new ones are added, missing ones
+//! removed; as a generator, its items are the generated resources (no name hash unless
+//! annotated `kustomize.config.k8s.io/needs-hash: "true"`, behavior from
+//! `kustomize.config.k8s.io/behavior`). Without `--enable-exec` exec functions are skipped,
+//! as upstream skips them. Containerized functions are not supported here.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use kustomize_yaml::{Mapping, Value};
+
+use super::Transformer;
+use crate::generators::Behavior;
+use crate::loader::Loader;
+use crate::resmap::ResMap;
+use crate::resource::{resources_from_bytes, Resource};
+use crate::Error;
+
+/// Which plugin kinds a build may run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PluginOptions {
+    /// `--enable-alpha-plugins`.
+    pub alpha: bool,
+    /// `--enable-exec`.
+    pub exec: bool,
+}
+
+/// An exec KRM function.
+#[derive(Debug, Clone)]
+pub struct ExecFunction {
+    path: PathBuf,
+    dir: PathBuf,
+    config: Value,
+    name: String,
+    /// `--enable-exec`: without it upstream skips exec functions (kubectl's kustomize has
+    /// no such flag, so there they never run).
+    enabled: bool,
+}
+
+fn err(name: &str, message: impl Into<String>) -> Error {
+    Error::Transform {
+        transformer: "KRM function",
+        message: format!("{name}: {}", message.into()),
+    }
+}
+
+impl ExecFunction {
+    /// The function a non-builtin plugin config asks for; an error when plugins or exec
+    /// functions are not enabled, or for a containerized function.
+    pub fn from_config(
+        config: &Resource,
+        loader: &Loader,
+        options: PluginOptions,
+    ) -> Result<Self, Error> {
+        let name = format!(
+            "api: {}, kind: {}, name: {}",
+            config.api_version(),
+            config.kind(),
+            config.name()
+        );
+        if !options.alpha {
+            return Err(err(
+                &name,
+                format!(
+                    "external plugins disabled; unable to load external plugin '{}' (use --enable-alpha-plugins)",
+                    config.kind()
+                ),
+            ));
+        }
+        let spec = config
+            .annotation("config.kubernetes.io/function")
+            .or_else(|| config.annotation("config.k8s.io/function"));
+        let container = config.annotation("config.kubernetes.io/container");
+        let Some(spec) = spec else {
+            return Err(match container {
+                Some(_) => err(&name, "containerized KRM functions are not supported"),
+                None => err(
+                    &name,
+                    "exec and Go plugins without a function spec are not supported",
+                ),
+            });
+        };
+        let parsed = kustomize_yaml::parse_documents(&spec, kustomize_yaml::Schema::Yaml11)
+            .map_err(|e| {
+                err(
+                    &name,
+                    format!("config.kubernetes.io/function unmarshal error: {e}"),
+                )
+            })?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        if parsed.get("container").is_some() {
+            return Err(err(&name, "containerized KRM functions are not supported"));
+        }
+        let Some(path) = parsed.str_at(&["exec", "path"]) else {
+            return Err(err(&name, "the function spec has no exec.path"));
+        };
+        Ok(ExecFunction {
+            path: if PathBuf::from(path).is_absolute() {
+                PathBuf::from(path)
+            } else {
+                loader.root().join(path)
+            },
+            dir: loader.root().to_path_buf(),
+            config: config.value().clone(),
+            name,
+            enabled: options.exec,
+        })
+    }
+}
+
+impl ExecFunction {
+    /// Runs the function on `items`; its output items.
+    fn run(&self, items: Vec<Value>) -> Result<Vec<Resource>, Error> {
+        let mut function_config = self.config.clone();
+        if let Value::Map(m) = &mut function_config {
+            let meta = m
+                .entry("metadata".to_owned())
+                .or_insert_with(|| Value::Map(Mapping::new()));
+            if let Value::Map(meta) = meta {
+                let annotations = meta
+                    .entry("annotations".to_owned())
+                    .or_insert_with(|| Value::Map(Mapping::new()));
+                if let Value::Map(a) = annotations {
+                    a.insert(
+                        "config.kubernetes.io/local-config".into(),
+                        Value::from("true"),
+                    );
+                }
+            }
+        }
+        let mut list = Mapping::new();
+        list.insert("apiVersion".into(), Value::from("config.kubernetes.io/v1"));
+        list.insert("kind".into(), Value::from("ResourceList"));
+        list.insert("items".into(), Value::Seq(items));
+        list.insert("functionConfig".into(), function_config);
+        let mut input = String::new();
+        kustomize_yaml::emit_document(&Value::Map(list), &mut input)
+            .map_err(|e| err(&self.name, e.to_string()))?;
+
+        let mut child = Command::new(&self.path)
+            .current_dir(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                err(
+                    &self.name,
+                    format!("couldn't execute function {}: {e}", self.path.display()),
+                )
+            })?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A function may exit without reading everything; that is its business.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| err(&self.name, e.to_string()))?;
+        if !out.status.success() {
+            return Err(err(
+                &self.name,
+                format!(
+                    "couldn't execute function: {}: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            ));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let docs = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Kyaml)
+            .map_err(|e| err(&self.name, format!("function output: {e}")))?;
+        let items: Vec<Value> = match docs.as_slice() {
+            [doc] if doc.str_at(&["kind"]) == Some("ResourceList") => match doc.get("items") {
+                Some(Value::Seq(items)) => items.clone(),
+                _ => Vec::new(),
+            },
+            _ => docs,
+        };
+        let mut bytes = String::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                bytes.push_str("---\n");
+            }
+            kustomize_yaml::emit_document(item, &mut bytes)
+                .map_err(|e| err(&self.name, e.to_string()))?;
+        }
+        resources_from_bytes(bytes.as_bytes(), &self.path)
+    }
+
+    /// Runs the function as a generator.
+    pub fn generate(&self) -> Result<Vec<Resource>, Error> {
+        if !self.enabled {
+            return Ok(Vec::new());
+        }
+        let mut out = self.run(Vec::new())?;
+        for r in &mut out {
+            let needs_hash = r
+                .annotation("kustomize.config.k8s.io/needs-hash")
+                .as_deref()
+                == Some("true");
+            let behavior = r
+                .annotation("kustomize.config.k8s.io/behavior")
+                .unwrap_or_default();
+            remove_annotations(
+                r,
+                &[
+                    "kustomize.config.k8s.io/needs-hash",
+                    "kustomize.config.k8s.io/behavior",
+                ],
+            );
+            r.set_needs_hash(needs_hash);
+            r.set_behavior(Behavior::parse(&behavior));
+        }
+        Ok(out)
+    }
+}
+
+fn remove_annotations(r: &mut Resource, keys: &[&str]) {
+    if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
+        if let Some(Value::Map(a)) = meta.get_mut("annotations") {
+            for k in keys {
+                a.shift_remove(*k);
+            }
+            if a.is_empty() {
+                meta.shift_remove("annotations");
+            }
+        }
+    }
+}
+
+impl Transformer for ExecFunction {
+    fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let items: Vec<Value> = resources.iter().map(|r| r.value().clone()).collect();
+        let output = self.run(items)?;
+        // Upstream's `UpdateResMapValues`: resources the output keeps are updated in
+        // place, new ones appended, the rest removed.
+        let mut seen = std::collections::HashSet::new();
+        let mut old: Vec<Option<Resource>> = std::mem::take(resources)
+            .into_resources()
+            .into_iter()
+            .map(Some)
+            .collect();
+        let by_id: std::collections::HashMap<crate::resid::IdKey, usize> = old
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (r.cur_id().key(), i)))
+            .collect();
+        let mut kept = vec![false; old.len()];
+        let mut added = Vec::new();
+        for r in output {
+            let key = r.cur_id().key();
+            if !seen.insert(key.clone()) {
+                return Err(err(
+                    &self.name,
+                    format!("plugin generated duplicate resource: {}", r.cur_id()),
+                ));
+            }
+            match by_id.get(&key) {
+                Some(&i) => {
+                    if let Some(existing) = old[i].as_mut() {
+                        *existing.value_mut() = r.into_value();
+                    }
+                    kept[i] = true;
+                }
+                None => added.push(r),
+            }
+        }
+        let mut next = ResMap::new();
+        for (i, r) in old.iter_mut().enumerate() {
+            if let (true, Some(r)) = (kept[i], r.take()) {
+                next.append(r)?;
+            }
+        }
+        for r in added {
+            next.append(r)?;
+        }
+        *resources = next;
+        Ok(())
+    }
+}
