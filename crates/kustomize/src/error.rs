@@ -28,6 +28,14 @@ pub enum Error {
         /// The directory.
         dir: PathBuf,
     },
+    /// A remote file that could not be fetched.
+    #[error("fetching '{url}': {message}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A kustomization file that does not decode or is not valid.
     #[error("invalid kustomization '{path}': {message}")]
     InvalidKustomization {

@@ -158,9 +158,13 @@ impl Loader {
         clean(&self.root.join(path))
     }
 
-    /// Reads the file at `path` (relative to this root), under the load restrictor.
-    /// Returns the content and the absolute path read.
+    /// Reads the file at `path` (relative to this root), under the load restrictor, or
+    /// an `http(s)://` URL (upstream's `IsRemoteFile`). Returns the content and the
+    /// absolute path read.
     pub fn load(&self, path: &str) -> Result<(Vec<u8>, PathBuf), Error> {
+        if is_remote_file(path) {
+            return http_get(path).map(|bytes| (bytes, PathBuf::from(path)));
+        }
         let abs = self.resolve(path);
         if self.restrictor == LoadRestrictor::RootOnly {
             let real = self.fs.real_path(&abs).map_err(|source| Error::Io {
@@ -186,6 +190,40 @@ impl Loader {
         })?;
         Ok((content, abs))
     }
+}
+
+/// Whether a path is an `http://` or `https://` URL.
+pub fn is_remote_file(path: &str) -> bool {
+    let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Fetches a URL as upstream does: a non-2xx status is an error (saying so when the URL
+/// is a git repository, which the caller then clones).
+fn http_get(url: &str) -> Result<Vec<u8>, Error> {
+    let fail = |message: String| Error::Http {
+        url: url.to_owned(),
+        message,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
+    let status = response.status();
+    if !status.is_success() {
+        if crate::remote::RepoSpec::parse(url).is_ok() {
+            return Err(fail("URL is a git repository".into()));
+        }
+        return Err(fail(format!("status code {}", status.as_u16())));
+    }
+    response
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// The real path of an existing directory, or an error saying it is not one.

@@ -654,29 +654,27 @@ impl Builder<'_> {
         entry: &str,
         ra: &mut Accumulator,
     ) -> Result<(), Error> {
+        let remote_repo = RepoSpec::parse(entry).is_ok();
         let file_error = match kt.loader.load(entry) {
-            Ok((bytes, path)) => {
-                let resources = resources_from_bytes(&bytes, &path)?;
-                for mut r in resources {
-                    if let Some(o) = &kt.origin {
-                        r.set_origin(o.append(entry));
+            Ok((bytes, path)) => match resources_from_bytes(&bytes, &path) {
+                Ok(resources) => {
+                    for mut r in resources {
+                        if let Some(o) = &kt.origin {
+                            r.set_origin(o.append(entry));
+                        }
+                        ra.resources.append(r)?;
                     }
-                    ra.resources.append(r)?;
+                    return Ok(());
                 }
-                return Ok(());
-            }
+                // A URL that serves something else (a git host's web page) may still be
+                // a repository to clone.
+                Err(e) if remote_repo => e,
+                Err(e) => return Err(e),
+            },
+            // An HTTP error status ends the build, unless the URL is a repository.
+            Err(e @ Error::Http { .. }) if !remote_repo => return Err(e),
             Err(e) => e,
         };
-        if entry.starts_with("http://") || entry.starts_with("https://") {
-            if let Err(e) = RepoSpec::parse(entry) {
-                return Err(Error::Unsupported {
-                    path: kt.file.clone(),
-                    field: format!(
-                        "remote file '{entry}' ({e}; only git repositories can be fetched)"
-                    ),
-                });
-            }
-        }
         let child = match RepoSpec::parse(entry) {
             Ok(spec) => kt.loader.remote_child(&spec),
             Err(_) => kt.loader.child(entry),

@@ -109,3 +109,56 @@ fn builds_a_base_from_a_local_git_repository() {
     assert!(err.to_string().contains("git"), "{err}");
     assert_eq!(clones_left(), 0);
 }
+
+/// Serves each body once, in order, on a loopback port; returns the base URL.
+fn serve(responses: Vec<(u16, &'static str)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (status, body) in responses {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn reads_resources_from_http_urls() {
+    let base = serve(vec![
+        (
+            200,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-http\n",
+        ),
+        (404, "not found"),
+    ]);
+    let dir = temp_dir("http");
+    write(
+        &dir.0.join("kustomization.yaml"),
+        &format!("resources:\n- {base}/cm.yaml\n"),
+    );
+    let out = Kustomizer::new(Options::default())
+        .build(Arc::new(DiskFs), &dir.0)
+        .unwrap();
+    assert_eq!(
+        out.resources.to_yaml().unwrap(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-http\n"
+    );
+    let err = Kustomizer::new(Options::default())
+        .build(Arc::new(DiskFs), &dir.0)
+        .unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
+}
