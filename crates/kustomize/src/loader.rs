@@ -158,6 +158,26 @@ impl Loader {
         clean(&self.root.join(path))
     }
 
+    /// Reads and parses the first YAML (or JSON) document of the file at `path`, with
+    /// the given scalar resolution; an empty file is `null`.
+    pub fn load_document(
+        &self,
+        path: &str,
+        schema: kustomize_yaml::Schema,
+    ) -> Result<(kustomize_yaml::Value, PathBuf), Error> {
+        let (bytes, file) = self.load(path)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let doc = kustomize_yaml::parse_documents(&text, schema)
+            .map_err(|source| Error::Yaml {
+                path: file.clone(),
+                source,
+            })?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        Ok((doc, file))
+    }
+
     /// Reads the file at `path` (relative to this root), under the load restrictor, or
     /// an `http(s)://` URL (upstream's `IsRemoteFile`). Returns the content and the
     /// absolute path read.

@@ -41,7 +41,6 @@ use crate::transformers::replacement::ReplacementTransformer;
 use crate::transformers::replica_count::ReplicaCountTransformer;
 use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
-use kustomize_yaml::parse_documents;
 use kustomize_yaml::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -401,13 +400,9 @@ impl Builder<'_> {
                 "builtin version and custom schema provided, cannot use both".into(),
             )),
             (Some(path), None) => {
-                let (bytes, file) = kt.loader.load(path)?;
-                let text = String::from_utf8_lossy(&bytes);
-                let doc = parse_documents(&text, kustomize_yaml::Schema::Kyaml)
-                    .map_err(|e| bad(format!("{}: {e}", file.display())))?
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
+                let (doc, _) = kt
+                    .loader
+                    .load_document(path, kustomize_yaml::Schema::Kyaml)?;
                 self.schema = Arc::new(Schema::from_openapi(&doc).map_err(bad)?);
                 Ok(())
             }
@@ -627,17 +622,13 @@ impl Builder<'_> {
     fn merge_crds(&mut self, kt: &KustTarget, ra: &mut Accumulator) -> Result<(), Error> {
         let mut config = TransformerConfig::default();
         for crd in &kt.kustomization.crds {
-            let (bytes, file) = kt.loader.load(crd)?;
+            let (doc, file) = kt
+                .loader
+                .load_document(crd, kustomize_yaml::Schema::Kyaml)?;
             let bad = |message: String| Error::InvalidKustomization {
                 path: file.clone(),
                 message: format!("unable to parse open API definition: {message}"),
             };
-            let text = std::str::from_utf8(&bytes).map_err(|e| bad(e.to_string()))?;
-            let doc = parse_documents(text, kustomize_yaml::Schema::Kyaml)
-                .map_err(|e| bad(e.to_string()))?
-                .into_iter()
-                .next()
-                .unwrap_or_default();
             let from_crd = crds::config_from_definitions(&doc).map_err(bad)?;
             config = config.merged(&from_crd).map_err(|e| bad(e.to_string()))?;
         }

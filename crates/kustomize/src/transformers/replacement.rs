@@ -67,13 +67,7 @@ impl ReplacementTransformer {
             if f.source.is_some() || !f.targets.is_empty() {
                 return Err(err("cannot specify both path and inline replacement"));
             }
-            let (bytes, file) = loader.load(&f.path)?;
-            let text = String::from_utf8_lossy(&bytes);
-            let doc = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Yaml11)
-                .map_err(|e| err(format!("{}: {e}", file.display())))?
-                .into_iter()
-                .next()
-                .unwrap_or_default();
+            let (doc, file) = loader.load_document(&f.path, kustomize_yaml::Schema::Yaml11)?;
             let items = match doc {
                 Value::Seq(items) => items,
                 m @ Value::Map(_) => vec![m],

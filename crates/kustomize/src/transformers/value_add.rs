@@ -72,13 +72,8 @@ impl ValueAddTransformer {
         }
         let mut targets = config.targets;
         if !config.target_file_path.is_empty() {
-            let (bytes, file) = loader.load(&config.target_file_path)?;
-            let text = String::from_utf8_lossy(&bytes);
-            let doc = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Yaml11)
-                .map_err(|e| err(format!("{}: {e}", file.display())))?
-                .into_iter()
-                .next()
-                .unwrap_or_default();
+            let (doc, file) =
+                loader.load_document(&config.target_file_path, kustomize_yaml::Schema::Yaml11)?;
             let more: TargetsFile = kustomize_yaml::de::from_value_lenient(&doc)
                 .map_err(|e| err(format!("{}: {e}", file.display())))?;
             targets.extend(more.targets);
