@@ -447,7 +447,7 @@ impl<'de> de::Deserialize<'de> for Value {
                 Ok(Value::Seq(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-                let mut out = Mapping::new();
+                let mut out = Mapping::default();
                 while let Some((k, v)) = map.next_entry::<String, Value>()? {
                     out.insert(k, v);
                 }

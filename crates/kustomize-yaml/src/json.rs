@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn maps_sort_bytewise() {
-        let mut m = crate::Mapping::new();
+        let mut m = crate::Mapping::default();
         m.insert("b".into(), Value::Number(Number::Int(1)));
         m.insert("B".into(), Value::Null);
         m.insert("a".into(), Value::Seq(vec![Value::Bool(true)]));

@@ -354,7 +354,7 @@ impl Loader {
                 self.open(&span)?;
                 let root = self.stack.is_empty();
                 self.stack.push(Frame::Map {
-                    map: Mapping::new(),
+                    map: Mapping::default(),
                     lines: Vec::new(),
                     key: None,
                     merge: None,

@@ -48,7 +48,7 @@ impl Create {
     fn make(self) -> Value {
         match self {
             Create::Scalar => Value::String(String::new()),
-            Create::Map => Value::Map(Mapping::new()),
+            Create::Map => Value::Map(Mapping::default()),
             Create::Seq => Value::Seq(Vec::new()),
         }
     }

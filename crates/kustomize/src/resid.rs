@@ -51,10 +51,21 @@ impl Gvk {
     /// Whether upstream's built-in schema says the kind is cluster-scoped. Unknown kinds
     /// (custom resources) are namespaced, as upstream's `IsCertainlyClusterScoped` says.
     pub fn is_cluster_scoped(&self) -> bool {
-        let api_version = self.api_version();
         CLUSTER_SCOPED
             .iter()
-            .any(|(av, k)| *k == self.kind && *av == api_version)
+            .any(|(av, k)| *k == self.kind && self.api_version_is(av))
+    }
+
+    /// Whether `group/version` (or `version` for the core group) is `av`, without
+    /// building the string.
+    fn api_version_is(&self, av: &str) -> bool {
+        if self.group.is_empty() {
+            return av == self.version;
+        }
+        av.len() == self.group.len() + 1 + self.version.len()
+            && av.starts_with(self.group.as_str())
+            && av.as_bytes()[self.group.len()] == b'/'
+            && av.ends_with(self.version.as_str())
     }
 
     /// Whether `selector`'s non-empty parts all equal this Gvk's.

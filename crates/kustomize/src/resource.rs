@@ -88,9 +88,9 @@ impl Resource {
             let meta = self.metadata_mut();
             let annotations = meta
                 .entry("annotations".to_owned())
-                .or_insert_with(|| Value::Map(Mapping::new()));
+                .or_insert_with(|| Value::Map(Mapping::default()));
             if !matches!(annotations, Value::Map(_)) {
-                *annotations = Value::Map(Mapping::new());
+                *annotations = Value::Map(Mapping::default());
             }
             if let Value::Map(a) = annotations {
                 a.insert(key.to_owned(), Value::String(value));
@@ -175,16 +175,16 @@ impl Resource {
 
     fn metadata_mut(&mut self) -> &mut Mapping {
         if !matches!(self.obj, Value::Map(_)) {
-            self.obj = Value::Map(Mapping::new());
+            self.obj = Value::Map(Mapping::default());
         }
         let Value::Map(obj) = &mut self.obj else {
             unreachable!("just made a map")
         };
         let meta = obj
             .entry("metadata".to_owned())
-            .or_insert_with(|| Value::Map(Mapping::new()));
+            .or_insert_with(|| Value::Map(Mapping::default()));
         if !matches!(meta, Value::Map(_)) {
-            *meta = Value::Map(Mapping::new());
+            *meta = Value::Map(Mapping::default());
         }
         match meta {
             Value::Map(m) => m,

@@ -30,8 +30,8 @@ impl Generator for ConfigMapGenerator<'_> {
         let mut obj = base_object("ConfigMap", &a.name, &a.namespace, self.options.as_ref())?;
         let label = format!("ConfigMapGenerator '{}'", a.name);
         let pairs = load_pairs(self.loader, &label, &a.envs, &a.literals, &a.files)?;
-        let mut data = Mapping::new();
-        let mut binary = Mapping::new();
+        let mut data = Mapping::default();
+        let mut binary = Mapping::default();
         for (k, v) in pairs {
             match v {
                 KvValue::Text(s) => data.insert(k, Value::String(s)),

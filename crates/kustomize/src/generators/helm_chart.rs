@@ -214,7 +214,7 @@ impl HelmChartGenerator<'_> {
                             .unwrap_or_default();
                     let chart_values = match chart_values {
                         Value::Map(m) => m,
-                        _ => Mapping::new(),
+                        _ => Mapping::default(),
                     };
                     if merge == "override" {
                         merge_values(chart_values, inline)

@@ -48,7 +48,7 @@ impl Generator for IamPolicyGenerator {
             });
         }
         let scalar = |s: &str| kustomize_yaml::resolve::plain_scalar_value(s);
-        let mut annotations = Mapping::new();
+        let mut annotations = Mapping::default();
         annotations.insert(
             "iam.gke.io/gcp-service-account".into(),
             Value::String(format!(
@@ -56,7 +56,7 @@ impl Generator for IamPolicyGenerator {
                 self.service_account.name, self.service_account.project_id
             )),
         );
-        let mut metadata = Mapping::new();
+        let mut metadata = Mapping::default();
         metadata.insert("annotations".into(), Value::Map(annotations));
         metadata.insert("name".into(), scalar(&self.kubernetes_service.name));
         if !self.kubernetes_service.namespace.is_empty() {
@@ -65,7 +65,7 @@ impl Generator for IamPolicyGenerator {
                 scalar(&self.kubernetes_service.namespace),
             );
         }
-        let mut obj = Mapping::new();
+        let mut obj = Mapping::default();
         obj.insert("apiVersion".into(), Value::from("v1"));
         obj.insert("kind".into(), Value::from("ServiceAccount"));
         obj.insert("metadata".into(), Value::Map(metadata));

@@ -87,7 +87,7 @@ fn base_object(
             message: format!("a {} must have a name", kind.to_lowercase()),
         });
     }
-    let mut metadata = Mapping::new();
+    let mut metadata = Mapping::default();
     metadata.insert("name".into(), Value::from(name));
     if !namespace.is_empty() {
         metadata.insert("namespace".into(), Value::from(namespace));
@@ -100,7 +100,7 @@ fn base_object(
             metadata.insert("annotations".into(), string_map(&o.annotations));
         }
     }
-    let mut obj = Mapping::new();
+    let mut obj = Mapping::default();
     obj.insert("apiVersion".into(), Value::from("v1"));
     obj.insert("kind".into(), Value::from(kind));
     obj.insert("metadata".into(), Value::Map(metadata));

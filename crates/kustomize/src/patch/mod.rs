@@ -80,7 +80,7 @@ pub fn apply_sm_patch(
     }
     let meta = obj
         .entry("metadata".to_owned())
-        .or_insert_with(|| Value::Map(Mapping::new()));
+        .or_insert_with(|| Value::Map(Mapping::default()));
     if let Value::Map(meta) = meta {
         if !options.allow_name_change {
             meta.insert("name".into(), Value::String(name));

@@ -163,7 +163,7 @@ impl<'s> Merger<'s> {
                 }
             }
             Node::Map(m) => {
-                let mut out = Mapping::with_capacity(m.len());
+                let mut out = Mapping::with_capacity_and_hasher(m.len(), Default::default());
                 for (k, &v) in m {
                     out.insert(k.clone(), self.export(v));
                 }
@@ -1342,7 +1342,7 @@ mod tests {
         let mut out = Vec::new();
         for (n, v) in items {
             if seen.insert(n.clone()) {
-                let mut m = Mapping::new();
+                let mut m = Mapping::default();
                 m.insert(key.into(), Value::String(n));
                 m.insert("value".into(), v);
                 out.push(Value::Map(m));
@@ -1371,7 +1371,7 @@ mod tests {
                     if !seen.insert(n.clone()) {
                         continue;
                     }
-                    let mut c = Mapping::new();
+                    let mut c = Mapping::default();
                     c.insert("name".into(), Value::String(n));
                     c.insert("env".into(), unique_by_name(env, "name"));
                     let mut seen_ports = HashSet::new();
@@ -1379,7 +1379,7 @@ mod tests {
                         .into_iter()
                         .filter(|p| seen_ports.insert(*p))
                         .map(|(p, proto)| {
-                            let mut m = Mapping::new();
+                            let mut m = Mapping::default();
                             m.insert("containerPort".into(), Value::Number(Number::Int(80 + p)));
                             m.insert("protocol".into(), Value::String(proto.into()));
                             Value::Map(m)

@@ -123,11 +123,11 @@ impl ExecFunction {
         if let Value::Map(m) = &mut function_config {
             let meta = m
                 .entry("metadata".to_owned())
-                .or_insert_with(|| Value::Map(Mapping::new()));
+                .or_insert_with(|| Value::Map(Mapping::default()));
             if let Value::Map(meta) = meta {
                 let annotations = meta
                     .entry("annotations".to_owned())
-                    .or_insert_with(|| Value::Map(Mapping::new()));
+                    .or_insert_with(|| Value::Map(Mapping::default()));
                 if let Value::Map(a) = annotations {
                     a.insert(
                         "config.kubernetes.io/local-config".into(),
@@ -136,7 +136,7 @@ impl ExecFunction {
                 }
             }
         }
-        let mut list = Mapping::new();
+        let mut list = Mapping::default();
         list.insert("apiVersion".into(), Value::from("config.kubernetes.io/v1"));
         list.insert("kind".into(), Value::from("ResourceList"));
         list.insert("items".into(), Value::Seq(items));

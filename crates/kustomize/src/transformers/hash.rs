@@ -47,7 +47,7 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
             Some(v) => Value::String(scalar_text(Some(v))),
         }
     };
-    let mut m = Mapping::new();
+    let mut m = Mapping::default();
     match r.kind().as_str() {
         "ConfigMap" => {
             m.insert("kind".into(), Value::from("ConfigMap"));
@@ -103,9 +103,9 @@ mod tests {
     #[test]
     fn literal_a_b_hashes_as_upstream() {
         let (k, v) = parse_literal("a=b").unwrap();
-        let mut data = Mapping::new();
+        let mut data = Mapping::default();
         data.insert(k, Value::String(v));
-        let mut obj = Mapping::new();
+        let mut obj = Mapping::default();
         obj.insert("apiVersion".into(), "v1".into());
         obj.insert("kind".into(), "ConfigMap".into());
         obj.insert("data".into(), Value::Map(data));

@@ -317,14 +317,14 @@ fn match_paths(
     let next_kind = |rest: &[String]| -> Value {
         match rest.first() {
             None => match create {
-                Some(Value::Map(_)) => Value::Map(Mapping::new()),
+                Some(Value::Map(_)) => Value::Map(Mapping::default()),
                 Some(Value::Seq(_)) => Value::Seq(Vec::new()),
                 _ => Value::Null,
             },
             Some(n) if n == "*" || n.parse::<usize>().is_ok() || n.starts_with('[') => {
                 Value::Seq(Vec::new())
             }
-            Some(_) => Value::Map(Mapping::new()),
+            Some(_) => Value::Map(Mapping::default()),
         }
     };
     if let Ok(i) = part.parse::<usize>() {
@@ -378,7 +378,7 @@ fn match_paths(
             let elem = if key.is_empty() {
                 Value::String(pattern.to_owned())
             } else {
-                let mut m = Mapping::new();
+                let mut m = Mapping::default();
                 m.insert(key.to_owned(), Value::String(pattern.to_owned()));
                 Value::Map(m)
             };

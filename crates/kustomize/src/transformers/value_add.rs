@@ -140,7 +140,7 @@ fn lookup_create<'a>(mut node: &'a mut Value, fields: &[String]) -> Result<&'a m
     for (i, f) in fields.iter().enumerate() {
         let last = i + 1 == fields.len();
         if node.is_null() {
-            *node = Value::Map(Mapping::new());
+            *node = Value::Map(Mapping::default());
         }
         let Value::Map(m) = node else {
             return Err(err(format!("wrong node kind at '{f}': expected a map")));
@@ -149,7 +149,7 @@ fn lookup_create<'a>(mut node: &'a mut Value, fields: &[String]) -> Result<&'a m
             if last {
                 Value::String(String::new())
             } else {
-                Value::Map(Mapping::new())
+                Value::Map(Mapping::default())
             }
         });
     }
