@@ -282,7 +282,8 @@ pub struct Builtins {
     defaults: TransformerConfig,
     /// What an empty accumulator becomes when it merges the defaults (they dedupe).
     merged_defaults: TransformerConfig,
-    schema: Arc<Schema>,
+    /// Parsed on first use: builds without strategic merges never need it.
+    schema: std::sync::OnceLock<Arc<Schema>>,
 }
 
 impl Default for Builtins {
@@ -301,7 +302,28 @@ impl Builtins {
         Builtins {
             defaults,
             merged_defaults,
-            schema: Arc::new(Schema::builtin()),
+            schema: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The builtin Kubernetes schema.
+    fn builtin_schema(&self) -> Arc<Schema> {
+        Arc::clone(self.schema.get_or_init(|| Arc::new(Schema::builtin())))
+    }
+}
+
+/// The schema strategic merges use: the builtin one unless a kustomization's `openapi:`
+/// replaced it (from then on, as upstream's global schema does).
+struct SchemaChoice<'a> {
+    custom: Option<Arc<Schema>>,
+    builtins: &'a Builtins,
+}
+
+impl SchemaChoice<'_> {
+    fn get(&self) -> Arc<Schema> {
+        match &self.custom {
+            Some(s) => Arc::clone(s),
+            None => self.builtins.builtin_schema(),
         }
     }
 }
@@ -318,8 +340,10 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
         options,
         build_metadata: &metadata,
         warnings: &mut warnings,
-        schema: Arc::clone(&builtins.schema),
-        builtin_schema: &builtins.schema,
+        schema: SchemaChoice {
+            custom: None,
+            builtins,
+        },
         defaults: &builtins.defaults,
         merged_defaults: &builtins.merged_defaults,
     };
@@ -378,12 +402,10 @@ struct Builder<'a> {
     /// follows.
     build_metadata: &'a [String],
     warnings: &'a mut Vec<String>,
-    /// The schema strategic merges use: the builtin one unless a kustomization's
-    /// `openapi:` replaced it (from then on, as upstream's global schema does).
-    schema: Arc<Schema>,
+    /// The schema strategic merges use.
+    schema: SchemaChoice<'a>,
     defaults: &'a TransformerConfig,
     merged_defaults: &'a TransformerConfig,
-    builtin_schema: &'a Arc<Schema>,
 }
 
 impl Builder<'_> {
@@ -403,11 +425,11 @@ impl Builder<'_> {
                 let (doc, _) = kt
                     .loader
                     .load_document(path, kustomize_yaml::Schema::Kyaml)?;
-                self.schema = Arc::new(Schema::from_openapi(&doc).map_err(bad)?);
+                self.schema.custom = Some(Arc::new(Schema::from_openapi(&doc).map_err(bad)?));
                 Ok(())
             }
             (None, Some(version)) if version == "v1.21.2" => {
-                self.schema = Arc::clone(self.builtin_schema);
+                self.schema.custom = None;
                 Ok(())
             }
             (None, Some(version)) => Err(bad(format!(
@@ -450,7 +472,7 @@ impl Builder<'_> {
             for t in builtin_plugins::from_config(
                 config,
                 &kt.loader,
-                &self.schema,
+                &self.schema.get(),
                 self.options.plugins,
             )? {
                 transformers.push((t, origin.clone()));
@@ -479,7 +501,7 @@ impl Builder<'_> {
             for validator in builtin_plugins::from_config(
                 config,
                 &kt.loader,
-                &self.schema,
+                &self.schema.get(),
                 self.options.plugins,
             )? {
                 let mut copy = resources.clone();
@@ -728,7 +750,7 @@ type Builtin = (Box<dyn Transformer>, &'static str);
 fn builtin_transformers(
     kt: &KustTarget,
     config: &TransformerConfig,
-    schema: &Arc<Schema>,
+    schema: &SchemaChoice<'_>,
 ) -> Result<Vec<Builtin>, Error> {
     let k = &kt.kustomization;
     let loader = &kt.loader;
@@ -739,14 +761,14 @@ fn builtin_transformers(
                 &k.patches_strategic_merge,
                 "",
                 loader,
-                Arc::clone(schema),
+                schema.get(),
             )?),
             "PatchStrategicMergeTransformer",
         ));
     }
     for patch in &k.patches {
         out.push((
-            Box::new(PatchTransformer::new(patch, loader, Arc::clone(schema))?),
+            Box::new(PatchTransformer::new(patch, loader, schema.get())?),
             "PatchTransformer",
         ));
     }

@@ -16,6 +16,13 @@ use crate::fieldspec::FieldSpec;
 use crate::kustomization::FieldSpec as RawFieldSpec;
 use crate::resid::Gvk;
 
+/// The tables as `build.rs` compiles them in.
+mod generated {
+    /// `(group, version, kind, path, create)`.
+    pub(super) type Spec = (&'static str, &'static str, &'static str, &'static str, bool);
+    include!(concat!(env!("OUT_DIR"), "/default_fieldspecs.rs"));
+}
+
 /// Upstream's default tables, concatenated in upstream's order (`GetDefaultFieldSpecs`).
 const DEFAULT_TABLES: &[&str] = &[
     include_str!("nameprefix.yaml"),
@@ -95,8 +102,44 @@ struct RawBackRefs {
 pub struct ConflictingFieldSpecs(pub String);
 
 impl TransformerConfig {
-    /// Upstream's default configuration (its tables parsed, each sorted).
+    /// Upstream's default configuration, each table sorted (from the tables as compiled
+    /// in by `build.rs`).
     pub fn defaults() -> TransformerConfig {
+        let spec = |&(group, version, kind, path, create): &generated::Spec| FieldSpec {
+            gvk: Gvk::new(group, version, kind),
+            path: path.to_owned(),
+            create,
+        };
+        let mut config = TransformerConfig::default();
+        for (key, specs) in generated::TABLES {
+            let specs = specs.iter().map(spec);
+            match *key {
+                "namePrefix" => config.name_prefix.extend(specs),
+                "nameSuffix" => config.name_suffix.extend(specs),
+                "namespace" => config.namespace.extend(specs),
+                "commonLabels" => config.common_labels.extend(specs),
+                "labels" => config.labels.extend(specs),
+                "templateLabels" => config.template_labels.extend(specs),
+                "commonAnnotations" => config.common_annotations.extend(specs),
+                "varReference" => config.var_reference.extend(specs),
+                "images" => config.images.extend(specs),
+                "replicas" => config.replicas.extend(specs),
+                _ => {}
+            }
+        }
+        for ((group, version, kind), referrers) in generated::NAME_REFERENCES {
+            config.name_reference.push(NameBackReferences {
+                gvk: Gvk::new(*group, *version, *kind),
+                referrers: referrers.iter().map(spec).collect(),
+            });
+        }
+        config.sort_fields();
+        config
+    }
+
+    /// Upstream's default configuration parsed from the tables at run time (what
+    /// [`TransformerConfig::defaults`] must equal).
+    pub fn defaults_parsed() -> TransformerConfig {
         let mut config = TransformerConfig::default();
         for table in DEFAULT_TABLES {
             // The tables are ours and tested below: a failure here is a bug in them.
@@ -253,6 +296,14 @@ pub fn merge_one(into: &mut Vec<FieldSpec>, spec: FieldSpec) -> Result<(), Confl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_tables_equal_the_parsed_ones() {
+        assert_eq!(
+            TransformerConfig::defaults(),
+            TransformerConfig::defaults_parsed()
+        );
+    }
 
     #[test]
     fn every_default_table_parses() {
