@@ -84,7 +84,7 @@ fn main() {
         let _ = writeln!(out, "    ({key:?}, &[{}]),", specs.join(", "));
     }
     out.push_str("];\n");
-    out.push_str("pub(crate) static NAME_REFERENCES: &[((&str, &str, &str), &[Spec])] = &[\n");
+    out.push_str("pub(crate) static NAME_REFERENCES: &[(Gvk, &[Spec])] = &[\n");
     for r in &name_refs {
         let _ = writeln!(out, "    {r},");
     }

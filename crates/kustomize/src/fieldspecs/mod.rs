@@ -20,6 +20,8 @@ use crate::resid::Gvk;
 mod generated {
     /// `(group, version, kind, path, create)`.
     pub(super) type Spec = (&'static str, &'static str, &'static str, &'static str, bool);
+    /// `(group, version, kind)`.
+    pub(super) type Gvk = (&'static str, &'static str, &'static str);
     include!(concat!(env!("OUT_DIR"), "/default_fieldspecs.rs"));
 }
 
