@@ -38,9 +38,11 @@ pub enum Command {
 /// `kustomize build` flags.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The kustomization directory (default: the current directory).
-    #[arg(default_value = ".")]
-    pub dir: String,
+    /// The kustomization directory (default: the current directory). Several directories
+    /// are built at once, in parallel, into the directory `-o` names (one
+    /// `<dir with / as __>.yaml` each).
+    #[arg(default_values_t = [".".to_string()])]
+    pub dirs: Vec<String>,
 
     /// Write output to this file, or one file per resource into this existing directory.
     #[arg(short = 'o', long = "output")]

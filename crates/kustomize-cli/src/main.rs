@@ -23,6 +23,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// `build DIR... -o OUT`: every directory built in one process, in parallel; nothing is
+/// written unless all succeed.
+fn build_many(build: &args::BuildArgs, options: kustomize::Options) -> Result<(), String> {
+    let Some(out_dir) = build
+        .output
+        .as_deref()
+        .filter(|o| std::path::Path::new(o).is_dir())
+    else {
+        return Err("building several directories needs -o naming an existing directory".into());
+    };
+    let dirs: Vec<&std::path::Path> = build.dirs.iter().map(|d| d.as_ref()).collect();
+    let results = Kustomizer::new(options).build_many(Arc::new(DiskFs), &dirs);
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (dir, result) in build.dirs.iter().zip(results) {
+        match result.and_then(|out| {
+            for warning in &out.warnings {
+                eprintln!("{warning}");
+            }
+            out.resources.to_yaml()
+        }) {
+            Ok(yaml) => files.push((output::file_name_for_dir(dir), yaml)),
+            Err(e) => errors.push(format!("{dir}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    output::write_named(out_dir, files)
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Version => {
@@ -34,8 +65,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 eprintln!("{warning}");
             }
             let options = build.options()?;
+            if build.dirs.len() > 1 {
+                return build_many(&build, options);
+            }
             let out = Kustomizer::new(options)
-                .build(Arc::new(DiskFs), build.dir.as_ref())
+                .build(Arc::new(DiskFs), build.dirs[0].as_ref())
                 .map_err(|e| e.to_string())?;
             for warning in &out.warnings {
                 eprintln!("{warning}");

@@ -53,6 +53,26 @@ fn per_resource_files(resources: &ResMap, dir: &str) -> Result<BTreeMap<PathBuf,
     Ok(files)
 }
 
+/// The output file of a directory in `build DIR... -o OUT`: its path with `/` as `__`.
+pub fn file_name_for_dir(dir: &str) -> String {
+    let trimmed = dir.trim_start_matches("./").trim_end_matches('/');
+    let name = if trimmed.is_empty() || trimmed == "." {
+        "root"
+    } else {
+        trimmed
+    };
+    format!("{}.yaml", name.replace('/', "__"))
+}
+
+/// Writes `(file name, content)` pairs into `dir`, all or nothing.
+pub fn write_named(dir: &str, files: Vec<(String, String)>) -> Result<(), String> {
+    let files: BTreeMap<PathBuf, String> = files
+        .into_iter()
+        .map(|(name, yaml)| (Path::new(dir).join(name), yaml))
+        .collect();
+    write_files(&files)
+}
+
 /// Writes each file beside its destination, then renames all into place.
 fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
     let mut staged = Vec::new();

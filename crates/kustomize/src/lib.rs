@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 mod error;
 pub mod fieldspec;
 pub mod fieldspecs;
@@ -103,7 +104,45 @@ impl Kustomizer {
     /// Builds the kustomization in directory `dir` of `fs`.
     pub fn build(&self, fs: Arc<dyn fs::FileSystem>, dir: &Path) -> Result<BuildOutput, Error> {
         let loader = loader::Loader::new(fs, dir, self.options.load_restrictor)?;
-        target::build(loader, &self.options, &self.builtins)
+        target::build(loader, &self.options, &self.builtins, None)
+    }
+
+    /// Builds several kustomizations at once, on as many threads as the machine has
+    /// cores, sharing the files they have in common (each is parsed once). Results come in
+    /// the order of `dirs`.
+    pub fn build_many(
+        &self,
+        fs: Arc<dyn fs::FileSystem>,
+        dirs: &[&Path],
+    ) -> Vec<Result<BuildOutput, Error>> {
+        let cache = cache::ParseCache::new();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(dirs.len().max(1));
+        let mut results: Vec<Option<Result<BuildOutput, Error>>> =
+            (0..dirs.len()).map(|_| None).collect();
+        let done = std::sync::Mutex::new(&mut results);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(dir) = dirs.get(i) else { break };
+                    let result =
+                        loader::Loader::new(Arc::clone(&fs), dir, self.options.load_restrictor)
+                            .and_then(|l| {
+                                target::build(l, &self.options, &self.builtins, Some(&cache))
+                            });
+                    let mut slots = done.lock().unwrap_or_else(|e| e.into_inner());
+                    slots[i] = Some(result);
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Other("build did not run".into()))))
+            .collect()
     }
 }
 
@@ -117,6 +156,36 @@ mod tests {
     fn kustomizer_is_send_and_sync() {
         assert_send_sync::<Kustomizer>();
         assert_send_sync::<BuildOutput>();
+    }
+
+    #[test]
+    fn builds_many_sharing_a_base() {
+        let mut fs = fs::MemoryFs::new();
+        fs.add_file("/app/base/kustomization.yaml", "resources: [cm.yaml]\n");
+        fs.add_file(
+            "/app/base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        );
+        for env in ["dev", "prod", "test"] {
+            fs.add_file(
+                format!("/app/{env}/kustomization.yaml"),
+                format!("resources: [../base]\nnamePrefix: {env}-\n"),
+            );
+        }
+        let fs: Arc<dyn fs::FileSystem> = Arc::new(fs);
+        let dirs = [
+            Path::new("/app/dev"),
+            Path::new("/app/prod"),
+            Path::new("/app/missing"),
+            Path::new("/app/test"),
+        ];
+        let out = Kustomizer::default().build_many(fs, &dirs);
+        assert_eq!(out.len(), 4);
+        for (i, env) in [(0, "dev"), (1, "prod"), (3, "test")] {
+            let yaml = out[i].as_ref().unwrap().resources.to_yaml().unwrap();
+            assert!(yaml.contains(&format!("name: {env}-c")), "{yaml}");
+        }
+        assert!(out[2].is_err());
     }
 
     #[test]

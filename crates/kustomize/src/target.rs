@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::ParseCache;
 use crate::fieldspecs::{crds, TransformerConfig};
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::helm_chart::HelmChartGenerator;
@@ -329,7 +330,12 @@ impl SchemaChoice<'_> {
 }
 
 /// Builds the kustomization at the loader's root: upstream's `Kustomizer.Run`.
-pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<BuildOutput, Error> {
+pub fn build(
+    loader: Loader,
+    options: &Options,
+    builtins: &Builtins,
+    cache: Option<&ParseCache>,
+) -> Result<BuildOutput, Error> {
     let mut warnings = Vec::new();
     let mut kt = KustTarget::load(loader, &mut warnings)?;
     let metadata = kt.kustomization.build_metadata.clone();
@@ -338,6 +344,7 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
     }
     let mut builder = Builder {
         options,
+        cache,
         build_metadata: &metadata,
         warnings: &mut warnings,
         schema: SchemaChoice {
@@ -398,6 +405,8 @@ pub fn build(loader: Loader, options: &Options, builtins: &Builtins) -> Result<B
 /// State shared by every kustomization of one build.
 struct Builder<'a> {
     options: &'a Options,
+    /// Parsed files shared with other builds, if any.
+    cache: Option<&'a ParseCache>,
     /// The top kustomization's `buildMetadata`, which every kustomization of the build
     /// follows.
     build_metadata: &'a [String],
@@ -489,6 +498,14 @@ impl Builder<'_> {
         self.run_validators(kt, &ra.resources)?;
         ra.merge_vars(&k.vars)?;
         Ok(ra)
+    }
+
+    /// The resources of a file, through the shared cache when there is one.
+    fn parse_resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+        match self.cache {
+            Some(cache) => cache.resources(bytes, path),
+            None => resources_from_bytes(bytes, path),
+        }
     }
 
     /// Upstream's `runValidators`: each validator runs on a copy of the resources and
@@ -669,7 +686,7 @@ impl Builder<'_> {
     ) -> Result<(), Error> {
         let remote_repo = RepoSpec::parse(entry).is_ok();
         let file_error = match kt.loader.load(entry) {
-            Ok((bytes, path)) => match resources_from_bytes(&bytes, &path) {
+            Ok((bytes, path)) => match self.parse_resources(&bytes, &path) {
                 Ok(resources) => {
                     for mut r in resources {
                         if let Some(o) = &kt.origin {

@@ -1,0 +1,47 @@
+//! Parsed resource files shared between builds ([`crate::Kustomizer::build_many`]): many
+//! overlays read the same bases, and cloning a parsed tree is much cheaper than parsing it
+//! again. Entries are keyed by the file's path and checked against a hash of its bytes, so
+//! a file that changed is parsed again.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::resource::{resources_from_bytes, Resource};
+use crate::Error;
+
+/// A thread-safe cache of parsed resource files.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    entries: Mutex<HashMap<PathBuf, (u64, Arc<Vec<Resource>>)>>,
+    hasher: foldhash::quality::FixedState,
+}
+
+impl ParseCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        ParseCache::default()
+    }
+
+    /// The resources in `bytes` (the content of `path`), parsed once per content.
+    pub fn resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+        let mut h = self.hasher.build_hasher();
+        h.write(bytes);
+        let digest = h.finish();
+        if let Some((d, parsed)) = self.lock().get(path) {
+            if *d == digest {
+                return Ok(parsed.as_ref().clone());
+            }
+        }
+        let parsed = resources_from_bytes(bytes, path)?;
+        let shared = Arc::new(parsed.clone());
+        self.lock().insert(path.to_path_buf(), (digest, shared));
+        Ok(parsed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (u64, Arc<Vec<Resource>>)>> {
+        // A panic while holding the lock cannot leave an entry half written.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
