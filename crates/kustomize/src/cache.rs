@@ -11,10 +11,13 @@ use std::sync::{Arc, Mutex};
 use crate::resource::{resources_from_bytes, Resource};
 use crate::Error;
 
+/// A file's content hash and its parsed resources.
+type Entry = (u64, Arc<Vec<Resource>>);
+
 /// A thread-safe cache of parsed resource files.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<PathBuf, (u64, Arc<Vec<Resource>>)>>,
+    entries: Mutex<HashMap<PathBuf, Entry>>,
     hasher: foldhash::quality::FixedState,
 }
 
@@ -40,7 +43,7 @@ impl ParseCache {
         Ok(parsed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (u64, Arc<Vec<Resource>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Entry>> {
         // A panic while holding the lock cannot leave an entry half written.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
