@@ -11,8 +11,14 @@ use kustomize_yaml::{emit_document, parse_documents, Schema};
 fn bench_floor(c: &mut Criterion) {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
     let files = [
-        ("kube-prometheus", shared.join("realworld/expected/kube-prometheus.yaml")),
-        ("scale-1000-prod", shared.join("bench/scale-1000/expected/overlays__prod.yaml")),
+        (
+            "kube-prometheus",
+            shared.join("realworld/expected/kube-prometheus.yaml"),
+        ),
+        (
+            "scale-1000-prod",
+            shared.join("bench/scale-1000/expected/overlays__prod.yaml"),
+        ),
     ];
     let mut group = c.benchmark_group("yaml-floor");
     group.sample_size(10);

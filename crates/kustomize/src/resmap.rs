@@ -18,6 +18,9 @@ pub struct ResMap {
     index: HashMap<IdKey, usize>,
     /// False after mutable access: names may have changed, rebuild before the next lookup.
     index_fresh: bool,
+    /// Positions by current and previous ids, built on first use and dropped when ids
+    /// may have changed (see [`ResMap::update_at`]).
+    any_index: std::sync::OnceLock<AnyIdIndex>,
 }
 
 impl ResMap {
@@ -27,6 +30,7 @@ impl ResMap {
             resources: Vec::new(),
             index: HashMap::new(),
             index_fresh: true,
+            any_index: std::sync::OnceLock::new(),
         }
     }
 
@@ -48,6 +52,7 @@ impl ResMap {
     /// The resources in order, mutably. Ids may change: the index is rebuilt on next use.
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Resource> {
         self.index_fresh = false;
+        self.any_index.take();
         self.resources.iter_mut()
     }
 
@@ -86,6 +91,7 @@ impl ResMap {
         }
         self.index.insert(key, self.resources.len());
         self.resources.push(res);
+        self.any_index.take();
         Ok(())
     }
 
@@ -120,6 +126,7 @@ impl ResMap {
                 }
                 self.resources[*i] = res;
                 self.index_fresh = false;
+                self.any_index.take();
                 Ok(())
             }
             ([_], _) => Err(generator_error(format!(
@@ -148,6 +155,7 @@ impl ResMap {
     /// The resource at position `i`, mutably.
     pub fn get_mut(&mut self, i: usize) -> Option<&mut Resource> {
         self.index_fresh = false;
+        self.any_index.take();
         self.resources.get_mut(i)
     }
 
@@ -165,6 +173,7 @@ impl ResMap {
             .map(|(_, r)| r)
             .collect();
         self.index_fresh = false;
+        self.any_index.take();
     }
 
     /// Positions of the resources a selector picks, in order.
@@ -182,28 +191,42 @@ impl ResMap {
     /// The one resource whose current or any previous id equals `id` (upstream's
     /// `GetById`); an error for none or several.
     pub fn find_unique_by_any_id(&self, id: &ResId) -> Result<usize, Error> {
-        let found: Vec<usize> = self
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.any_id_equals(id))
-            .map(|(i, _)| i)
-            .collect();
-        match found.as_slice() {
-            [i] => Ok(*i),
-            [] => Err(Error::Other(format!(
-                "no matches for Id {id}; failed to find unique target for patch {id}"
-            ))),
-            _ => Err(Error::Other(format!(
-                "multiple matches for Id {id}; failed to find unique target for patch {id}"
-            ))),
-        }
+        self.any_index
+            .get_or_init(|| self.any_id_index())
+            .find_unique(id)
     }
 
+    /// Changes the resource at `i`; the id indexes survive unless its ids changed.
+    pub fn update_at<T>(&mut self, i: usize, f: impl FnOnce(&mut Resource) -> T) -> Option<T> {
+        let r = self.resources.get_mut(i)?;
+        let (before, prev) = (r.cur_id(), r.prev_ids().len());
+        let out = f(r);
+        if r.cur_id() != before || r.prev_ids().len() != prev {
+            self.index_fresh = false;
+            self.any_index.take();
+        }
+        Some(out)
+    }
+
+    /// An index from every current and previous id to positions.
+    fn any_id_index(&self) -> AnyIdIndex {
+        let mut map: HashMap<IdKey, Vec<usize>> = HashMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            let keys = std::iter::once(r.cur_id().key()).chain(r.prev_ids().iter().map(ResId::key));
+            for key in keys {
+                let slot = map.entry(key).or_default();
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+        AnyIdIndex(map)
+    }
     /// Keeps only the resources for which `keep` is true, in order.
     pub fn retain(&mut self, keep: impl FnMut(&Resource) -> bool) {
         self.resources.retain(keep);
         self.index_fresh = false;
+        self.any_index.take();
     }
 
     /// Reorders the resources by comparing keys computed once per resource; ties keep
@@ -220,6 +243,7 @@ impl ResMap {
         keyed.sort_by(|a, b| cmp(&a.0, &b.0));
         self.resources = keyed.into_iter().map(|(_, r)| r).collect();
         self.index_fresh = false;
+        self.any_index.take();
     }
 
     /// Takes the resources out, in order.
@@ -246,5 +270,29 @@ impl<'a> IntoIterator for &'a ResMap {
 
     fn into_iter(self) -> Self::IntoIter {
         self.resources.iter()
+    }
+}
+
+/// Positions by current or previous id (see [`ResMap::any_id_index`]).
+#[derive(Debug, Clone, Default)]
+pub struct AnyIdIndex(HashMap<IdKey, Vec<usize>>);
+
+impl AnyIdIndex {
+    /// The one resource answering to `id`; an error for none or several.
+    pub fn find_unique(&self, id: &ResId) -> Result<usize, Error> {
+        let found = self.0.get(&id.key()).map(Vec::as_slice).unwrap_or(&[]);
+        unique_match(found, id)
+    }
+}
+
+fn unique_match(found: &[usize], id: &ResId) -> Result<usize, Error> {
+    match found {
+        [i] => Ok(*i),
+        [] => Err(Error::Other(format!(
+            "no matches for Id {id}; failed to find unique target for patch {id}"
+        ))),
+        _ => Err(Error::Other(format!(
+            "multiple matches for Id {id}; failed to find unique target for patch {id}"
+        ))),
     }
 }

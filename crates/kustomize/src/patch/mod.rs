@@ -106,19 +106,19 @@ pub fn apply_sm_patch_to(
 ) -> Result<(), Error> {
     let mut deleted = Vec::new();
     for &i in targets {
-        let Some(r) = resources.get_mut(i) else {
-            continue;
-        };
-        let mut copy = patch.value().clone();
-        if let Value::Map(m) = &mut copy {
-            let api_version = r.api_version();
-            if api_version.is_empty() {
-                m.shift_remove("apiVersion");
-            } else {
-                m.insert("apiVersion".into(), Value::String(api_version));
+        let applied = resources.update_at(i, |r| {
+            let mut copy = patch.value().clone();
+            if let Value::Map(m) = &mut copy {
+                let api_version = r.api_version();
+                if api_version.is_empty() {
+                    m.shift_remove("apiVersion");
+                } else {
+                    m.insert("apiVersion".into(), Value::String(api_version));
+                }
             }
-        }
-        if !apply_sm_patch(r, &copy, options, schema)? {
+            apply_sm_patch(r, &copy, options, schema)
+        });
+        if let Some(false) = applied.transpose()? {
             deleted.push(i);
         }
     }
