@@ -210,18 +210,33 @@ impl ResMap {
 
     /// An index from every current and previous id to positions.
     fn any_id_index(&self) -> AnyIdIndex {
-        let mut map: HashMap<IdKey, Vec<usize>> = HashMap::new();
+        let mut ids: HashMap<IdKey, Vec<usize>> = HashMap::new();
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        let add = |map_slot: &mut Vec<usize>, i: usize| {
+            if map_slot.last() != Some(&i) {
+                map_slot.push(i);
+            }
+        };
         for (i, r) in self.resources.iter().enumerate() {
-            let keys = std::iter::once(r.cur_id().key()).chain(r.prev_ids().iter().map(ResId::key));
-            for key in keys {
-                let slot = map.entry(key).or_default();
-                if slot.last() != Some(&i) {
-                    slot.push(i);
-                }
+            let cur = r.cur_id();
+            for id in std::iter::once(&cur).chain(r.prev_ids()) {
+                add(ids.entry(id.key()).or_default(), i);
+                add(names.entry(id.name.clone()).or_default(), i);
             }
         }
-        AnyIdIndex(map)
+        AnyIdIndex { ids, names }
     }
+
+    /// Positions of the resources whose current or any previous name is `name`, in order.
+    pub fn indices_named(&self, name: &str) -> Vec<usize> {
+        self.any_index
+            .get_or_init(|| self.any_id_index())
+            .names
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Keeps only the resources for which `keep` is true, in order.
     pub fn retain(&mut self, keep: impl FnMut(&Resource) -> bool) {
         self.resources.retain(keep);
@@ -273,14 +288,17 @@ impl<'a> IntoIterator for &'a ResMap {
     }
 }
 
-/// Positions by current or previous id (see [`ResMap::any_id_index`]).
+/// Positions by current or previous id, and by current or previous name.
 #[derive(Debug, Clone, Default)]
-pub struct AnyIdIndex(HashMap<IdKey, Vec<usize>>);
+pub struct AnyIdIndex {
+    ids: HashMap<IdKey, Vec<usize>>,
+    names: HashMap<String, Vec<usize>>,
+}
 
 impl AnyIdIndex {
     /// The one resource answering to `id`; an error for none or several.
     pub fn find_unique(&self, id: &ResId) -> Result<usize, Error> {
-        let found = self.0.get(&id.key()).map(Vec::as_slice).unwrap_or(&[]);
+        let found = self.ids.get(&id.key()).map(Vec::as_slice).unwrap_or(&[]);
         unique_match(found, id)
     }
 }

@@ -862,10 +862,21 @@ fn builtin_transformers(
             "ReplicaCountTransformer",
         ));
     }
-    for image in &k.images {
+    // One transformer for all entries, unless build metadata records each one.
+    if kt.origin.is_some() {
+        for image in &k.images {
+            out.push((
+                Box::new(ImageTagTransformer {
+                    images: vec![image.clone()],
+                    field_specs: config.images.clone(),
+                }),
+                "ImageTagTransformer",
+            ));
+        }
+    } else if !k.images.is_empty() {
         out.push((
             Box::new(ImageTagTransformer {
-                image: image.clone(),
+                images: k.images.clone(),
                 field_specs: config.images.clone(),
             }),
             "ImageTagTransformer",

@@ -181,7 +181,7 @@ pub fn from_config(
             unset_only: config.unset_only,
         })],
         "ImageTagTransformer" => vec![Box::new(ImageTagTransformer {
-            image: config.image_tag,
+            images: vec![config.image_tag],
             field_specs,
         })],
         "PatchTransformer" => vec![Box::new(PatchTransformer::new(

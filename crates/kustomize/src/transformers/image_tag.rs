@@ -7,7 +7,9 @@
 //! `initContainers` list anywhere in the object, then the `images` table's fields. CRDs
 //! are never touched.
 
-use kustomize_yaml::{Mapping, Value};
+use std::collections::HashMap;
+
+use kustomize_yaml::Value;
 use regex::Regex;
 
 use super::Transformer;
@@ -16,86 +18,317 @@ use crate::kustomization::Image;
 use crate::resmap::ResMap;
 use crate::Error;
 
-/// Rewrites image references.
+/// Rewrites image references for one or several `images:` entries.
+///
+/// Several entries in one transformer behave exactly as the same entries one after the
+/// other (each image field gets entry 1, then entry 2, ... and a field both passes reach
+/// gets each entry twice in a row, as upstream), but every resource is walked once and
+/// entries are looked up by name instead of tried one by one.
 #[derive(Debug, Clone)]
 pub struct ImageTagTransformer {
-    /// The entry.
-    pub image: Image,
+    /// The entries, in order.
+    pub images: Vec<Image>,
     /// The `images` table (or the plugin config's `fieldSpecs`).
     pub field_specs: Vec<FieldSpec>,
 }
 
+fn err(message: String) -> Error {
+    Error::Transform {
+        transformer: "ImageTagTransformer",
+        message,
+    }
+}
+
+/// A step from a resource's root to an image field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
 impl Transformer for ImageTagTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        let err = |message: String| Error::Transform {
-            transformer: "ImageTagTransformer",
-            message,
-        };
-        let pattern = format!(
-            "^(?:{})(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-            self.image.name
-        );
-        let matcher = Regex::new(&pattern).map_err(|e| err(e.to_string()))?;
-        let mut update = |node: &mut Value| -> Result<(), String> {
-            match node {
-                Value::String(s) => {
-                    if matcher.is_match(s) {
-                        *s = self.new_image(s);
-                    }
-                    Ok(())
-                }
-                Value::Map(_) | Value::Seq(_) => Err(format!(
-                    "wrong node kind: expected scalar, got {}",
-                    node.type_name()
-                )),
-                _ => Ok(()),
-            }
-        };
+        if self.images.is_empty() {
+            return Ok(());
+        }
+        let index = ImageIndex::new(&self.images)?;
         for r in resources.iter_mut() {
             if r.kind() == "CustomResourceDefinition" {
                 continue;
             }
             let gvk = r.gvk();
-            walk_containers(r.value_mut(), &mut update).map_err(err)?;
+            let obj = r.value_mut();
+            // Every image field with how many of the two passes reach it.
+            let mut order: Vec<Vec<Step>> = Vec::new();
+            let mut counts: HashMap<Vec<Step>, usize> = HashMap::new();
+            let mut record = |path: Vec<Step>| {
+                let n = counts.entry(path.clone()).or_insert(0);
+                if *n == 0 {
+                    order.push(path);
+                }
+                *n += 1;
+            };
+            containers_paths(obj, &mut Vec::new(), &mut record);
             for spec in &self.field_specs {
-                spec.apply(r.value_mut(), &gvk, None, &mut update)
-                    .map_err(err)?;
+                if spec.applies_to(&gvk) {
+                    let segs: Vec<&str> = spec.path.trim_start_matches('/').split('/').collect();
+                    spec_paths(obj, &segs, &mut Vec::new(), &mut record);
+                }
+            }
+            for path in order {
+                let times = counts.get(&path).copied().unwrap_or(1);
+                let Some(node) = node_at(obj, &path) else {
+                    continue;
+                };
+                match node {
+                    Value::String(value) => {
+                        if let Some(new) = index.rewrite(&self.images, value, times) {
+                            *value = new;
+                        }
+                    }
+                    Value::Map(_) | Value::Seq(_) => {
+                        return Err(err(format!(
+                            "wrong node kind: expected scalar, got {}",
+                            node.type_name()
+                        )))
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(())
     }
 }
 
-impl ImageTagTransformer {
-    fn new_image(&self, old: &str) -> String {
-        let (name, tag, digest) = split_image(old);
-        let img = &self.image;
-        let mut name = if img.new_name.is_empty() {
-            name.to_owned()
-        } else {
-            img.new_name.clone()
-        };
-        let (tag, digest) = if !img.new_tag.is_empty() && !img.digest.is_empty() {
-            (img.new_tag.clone(), img.digest.clone())
-        } else if !img.new_tag.is_empty() {
-            (img.new_tag.clone(), String::new())
-        } else if !img.digest.is_empty() {
-            (String::new(), img.digest.clone())
-        } else if !img.tag_suffix.is_empty() {
-            (format!("{tag}{}", img.tag_suffix), String::new())
-        } else {
-            (tag.to_owned(), digest.to_owned())
-        };
-        if !tag.is_empty() {
-            name.push(':');
-            name.push_str(&tag);
+/// The entries' name patterns, with the plain ones indexed by name.
+///
+/// A pattern made only of name characters and `.` matches exactly as many characters as
+/// it has, so the value's first characters (with the `.` positions masked) find it by
+/// hash; other patterns are tried on every value. Every candidate is checked with the
+/// real regular expression.
+struct ImageIndex {
+    regexes: Vec<Regex>,
+    groups: Vec<PlainGroup>,
+    others: Vec<usize>,
+}
+
+/// Plain patterns of one length and one set of `.` positions.
+struct PlainGroup {
+    chars: usize,
+    dots: Vec<usize>,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+fn mask(chars: impl Iterator<Item = char>, dots: &[usize]) -> String {
+    chars
+        .enumerate()
+        .map(|(i, c)| if dots.contains(&i) { '.' } else { c })
+        .collect()
+}
+
+impl ImageIndex {
+    fn new(images: &[Image]) -> Result<Self, Error> {
+        let mut regexes = Vec::with_capacity(images.len());
+        let mut groups: Vec<PlainGroup> = Vec::new();
+        let mut others = Vec::new();
+        for (i, img) in images.iter().enumerate() {
+            let pattern = format!(
+                "^(?:{})(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
+                img.name
+            );
+            regexes.push(Regex::new(&pattern).map_err(|e| err(e.to_string()))?);
+            let plain = img
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_/:@-.".contains(c));
+            if !plain || img.name.is_empty() {
+                others.push(i);
+                continue;
+            }
+            let dots: Vec<usize> = img
+                .name
+                .chars()
+                .enumerate()
+                .filter(|(_, c)| *c == '.')
+                .map(|(i, _)| i)
+                .collect();
+            let chars = img.name.chars().count();
+            let group = match groups
+                .iter_mut()
+                .position(|g| g.chars == chars && g.dots == dots)
+            {
+                Some(g) => &mut groups[g],
+                None => {
+                    groups.push(PlainGroup {
+                        chars,
+                        dots: dots.clone(),
+                        by_key: HashMap::new(),
+                    });
+                    groups.last_mut().ok_or_else(|| err("image index".into()))?
+                }
+            };
+            group
+                .by_key
+                .entry(mask(img.name.chars(), &dots))
+                .or_default()
+                .push(i);
         }
-        if !digest.is_empty() {
-            name.push('@');
-            name.push_str(&digest);
-        }
-        name
+        Ok(ImageIndex {
+            regexes,
+            groups,
+            others,
+        })
     }
+
+    /// The first entry at or after `from` whose pattern matches `value`.
+    fn first_match(&self, value: &str, from: usize) -> Option<usize> {
+        let mut candidates: Vec<usize> =
+            self.others.iter().copied().filter(|&i| i >= from).collect();
+        for g in &self.groups {
+            let prefix = mask(value.chars().take(g.chars), &g.dots);
+            if prefix.chars().count() == g.chars {
+                if let Some(found) = g.by_key.get(&prefix) {
+                    candidates.extend(found.iter().copied().filter(|&i| i >= from));
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates
+            .into_iter()
+            .find(|&i| self.regexes[i].is_match(value))
+    }
+
+    /// The value after every entry in order, each applied `times` times in a row; `None`
+    /// when nothing matched.
+    fn rewrite(&self, images: &[Image], value: &str, times: usize) -> Option<String> {
+        let mut current = value.to_owned();
+        let mut changed = false;
+        let mut from = 0;
+        while let Some(i) = self.first_match(&current, from) {
+            for _ in 0..times {
+                if self.regexes[i].is_match(&current) {
+                    current = new_image(&images[i], &current);
+                    changed = true;
+                }
+            }
+            from = i + 1;
+        }
+        changed.then_some(current)
+    }
+}
+
+/// Upstream's legacy pass: every `containers` / `initContainers` sequence anywhere, each
+/// element's `image`.
+fn containers_paths(node: &Value, prefix: &mut Vec<Step>, record: &mut dyn FnMut(Vec<Step>)) {
+    match node {
+        Value::Map(map) => {
+            for (key, value) in map {
+                prefix.push(Step::Key(key.clone()));
+                containers_paths(value, prefix, record);
+                if key == "containers" || key == "initContainers" {
+                    if let Value::Seq(items) = value {
+                        for (i, item) in items.iter().enumerate() {
+                            if item.get("image").is_some() {
+                                let mut path = prefix.clone();
+                                path.push(Step::Index(i));
+                                path.push(Step::Key("image".into()));
+                                record(path);
+                            }
+                        }
+                    }
+                }
+                prefix.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                prefix.push(Step::Index(i));
+                containers_paths(item, prefix, record);
+                prefix.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The image fields a spec path reaches (upstream's field-spec walk without creation: a
+/// `null` list named `x[]` becomes empty).
+fn spec_paths(
+    node: &mut Value,
+    segs: &[&str],
+    prefix: &mut Vec<Step>,
+    record: &mut dyn FnMut(Vec<Step>),
+) {
+    let Some((head, rest)) = segs.split_first() else {
+        record(prefix.clone());
+        return;
+    };
+    match node {
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                prefix.push(Step::Index(i));
+                spec_paths(item, segs, prefix, record);
+                prefix.pop();
+            }
+        }
+        Value::Map(map) => {
+            let (name, is_seq) = match head.strip_suffix("[]") {
+                Some(n) => (n, true),
+                None => (*head, false),
+            };
+            let Some(field) = map.get_mut(name) else {
+                return;
+            };
+            if is_seq && field.is_null() {
+                *field = Value::Seq(Vec::new());
+            }
+            prefix.push(Step::Key(name.to_owned()));
+            spec_paths(field, rest, prefix, record);
+            prefix.pop();
+        }
+        _ => {}
+    }
+}
+
+fn node_at<'a>(mut node: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    for step in path {
+        node = match (step, node) {
+            (Step::Key(k), Value::Map(m)) => m.get_mut(k.as_str())?,
+            (Step::Index(i), Value::Seq(s)) => s.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// One entry applied to one image reference.
+fn new_image(img: &Image, old: &str) -> String {
+    let (name, tag, digest) = split_image(old);
+    let mut name = if img.new_name.is_empty() {
+        name.to_owned()
+    } else {
+        img.new_name.clone()
+    };
+    let (tag, digest) = if !img.new_tag.is_empty() && !img.digest.is_empty() {
+        (img.new_tag.clone(), img.digest.clone())
+    } else if !img.new_tag.is_empty() {
+        (img.new_tag.clone(), String::new())
+    } else if !img.digest.is_empty() {
+        (String::new(), img.digest.clone())
+    } else if !img.tag_suffix.is_empty() {
+        (format!("{tag}{}", img.tag_suffix), String::new())
+    } else {
+        (tag.to_owned(), digest.to_owned())
+    };
+    if !tag.is_empty() {
+        name.push(':');
+        name.push_str(&tag);
+    }
+    if !digest.is_empty() {
+        name.push('@');
+        name.push_str(&digest);
+    }
+    name
 }
 
 /// Splits an image reference into name, tag and digest; a `:` before the first `/` is a
@@ -116,41 +349,66 @@ pub fn split_image(image: &str) -> (&str, &str, &str) {
     }
 }
 
-/// Upstream's legacy pass: every `containers` / `initContainers` sequence anywhere, each
-/// element's `image`.
-fn walk_containers(
-    node: &mut Value,
-    update: &mut dyn FnMut(&mut Value) -> Result<(), String>,
-) -> Result<(), String> {
-    match node {
-        Value::Map(map) => {
-            for (key, value) in map.iter_mut() {
-                walk_containers(value, update)?;
-                if key == "containers" || key == "initContainers" {
-                    if let Value::Seq(items) = value {
-                        for item in items {
-                            if let Some(image) = item
-                                .as_map_mut()
-                                .and_then(|m: &mut Mapping| m.get_mut("image"))
-                            {
-                                update(image)?;
-                            }
-                        }
-                    }
-                }
-            }
-            Ok(())
-        }
-        Value::Seq(items) => items
-            .iter_mut()
-            .try_for_each(|i| walk_containers(i, update)),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::*;
+    use crate::resource::Resource;
+
+    fn image(name: &str, new_name: &str, new_tag: &str) -> Image {
+        Image {
+            name: name.into(),
+            new_name: new_name.into(),
+            new_tag: new_tag.into(),
+            ..Image::default()
+        }
+    }
+
+    #[test]
+    fn entries_together_equal_entries_in_turn() {
+        let doc = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: nginx:1\n      - name: b\n        image: gcr.io/x/app\n      initContainers:\n      - name: c\n        image: busybox\n";
+        let specs = crate::fieldspecs::TransformerConfig::defaults().images;
+        let images = vec![
+            image("nginx", "mirror/nginx", ""),
+            image("mirror/nginx", "", "2"),
+            image("gcr.io/x/app", "", "v9"),
+            image("busy.*", "alpine", ""),
+            image("alpine", "alpine", "3"),
+        ];
+        let load = || {
+            let mut m = ResMap::new();
+            for r in
+                crate::resource::resources_from_bytes(doc.as_bytes(), std::path::Path::new("t"))
+                    .unwrap()
+            {
+                m.append(r).unwrap();
+            }
+            m
+        };
+        let mut together = load();
+        ImageTagTransformer {
+            images: images.clone(),
+            field_specs: specs.clone(),
+        }
+        .transform(&mut together)
+        .unwrap();
+        let mut in_turn = load();
+        for img in images {
+            ImageTagTransformer {
+                images: vec![img],
+                field_specs: specs.clone(),
+            }
+            .transform(&mut in_turn)
+            .unwrap();
+        }
+        let values = |m: &ResMap| {
+            m.iter()
+                .map(|r: &Resource| r.to_yaml().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&together), values(&in_turn));
+        assert!(values(&together)[0].contains("image: mirror/nginx:2"));
+        assert!(values(&together)[0].contains("image: alpine:3"));
+    }
 
     #[test]
     fn split_image_cases() {

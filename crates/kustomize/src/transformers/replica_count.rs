@@ -24,30 +24,34 @@ pub struct ReplicaCountTransformer {
 impl Transformer for ReplicaCountTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         let mut found = false;
+        let named = resources.indices_named(&self.replica.name);
         for spec in &self.field_specs {
-            for r in resources.iter_mut() {
-                let named = r.name() == self.replica.name
-                    || r.prev_ids().iter().any(|p| p.name == self.replica.name);
-                if !named {
-                    continue;
+            for &i in &named {
+                let outcome = resources.update_at(i, |r| {
+                    let cur = r.cur_id();
+                    let matches = |id: &crate::resid::ResId| {
+                        id.name == self.replica.name && id.gvk.is_selected_by(&spec.gvk)
+                    };
+                    if !matches(&cur) && !r.prev_ids().iter().any(matches) {
+                        return Ok(false);
+                    }
+                    let count = Value::Number(Number::Int(self.replica.count));
+                    spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
+                        *node = count.clone();
+                        Ok(())
+                    })
+                    .map(|()| true)
+                });
+                match outcome {
+                    Some(Ok(true)) => found = true,
+                    Some(Err(message)) => {
+                        return Err(Error::Transform {
+                            transformer: "ReplicaCountTransformer",
+                            message,
+                        })
+                    }
+                    _ => {}
                 }
-                let cur = r.cur_id();
-                let matches = |id: &crate::resid::ResId| {
-                    id.name == self.replica.name && id.gvk.is_selected_by(&spec.gvk)
-                };
-                if !matches(&cur) && !r.prev_ids().iter().any(matches) {
-                    continue;
-                }
-                found = true;
-                let count = Value::Number(Number::Int(self.replica.count));
-                spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
-                    *node = count.clone();
-                    Ok(())
-                })
-                .map_err(|message| Error::Transform {
-                    transformer: "ReplicaCountTransformer",
-                    message,
-                })?;
             }
         }
         if found {
