@@ -89,9 +89,12 @@ impl ResMap {
         if self.index.contains_key(&key) {
             return Err(Error::DuplicateId { id });
         }
-        self.index.insert(key, self.resources.len());
+        let i = self.resources.len();
+        self.index.insert(key, i);
+        if let Some(any) = self.any_index.get_mut() {
+            any.add(i, &res);
+        }
         self.resources.push(res);
-        self.any_index.take();
         Ok(())
     }
 
@@ -103,12 +106,12 @@ impl ResMap {
         use crate::generators::Behavior;
         let id = res.cur_id();
         let matches: Vec<usize> = self
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.any_id_equals(&id))
-            .map(|(i, _)| i)
-            .collect();
+            .any_index
+            .get_or_init(|| self.any_id_index())
+            .ids
+            .get(&id.key())
+            .cloned()
+            .unwrap_or_default();
         let generator_error = |message: String| Error::Generator {
             generator: format!("{}/{}", id.gvk.kind, id.name),
             message,
@@ -210,21 +213,11 @@ impl ResMap {
 
     /// An index from every current and previous id to positions.
     fn any_id_index(&self) -> AnyIdIndex {
-        let mut ids: HashMap<IdKey, Vec<usize>> = HashMap::new();
-        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
-        let add = |map_slot: &mut Vec<usize>, i: usize| {
-            if map_slot.last() != Some(&i) {
-                map_slot.push(i);
-            }
-        };
+        let mut index = AnyIdIndex::default();
         for (i, r) in self.resources.iter().enumerate() {
-            let cur = r.cur_id();
-            for id in std::iter::once(&cur).chain(r.prev_ids()) {
-                add(ids.entry(id.key()).or_default(), i);
-                add(names.entry(id.name.clone()).or_default(), i);
-            }
+            index.add(i, r);
         }
-        AnyIdIndex { ids, names }
+        index
     }
 
     /// Positions of the resources whose current or any previous name is `name`, in order.
@@ -296,6 +289,20 @@ pub struct AnyIdIndex {
 }
 
 impl AnyIdIndex {
+    /// Adds the resource at position `i` (positions must be added in increasing order).
+    fn add(&mut self, i: usize, r: &Resource) {
+        let push = |slot: &mut Vec<usize>| {
+            if slot.last() != Some(&i) {
+                slot.push(i);
+            }
+        };
+        let cur = r.cur_id();
+        for id in std::iter::once(&cur).chain(r.prev_ids()) {
+            push(self.ids.entry(id.key()).or_default());
+            push(self.names.entry(id.name.clone()).or_default());
+        }
+    }
+
     /// The one resource answering to `id`; an error for none or several.
     pub fn find_unique(&self, id: &ResId) -> Result<usize, Error> {
         let found = self.ids.get(&id.key()).map(Vec::as_slice).unwrap_or(&[]);
