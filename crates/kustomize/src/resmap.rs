@@ -127,9 +127,14 @@ impl ResMap {
                 if res.behavior() == Behavior::Merge {
                     res.merge_data_from(old);
                 }
+                // It took the old one's name, namespace and previous ids: the indexes
+                // still hold unless its kind or apiVersion differ.
+                let same_ids = old.cur_id() == res.cur_id();
                 self.resources[*i] = res;
-                self.index_fresh = false;
-                self.any_index.take();
+                if !same_ids {
+                    self.index_fresh = false;
+                    self.any_index.take();
+                }
                 Ok(())
             }
             ([_], _) => Err(generator_error(format!(
