@@ -13,11 +13,9 @@ use kustomize::ResMap;
 pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
     match output {
         None => {
-            let yaml = resources.to_yaml().map_err(|e| e.to_string())?;
-            std::io::stdout()
-                .lock()
-                .write_all(yaml.as_bytes())
-                .map_err(|e| e.to_string())
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            resources.write_yaml(&mut out).map_err(|e| e.to_string())?;
+            out.flush().map_err(|e| e.to_string())
         }
         Some(dir) if Path::new(dir).is_dir() => write_files(&per_resource_files(resources, dir)?),
         Some(file) => {

@@ -264,6 +264,27 @@ impl ResMap {
         self.resources
     }
 
+    /// Writes what [`ResMap::to_yaml`] returns, one resource at a time (the whole text is
+    /// never held in memory); nothing is written when a value cannot be printed.
+    pub fn write_yaml(&self, w: &mut dyn std::io::Write) -> Result<(), Error> {
+        for r in &self.resources {
+            check_printable(r.value())?;
+        }
+        let mut buf = String::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            buf.clear();
+            if i > 0 {
+                buf.push_str("---\n");
+            }
+            kustomize_yaml::emit_document(r.value(), &mut buf).map_err(Error::Emit)?;
+            w.write_all(buf.as_bytes()).map_err(|source| Error::Io {
+                path: "<output>".into(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
     /// The output upstream prints: each resource as YAML, joined by `---\n`.
     pub fn to_yaml(&self) -> Result<String, Error> {
         let mut out = String::new();
@@ -324,5 +345,19 @@ fn unique_match(found: &[usize], id: &ResId) -> Result<usize, Error> {
         _ => Err(Error::Other(format!(
             "multiple matches for Id {id}; failed to find unique target for patch {id}"
         ))),
+    }
+}
+
+/// An error for a value the emitter refuses (NaN or infinity), found before any output.
+fn check_printable(v: &kustomize_yaml::Value) -> Result<(), Error> {
+    use kustomize_yaml::{Number, Value};
+    match v {
+        Value::Number(Number::Float(f)) if !f.is_finite() => {
+            let mut sink = String::new();
+            kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit)
+        }
+        Value::Seq(items) => items.iter().try_for_each(check_printable),
+        Value::Map(m) => m.values().try_for_each(check_printable),
+        _ => Ok(()),
     }
 }
