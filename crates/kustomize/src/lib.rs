@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accumulator;
 pub mod cache;
 mod error;
 pub mod fieldspec;

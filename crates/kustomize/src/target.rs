@@ -2,28 +2,30 @@
 //!
 //! 1. accumulate `resources` (files, then bases and overlays, depth first);
 //! 2. `configurations` and `crds` field specs;
-//! 3. generators;
+//! 3. generators (ConfigMap, Secret, Helm, then `generators:`);
 //! 4. `components`, each working on everything accumulated so far;
-//! 5. transformers, then validators.
+//! 5. transformers (the builtins in upstream's order, then `transformers:`), validators,
+//!    and vars bound to their objects;
 //!
 //! and, for the top-level kustomization only ([`build`]): name hash suffixes, name-reference
-//! fixing, vars, dropping local configuration, sorting.
+//! fixing, vars resolved, local configuration dropped, annotations rewritten, sorting, the
+//! managed-by label, build-metadata annotations.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::accumulator::Accumulator;
 use crate::cache::ParseCache;
 use crate::fieldspecs::{crds, TransformerConfig};
 use crate::generators::configmap::ConfigMapGenerator;
 use crate::generators::helm_chart::HelmChartGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::{merge_options, Generator};
-use crate::kustomization::Var;
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use crate::loader::Loader;
 use crate::origin::Origin;
 use crate::patch::schema::Schema;
 use crate::remote::RepoSpec;
-use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
 use crate::resource::resources_from_bytes;
 use crate::resource::Resource;
@@ -37,175 +39,11 @@ use crate::transformers::patch::PatchTransformer;
 use crate::transformers::patch_json6902::PatchJson6902Transformer;
 use crate::transformers::patch_strategic_merge::PatchStrategicMergeTransformer;
 use crate::transformers::prefix_suffix::{Affix, PrefixSuffixTransformer};
-use crate::transformers::refvar::RefVarTransformer;
 use crate::transformers::replacement::ReplacementTransformer;
 use crate::transformers::replica_count::ReplicaCountTransformer;
 use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
 use kustomize_yaml::Value;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-/// What a kustomization has gathered: its resources and the field specs its transformers
-/// use (upstream's `ResAccumulator`). The config starts empty and every kustomization
-/// merges its own (the defaults plus its `configurations:`) into it, as upstream does.
-#[derive(Debug, Clone, Default)]
-pub struct Accumulator {
-    /// The resources.
-    pub resources: ResMap,
-    /// Field specs gathered so far.
-    pub config: TransformerConfig,
-    /// `vars:` gathered so far, by name.
-    pub vars: BTreeMap<String, Var>,
-}
-
-impl Accumulator {
-    fn new() -> Self {
-        Accumulator::default()
-    }
-
-    fn merge_config(&mut self, config: &TransformerConfig) -> Result<(), Error> {
-        if *config == self.config {
-            return Ok(());
-        }
-        self.config = self
-            .config
-            .merged(config)
-            .map_err(|e| Error::Other(format!("merging config: {e}")))?;
-        Ok(())
-    }
-
-    /// Upstream's `MergeAccumulator`: resources appended (ids must stay unique), configs
-    /// merged.
-    fn absorb(&mut self, other: Accumulator) -> Result<(), Error> {
-        self.merge_config(&other.config)?;
-        self.resources.append_all(other.resources)?;
-        for (name, var) in other.vars {
-            self.add_var(name, var)?;
-        }
-        Ok(())
-    }
-
-    fn add_var(&mut self, name: String, var: Var) -> Result<(), Error> {
-        if self.vars.contains_key(&name) {
-            return Err(Error::Other(format!("var '{name}' already encountered")));
-        }
-        self.vars.insert(name, var);
-        Ok(())
-    }
-
-    /// Upstream's `MergeVars`: each var binds to the one resource its `objref` names
-    /// (by any of its ids; the namespace counts only when given or cluster-scoped), then
-    /// joins the set (a repeated name is an error).
-    fn merge_vars(&mut self, vars: &[Var]) -> Result<(), Error> {
-        for v in vars {
-            let mut v = v.clone();
-            if v.fieldref.field_path.is_empty() {
-                v.fieldref.field_path = "metadata.name".into();
-            }
-            let target = var_target_id(&v);
-            let with_namespace = !target.namespace.is_empty() || target.gvk.is_cluster_scoped();
-            let matches = |id: &ResId| {
-                if with_namespace {
-                    id.equals(&target)
-                } else {
-                    id.gvk == target.gvk && id.name == target.name
-                }
-            };
-            let matched: Vec<usize> = self
-                .resources
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| matches(&r.cur_id()) || r.prev_ids().iter().any(&matches))
-                .map(|(i, _)| i)
-                .collect();
-            if matched.len() > 1 {
-                return Err(Error::Other(format!(
-                    "found {} resId matches for var {} (unable to disambiguate)",
-                    matched.len(),
-                    v.name
-                )));
-            }
-            if let Some(&i) = matched.first() {
-                if let Some(r) = self.resources.get_mut(i) {
-                    r.add_ref_var_name(&v.name);
-                }
-            }
-            self.add_var(v.name.clone(), v)?;
-        }
-        Ok(())
-    }
-
-    /// Upstream's `ResolveVars`: each var's value read from the resource it bound to,
-    /// then substituted in the `varReference` fields.
-    fn resolve_vars(&mut self) -> Result<(), Error> {
-        if self.vars.is_empty() {
-            return Ok(());
-        }
-        let mut values = BTreeMap::new();
-        for (name, v) in &self.vars {
-            let holder = self
-                .resources
-                .iter()
-                .find(|r| r.ref_var_names().iter().any(|n| n == name))
-                .ok_or_else(|| {
-                    Error::Other(format!(
-                        "var '{name}' cannot be mapped to a field in the set of known resources"
-                    ))
-                })?;
-            let value = field_value(holder.value(), &v.fieldref.field_path).ok_or_else(|| {
-                Error::Other(format!(
-                    "field specified in var '{name}' not found in corresponding resource"
-                ))
-            })?;
-            values.insert(name.clone(), value);
-        }
-        RefVarTransformer {
-            values,
-            field_specs: self.config.var_reference.clone(),
-        }
-        .transform(&mut self.resources)
-    }
-}
-
-/// The id a var's `objref` names (`apiVersion` overrides `group`/`version`).
-fn var_target_id(v: &Var) -> ResId {
-    let o = &v.objref;
-    let (mut group, mut version) = (o.group.clone(), o.version.clone());
-    if !o.api_version.is_empty() {
-        match o.api_version.split_once('/') {
-            Some((g, ver)) if !ver.contains('/') => {
-                group = g.to_owned();
-                version = ver.to_owned();
-            }
-            None => version = o.api_version.clone(),
-            _ => {}
-        }
-    }
-    ResId::new(Gvk::new(group, version, &o.kind), &o.name, &o.namespace)
-}
-
-/// The value at a var's `fieldPath` (`a.b[0].c` or `a.b.0.c`), as upstream's
-/// `GetFieldValue` reads it.
-fn field_value(obj: &Value, path: &str) -> Option<Value> {
-    let mut cur = obj;
-    for part in crate::transformers::replacement::smarter_split(path) {
-        let (name, index) = match part.find('[') {
-            Some(i) if part.ends_with(']') => (&part[..i], Some(&part[i + 1..part.len() - 1])),
-            _ => (part.as_str(), None),
-        };
-        if !name.is_empty() {
-            cur = match name.parse::<usize>() {
-                Ok(i) if cur.as_seq().is_some() => cur.as_seq()?.get(i)?,
-                _ => cur.get(name)?,
-            };
-        }
-        if let Some(index) = index {
-            cur = cur.as_seq()?.get(index.parse::<usize>().ok()?)?;
-        }
-    }
-    Some(cur.clone())
-}
 
 /// One loaded kustomization directory.
 #[derive(Debug)]
