@@ -495,32 +495,24 @@ impl Cursor<'_> {
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub fn go_format_float64(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    format_g_shortest(&format!("{f:e}"))
+    go_nonfinite(f.is_nan(), f.is_infinite(), f > 0.0)
+        .unwrap_or_else(|| format_g_shortest(&format!("{f:e}")))
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)`.
 pub fn go_format_float32(f: f32) -> String {
-    if f.is_nan() {
-        return "NaN".into();
+    go_nonfinite(f.is_nan(), f.is_infinite(), f > 0.0)
+        .unwrap_or_else(|| format_g_shortest(&format!("{f:e}")))
+}
+
+/// How Go's `FormatFloat` writes NaN and the infinities.
+fn go_nonfinite(nan: bool, infinite: bool, positive: bool) -> Option<String> {
+    match (nan, infinite, positive) {
+        (true, _, _) => Some("NaN".into()),
+        (_, true, true) => Some("+Inf".into()),
+        (_, true, false) => Some("-Inf".into()),
+        _ => None,
     }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    format_g_shortest(&format!("{f:e}"))
 }
 
 /// Turns Rust's shortest `{:e}` text (`-1.2345e8`) into Go's shortest `%g`: the `%e` form
