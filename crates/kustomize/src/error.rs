@@ -88,6 +88,14 @@ pub enum Error {
         /// Why it is not a kustomization directory.
         dir_error: Box<Error>,
     },
+    /// A `resources` entry that names nothing.
+    #[error("resource '{entry}': no such file or directory: {path}")]
+    MissingResource {
+        /// The entry as written.
+        entry: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
     /// A path that cannot be used as a kustomization root.
     #[error("'{path}': {message}")]
     BadRoot {

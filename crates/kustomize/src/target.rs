@@ -553,6 +553,16 @@ impl Builder<'_> {
                 let sub = self.accumulate_directory(loader, false, Accumulator::new(), origin)?;
                 ra.absorb(sub)
             }
+            // Neither a file nor a directory: say so plainly when it does not exist.
+            Err(Error::Io { source, .. })
+                if matches!(&file_error, Error::Io { source: f, .. } if f.kind() == std::io::ErrorKind::NotFound)
+                    && source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Err(Error::MissingResource {
+                    entry: entry.to_owned(),
+                    path: kt.loader.resolve(entry),
+                })
+            }
             Err(dir_error) => Err(Error::Accumulation {
                 entry: entry.to_owned(),
                 root: kt.root().to_path_buf(),

@@ -50,7 +50,9 @@ pub fn load_pairs(
     };
     let mut pairs: Vec<(String, KvValue)> = Vec::new();
     for env in envs {
-        let (bytes, path) = loader.load(env)?;
+        let (bytes, path) = loader
+            .load(env)
+            .map_err(|e| err(format!("env file: {e}")))?;
         let lines = env_file_pairs(&bytes)
             .map_err(|e| err(format!("env source file '{}': {e}", path.display())))?;
         pairs.extend(lines.into_iter().map(|(k, v)| (k, KvValue::Text(v))));
@@ -61,7 +63,9 @@ pub fn load_pairs(
     }
     for source in files {
         let (key, path) = parse_file_source(source).map_err(err)?;
-        let (bytes, _) = loader.load(&path)?;
+        let (bytes, _) = loader
+            .load(&path)
+            .map_err(|e| err(format!("file source: {e}")))?;
         pairs.push((key, KvValue::from_bytes(bytes)));
     }
     let mut out = BTreeMap::new();

@@ -124,7 +124,11 @@ fn index(token: &str, len: usize, allow_end: bool) -> Option<usize> {
     }
     let i: i64 = token.parse().ok()?;
     // A negative index counts from the end: of the array after insertion for `add`.
-    let size = if allow_end { len as i64 + 1 } else { len as i64 };
+    let size = if allow_end {
+        len as i64 + 1
+    } else {
+        len as i64
+    };
     let i = if i < 0 { i + size } else { i };
     let limit = if allow_end {
         len as i64

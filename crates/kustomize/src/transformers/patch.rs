@@ -41,7 +41,10 @@ impl PatchTransformer {
             (false, false) => return Err(bad("patch and path can't be set at the same time")),
             (false, true) => (inline.to_owned(), format!("[patch: {inline:?}]")),
             (true, false) => {
-                let (bytes, _) = loader.load(&entry.path)?;
+                let (bytes, _) = loader.load(&entry.path).map_err(|e| Error::Patch {
+                    patch: format!("[path: {:?}]", entry.path),
+                    message: format!("failed to get the patch file: {e}"),
+                })?;
                 let text = String::from_utf8(bytes).map_err(|_| bad("patch file is not UTF-8"))?;
                 (text, format!("[path: {:?}]", entry.path))
             }
