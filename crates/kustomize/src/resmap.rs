@@ -1,6 +1,8 @@
 //! [`ResMap`]: the ordered resources of a build, indexed by id.
 
-use std::collections::HashMap;
+/// Hash maps of the id indexes: foldhash, faster than SipHash on short keys, still seeded
+/// per map.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use crate::resid::{IdKey, ResId};
 
@@ -28,7 +30,7 @@ impl ResMap {
     pub fn new() -> Self {
         ResMap {
             resources: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             index_fresh: true,
             any_index: std::sync::OnceLock::new(),
         }
@@ -209,7 +211,7 @@ impl ResMap {
         let r = self.resources.get_mut(i)?;
         let (before, prev) = (r.cur_id(), r.prev_ids().len());
         let out = f(r);
-        if r.cur_id() != before || r.prev_ids().len() != prev {
+        if !r.cur_id_equals(&before) || r.prev_ids().len() != prev {
             self.index_fresh = false;
             self.any_index.take();
         }
@@ -322,10 +324,19 @@ impl AnyIdIndex {
                 slot.push(i);
             }
         };
+        let mut add = |key: IdKey, name: &str| {
+            push(self.ids.entry(key).or_default());
+            match self.names.get_mut(name) {
+                Some(slot) => push(slot),
+                None => {
+                    self.names.insert(name.to_owned(), vec![i]);
+                }
+            }
+        };
         let cur = r.cur_id();
-        for id in std::iter::once(&cur).chain(r.prev_ids()) {
-            push(self.ids.entry(id.key()).or_default());
-            push(self.names.entry(id.name.clone()).or_default());
+        add(cur.key(), &cur.name);
+        for id in r.prev_ids() {
+            add(id.key(), &id.name);
         }
     }
 
