@@ -324,19 +324,20 @@ impl AnyIdIndex {
                 slot.push(i);
             }
         };
-        let mut add = |key: IdKey, name: &str| {
-            push(self.ids.entry(key).or_default());
-            match self.names.get_mut(name) {
-                Some(slot) => push(slot),
-                None => {
-                    self.names.insert(name.to_owned(), vec![i]);
-                }
+        let mut add_name = |name: &str| match self.names.get_mut(name) {
+            Some(slot) => push(slot),
+            None => {
+                self.names.insert(name.to_owned(), vec![i]);
             }
         };
         let cur = r.cur_id();
-        add(cur.key(), &cur.name);
+        add_name(&cur.name);
         for id in r.prev_ids() {
-            add(id.key(), &id.name);
+            add_name(&id.name);
+        }
+        push(self.ids.entry(cur.into_key()).or_default());
+        for id in r.prev_ids() {
+            push(self.ids.entry(id.key()).or_default());
         }
     }
 

@@ -46,6 +46,23 @@ enum Step {
     Index(usize),
 }
 
+/// A [`Step`] borrowed from the tree while walking it: keys are copied only into the
+/// paths that reach an image.
+#[derive(Clone, Copy)]
+enum StepRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl StepRef<'_> {
+    fn to_step(self) -> Step {
+        match self {
+            StepRef::Key(k) => Step::Key(k.to_owned()),
+            StepRef::Index(i) => Step::Index(i),
+        }
+    }
+}
+
 impl Transformer for ImageTagTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         if self.images.is_empty() {
@@ -219,17 +236,22 @@ impl ImageIndex {
 
 /// Upstream's legacy pass: every `containers` / `initContainers` sequence anywhere, each
 /// element's `image`.
-fn containers_paths(node: &Value, prefix: &mut Vec<Step>, record: &mut dyn FnMut(Vec<Step>)) {
+fn containers_paths<'a>(
+    node: &'a Value,
+    prefix: &mut Vec<StepRef<'a>>,
+    record: &mut dyn FnMut(Vec<Step>),
+) {
     match node {
         Value::Map(map) => {
             for (key, value) in map {
-                prefix.push(Step::Key(key.clone()));
+                prefix.push(StepRef::Key(key));
                 containers_paths(value, prefix, record);
                 if key == "containers" || key == "initContainers" {
                     if let Value::Seq(items) = value {
                         for (i, item) in items.iter().enumerate() {
                             if item.get("image").is_some() {
-                                let mut path = prefix.clone();
+                                let mut path: Vec<Step> =
+                                    prefix.iter().copied().map(StepRef::to_step).collect();
                                 path.push(Step::Index(i));
                                 path.push(Step::Key("image".into()));
                                 record(path);
@@ -242,7 +264,7 @@ fn containers_paths(node: &Value, prefix: &mut Vec<Step>, record: &mut dyn FnMut
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                prefix.push(Step::Index(i));
+                prefix.push(StepRef::Index(i));
                 containers_paths(item, prefix, record);
                 prefix.pop();
             }
