@@ -23,6 +23,22 @@ pub struct FieldSpec {
     pub create: bool,
 }
 
+impl FieldSpec {
+    /// Whether a map set at this path could hold an id field: the root (`apiVersion`,
+    /// `kind`), `metadata` (`name`, `namespace`) or a path through one of them.
+    pub fn may_touch_id(&self) -> bool {
+        let segs = split_path(&self.path, '/');
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        matches!(
+            segs[..],
+            [] | [""]
+                | ["apiVersion" | "kind", ..]
+                | ["metadata"]
+                | ["metadata", "name" | "namespace", ..]
+        )
+    }
+}
+
 impl From<&crate::kustomization::FieldSpec> for FieldSpec {
     fn from(f: &crate::kustomization::FieldSpec) -> Self {
         FieldSpec {
@@ -181,6 +197,32 @@ mod tests {
 
     fn map(pairs: Vec<(&str, Value)>) -> Value {
         Value::Map(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    #[test]
+    fn only_paths_at_or_through_id_fields_may_touch_ids() {
+        let spec = |path: &str| FieldSpec {
+            gvk: Gvk::default(),
+            path: path.into(),
+            create: true,
+        };
+        for path in [
+            "",
+            "metadata",
+            "/metadata",
+            "kind",
+            "metadata/name/x",
+            "metadata/namespace",
+        ] {
+            assert!(spec(path).may_touch_id(), "{path}");
+        }
+        for path in [
+            "metadata/labels",
+            "spec/template/metadata",
+            "metadata/name\\/x",
+        ] {
+            assert!(!spec(path).may_touch_id(), "{path}");
+        }
     }
 
     #[test]

@@ -58,6 +58,13 @@ impl ResMap {
         self.resources.iter_mut()
     }
 
+    /// The resources in order, mutably, for a change that keeps every id: the caller
+    /// promises not to touch `apiVersion`, `kind`, `metadata.name` or
+    /// `metadata.namespace`, so the id indexes survive.
+    pub fn iter_mut_keeping_ids(&mut self) -> std::slice::IterMut<'_, Resource> {
+        self.resources.iter_mut()
+    }
+
     /// The resources as a slice.
     pub fn resources(&self) -> &[Resource] {
         &self.resources

@@ -42,7 +42,12 @@ pub(crate) fn set_map_entries(
     if entries.is_empty() {
         return Ok(());
     }
-    for r in resources.iter_mut() {
+    let resources = if field_specs.iter().any(FieldSpec::may_touch_id) {
+        resources.iter_mut()
+    } else {
+        resources.iter_mut_keeping_ids()
+    };
+    for r in resources {
         let gvk = r.gvk();
         for spec in field_specs {
             spec.apply(r.value_mut(), &gvk, Some(Create::Map), &mut |node| {
