@@ -145,19 +145,6 @@ impl ResId {
     }
 
     /// The key under which [`ResId::equals`] ids collide, for hashed lookups.
-    pub fn into_key(self) -> IdKey {
-        let namespace = match self.effective_namespace() {
-            ns if ns == self.namespace => self.namespace,
-            ns => ns.to_owned(),
-        };
-        IdKey {
-            gvk: self.gvk,
-            name: self.name,
-            namespace,
-        }
-    }
-
-    /// [`ResId::into_key`] of a borrowed id.
     pub fn key(&self) -> IdKey {
         IdKey {
             gvk: self.gvk.clone(),

@@ -20,7 +20,7 @@ pub struct ResMap {
     index: HashMap<IdKey, usize>,
     /// False after mutable access: names may have changed, rebuild before the next lookup.
     index_fresh: bool,
-    /// Positions by current and previous ids, built on first use and dropped when ids
+    /// Positions by current and previous names, built on first use and dropped when ids
     /// may have changed (see [`ResMap::update_at`]).
     any_index: std::sync::OnceLock<AnyIdIndex>,
 }
@@ -114,13 +114,7 @@ impl ResMap {
     pub fn absorb_generated(&mut self, mut res: Resource) -> Result<(), Error> {
         use crate::generators::Behavior;
         let id = res.cur_id();
-        let matches: Vec<usize> = self
-            .any_index
-            .get_or_init(|| self.any_id_index())
-            .ids
-            .get(&id.key())
-            .cloned()
-            .unwrap_or_default();
+        let matches = self.indices_by_any_id(&id);
         let generator_error = |message: String| Error::Generator {
             generator: format!("{}/{}", id.gvk.kind, id.name),
             message,
@@ -208,9 +202,19 @@ impl ResMap {
     /// The one resource whose current or any previous id equals `id` (upstream's
     /// `GetById`); an error for none or several.
     pub fn find_unique_by_any_id(&self, id: &ResId) -> Result<usize, Error> {
-        self.any_index
-            .get_or_init(|| self.any_id_index())
-            .find_unique(id)
+        unique_match(&self.indices_by_any_id(id), id)
+    }
+
+    /// Positions of the resources whose current or any previous id equals `id`, in
+    /// order: the candidates of its name, checked.
+    fn indices_by_any_id(&self, id: &ResId) -> Vec<usize> {
+        let index = self.any_index.get_or_init(|| self.any_id_index());
+        let named = index.names.get(&id.name).map(Vec::as_slice).unwrap_or(&[]);
+        named
+            .iter()
+            .copied()
+            .filter(|&i| self.resources[i].any_id_equals(id))
+            .collect()
     }
 
     /// Changes the resource at `i`; the id indexes survive unless its ids changed.
@@ -225,7 +229,7 @@ impl ResMap {
         Some(out)
     }
 
-    /// An index from every current and previous id to positions.
+    /// An index from every current and previous name to positions.
     fn any_id_index(&self) -> AnyIdIndex {
         let mut index = AnyIdIndex::default();
         for (i, r) in self.resources.iter().enumerate() {
@@ -316,42 +320,30 @@ impl<'a> IntoIterator for &'a ResMap {
     }
 }
 
-/// Positions by current or previous id, and by current or previous name.
+/// Positions by current or previous name; lookups by id check the few candidates of the
+/// id's name, so building it reads only names.
 #[derive(Debug, Clone, Default)]
 pub struct AnyIdIndex {
-    ids: HashMap<IdKey, Vec<usize>>,
     names: HashMap<String, Vec<usize>>,
 }
 
 impl AnyIdIndex {
     /// Adds the resource at position `i` (positions must be added in increasing order).
     fn add(&mut self, i: usize, r: &Resource) {
-        let push = |slot: &mut Vec<usize>| {
-            if slot.last() != Some(&i) {
-                slot.push(i);
-            }
-        };
         let mut add_name = |name: &str| match self.names.get_mut(name) {
-            Some(slot) => push(slot),
+            Some(slot) => {
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
             None => {
                 self.names.insert(name.to_owned(), vec![i]);
             }
         };
-        let cur = r.cur_id();
-        add_name(&cur.name);
+        add_name(&r.name());
         for id in r.prev_ids() {
             add_name(&id.name);
         }
-        push(self.ids.entry(cur.into_key()).or_default());
-        for id in r.prev_ids() {
-            push(self.ids.entry(id.key()).or_default());
-        }
-    }
-
-    /// The one resource answering to `id`; an error for none or several.
-    pub fn find_unique(&self, id: &ResId) -> Result<usize, Error> {
-        let found = self.ids.get(&id.key()).map(Vec::as_slice).unwrap_or(&[]);
-        unique_match(found, id)
     }
 }
 
