@@ -241,18 +241,34 @@ impl Drop for Clone {
     }
 }
 
-/// Clones the repository as upstream does: `git init`, `git remote add`, a shallow fetch
-/// of the ref (or `HEAD`), `git checkout FETCH_HEAD`, and submodules, each step under the
-/// spec's timeout.
-pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
-    let base = std::env::temp_dir();
+/// A new, empty directory under `base`. `create_dir` fails on an existing one, so two
+/// clones started at once (threads of `build_many`) never share a directory.
+fn fresh_dir(base: &std::path::Path) -> Result<std::path::PathBuf, String> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let dir = base.join(format!("kustomize-rs-git-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create a clone directory: {e}"))?;
-    let clone = Clone { dir };
+    for attempt in 0..1000 {
+        let dir = base.join(format!(
+            "kustomize-rs-git-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create a clone directory: {e}")),
+        }
+    }
+    Err("cannot create a clone directory: every candidate name is taken".into())
+}
+
+/// Clones the repository as upstream does: `git init`, `git remote add`, a shallow fetch
+/// of the ref (or `HEAD`), `git checkout FETCH_HEAD`, and submodules, each step under the
+/// spec's timeout.
+pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
+    let clone = Clone {
+        dir: fresh_dir(&std::env::temp_dir())?,
+    };
     let git_ref = if spec.git_ref.is_empty() {
         "HEAD"
     } else {
