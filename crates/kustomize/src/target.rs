@@ -183,7 +183,6 @@ pub fn build(
     let mut builder = Builder {
         options,
         cache,
-        build_metadata: &metadata,
         warnings: &mut warnings,
         schema: SchemaChoice {
             custom: None,
@@ -245,9 +244,6 @@ struct Builder<'a> {
     options: &'a Options,
     /// Parsed files shared with other builds, if any.
     cache: Option<&'a ParseCache>,
-    /// The top kustomization's `buildMetadata`, which every kustomization of the build
-    /// follows.
-    build_metadata: &'a [String],
     warnings: &'a mut Vec<String>,
     /// The schema strategic merges use.
     schema: SchemaChoice<'a>,
@@ -583,7 +579,6 @@ impl Builder<'_> {
     ) -> Result<Accumulator, Error> {
         let root = loader.root().to_path_buf();
         let mut sub = KustTarget::load(loader, self.warnings).map_err(|e| e.within(&root))?;
-        sub.kustomization.build_metadata = self.build_metadata.to_vec();
         sub.origin = origin;
         self.set_schema(&sub).map_err(|e| e.within(&root))?;
         if is_component && !sub.kustomization.is_component() {

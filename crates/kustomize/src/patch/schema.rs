@@ -15,8 +15,6 @@ use std::collections::HashMap;
 
 use kustomize_yaml::Value;
 
-use crate::resid::Gvk;
-
 /// The compact builtin table (see `tools/gen-schema.py` for its format).
 const BUILTIN: &str = include_str!("k8s-v1.21.2.schema");
 
@@ -133,11 +131,6 @@ impl Schema {
             .find(|(av, _)| av == api_version)?
             .1;
         Some(FieldSchema { schema: self, node })
-    }
-
-    /// The schema of a resource type, by [`Gvk`].
-    pub fn for_gvk(&self, gvk: &Gvk) -> Option<FieldSchema<'_>> {
-        self.for_type(&gvk.api_version(), &gvk.kind)
     }
 
     /// Number of resource types the schema knows.
