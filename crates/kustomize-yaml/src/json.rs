@@ -82,7 +82,10 @@ pub fn write_string(s: &str, out: &mut String) {
 /// 1e-6 or at least 1e21, then `1e-7` / `1e+21` style.
 pub fn go_json_float(f: f64) -> Result<String, String> {
     if !f.is_finite() {
-        return Err(format!("json: unsupported value: {f}"));
+        return Err(format!(
+            "json: unsupported value: {}",
+            crate::resolve::go_nonfinite_name(f)
+        ));
     }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
@@ -131,6 +134,18 @@ mod tests {
         assert_eq!(
             to_go_json(&Value::Map(m)).unwrap(),
             r#"{"B":null,"a":[true],"b":1}"#
+        );
+    }
+
+    #[test]
+    fn non_finite_floats_are_named_as_go_names_them() {
+        assert_eq!(
+            go_json_float(f64::INFINITY).unwrap_err(),
+            "json: unsupported value: +Inf"
+        );
+        assert_eq!(
+            go_json_float(f64::NAN).unwrap_err(),
+            "json: unsupported value: NaN"
         );
     }
 }
