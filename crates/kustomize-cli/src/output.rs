@@ -62,13 +62,19 @@ pub fn file_name_for_dir(dir: &str) -> String {
     format!("{}.yaml", name.replace('/', "__"))
 }
 
-/// Writes `(file name, content)` pairs into `dir`, all or nothing.
+/// Writes `(file name, content)` pairs into `dir`, all or nothing; two contents for one
+/// name (`a/b` and `a__b`, a directory given twice) are an error, not an overwrite.
 pub fn write_named(dir: &str, files: Vec<(String, String)>) -> Result<(), String> {
-    let files: BTreeMap<PathBuf, String> = files
-        .into_iter()
-        .map(|(name, yaml)| (Path::new(dir).join(name), yaml))
-        .collect();
-    write_files(&files)
+    let mut named = BTreeMap::new();
+    for (name, yaml) in files {
+        let path = Path::new(dir).join(&name);
+        if named.insert(path, yaml).is_some() {
+            return Err(format!(
+                "two directories would be written to the same file '{name}'"
+            ));
+        }
+    }
+    write_files(&named)
 }
 
 /// Writes each file beside its destination, then renames all into place.
@@ -91,4 +97,24 @@ fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_directories_for_one_file_write_nothing() {
+        let out = std::env::temp_dir().join(format!("kustomize-rs-out-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap();
+        let dir = out.to_str().unwrap();
+        let files = vec![
+            (file_name_for_dir("a/b"), "x: 1\n".to_owned()),
+            (file_name_for_dir("a__b"), "x: 2\n".to_owned()),
+        ];
+        let err = write_named(dir, files).unwrap_err();
+        assert!(err.contains("a__b.yaml"), "{err}");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }
