@@ -22,7 +22,7 @@ const TABLES: &[&[&str]] = &[
 
 fn text(v: &Value, key: &str) -> String {
     match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => s.to_string(),
         _ => String::new(),
     }
 }
@@ -72,7 +72,7 @@ fn main() {
                     ));
                 }
             } else {
-                tables.push((key, items.iter().map(spec).collect()));
+                tables.push((key.to_string(), items.iter().map(spec).collect()));
             }
         }
     }

@@ -329,7 +329,7 @@ impl<'de> SeqAccess<'de> for SeqDe<'de> {
 }
 
 struct MapDe<'de> {
-    iter: indexmap::map::Iter<'de, String, Value>,
+    iter: crate::mapping::Iter<'de>,
     /// For structs: the field names, to match keys case-insensitively and to skip nulls.
     fields: Option<&'static [&'static str]>,
     pending: Option<(&'de str, &'de Value)>,
@@ -434,10 +434,10 @@ impl<'de> de::Deserialize<'de> for Value {
                 Ok(Value::Number(Number::Float(f)))
             }
             fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-                Ok(Value::String(s.to_owned()))
+                Ok(Value::from(s))
             }
             fn visit_string<E>(self, s: String) -> Result<Value, E> {
-                Ok(Value::String(s))
+                Ok(Value::from(s))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
                 let mut items = Vec::new();

@@ -13,7 +13,7 @@
 //! * numbers as they come back from JSON (see [`crate::resolve::float_output_text`]).
 
 use crate::resolve::{float_output_text, go_nonfinite_name, v2_plain_is_string};
-use crate::{Error, Number, Value};
+use crate::{CompactString, Error, Number, Value};
 
 /// libyaml's `best_width`.
 const BEST_WIDTH: usize = 80;
@@ -129,8 +129,8 @@ fn natural_less<T: Copy + Eq + Ord>(
 
 /// Sorts map entries by [`key_less`]. A merge sort that only asks `less` (go-yaml's order
 /// need not be a total order for odd keys, which `slice::sort_by` may panic on).
-fn sort_entries<'v>(entries: &mut Vec<(&'v String, &'v Value)>) {
-    let less = |a: &(&String, &Value), b: &(&String, &Value)| key_less(a.0, b.0);
+fn sort_entries<'v>(entries: &mut Vec<(&'v CompactString, &'v Value)>) {
+    let less = |a: &(&CompactString, &Value), b: &(&CompactString, &Value)| key_less(a.0, b.0);
     if entries.len() <= 16 {
         for i in 1..entries.len() {
             let mut j = i;
@@ -418,7 +418,7 @@ impl Emitter<'_> {
             }
             Value::Map(m) => {
                 self.increase_indent(false, false);
-                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                let mut entries: Vec<(&CompactString, &Value)> = m.iter().collect();
                 sort_entries(&mut entries);
                 for (k, v) in entries {
                     self.write_indent();
@@ -808,8 +808,8 @@ mod tests {
             "a2", "a10", "aB", "ab", "b", "x0", "x00", "x10", "x010", "z", "é",
         ];
         for n in [want.len(), 3] {
-            let strings: Vec<String> = want[..n].iter().rev().map(|k| k.to_string()).collect();
-            let mut entries: Vec<(&String, &Value)> =
+            let strings: Vec<CompactString> = want[..n].iter().rev().map(|k| CompactString::from(*k)).collect();
+            let mut entries: Vec<(&CompactString, &Value)> =
                 strings.iter().map(|k| (k, &Value::Null)).collect();
             sort_entries(&mut entries);
             let got: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();

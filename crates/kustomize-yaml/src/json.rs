@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::{Number, Value};
+use crate::{CompactString, Number, Value};
 
 /// The JSON encoding of `value`; an error for NaN or infinity, which Go refuses.
 pub fn to_go_json(value: &Value) -> Result<String, String> {
@@ -37,7 +37,7 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
             out.push(']');
         }
         Value::Map(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            let mut entries: Vec<(&CompactString, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             out.push('{');
             for (i, (k, v)) in entries.into_iter().enumerate() {
@@ -128,9 +128,9 @@ mod tests {
     #[test]
     fn maps_sort_bytewise() {
         let mut m = crate::Mapping::default();
-        m.insert("b".into(), Value::Number(Number::Int(1)));
-        m.insert("B".into(), Value::Null);
-        m.insert("a".into(), Value::Seq(vec![Value::Bool(true)]));
+        m.insert("b", Value::Number(Number::Int(1)));
+        m.insert("B", Value::Null);
+        m.insert("a", Value::Seq(vec![Value::Bool(true)]));
         assert_eq!(
             to_go_json(&Value::Map(m)).unwrap(),
             r#"{"B":null,"a":[true],"b":1}"#

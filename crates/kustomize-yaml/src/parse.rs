@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
-use crate::{Error, Mapping, Number, Value};
+use crate::{CompactString, Error, Mapping, Number, Value};
 
 /// Which resolution rules apply to plain scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,7 @@ struct Anchored {
 
 #[derive(Clone)]
 struct ScalarSrc {
-    text: String,
+    text: CompactString,
     plain: bool,
     tag: TagKind,
 }
@@ -256,7 +256,7 @@ enum Frame {
 }
 
 struct PendingKey {
-    key: String,
+    key: CompactString,
     merge: bool,
     span: Span,
 }
@@ -319,7 +319,7 @@ impl Loader {
                 };
                 if self.expecting_key() {
                     let src = ScalarSrc {
-                        text: text.into_owned(),
+                        text: exact(text),
                         plain,
                         tag,
                     };
@@ -332,7 +332,7 @@ impl Loader {
                 } else if anchored {
                     let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
                     let src = ScalarSrc {
-                        text: text.into_owned(),
+                        text: exact(text),
                         plain,
                         tag,
                     };
@@ -489,7 +489,7 @@ impl Loader {
                     // quoted "<<" key disappears.
                     Schema::Kyaml if k.key == "<<" => {}
                     Schema::Kyaml => match map.entry(k.key) {
-                        indexmap::map::Entry::Occupied(e) => {
+                        crate::mapping::Entry::Occupied(e) => {
                             return Err(err_at(
                                 &k.span,
                                 format!(
@@ -499,7 +499,7 @@ impl Loader {
                                 ),
                             ));
                         }
-                        indexmap::map::Entry::Vacant(e) => {
+                        crate::mapping::Entry::Vacant(e) => {
                             e.insert(value);
                             lines.push(k.span.start.line());
                         }
@@ -527,7 +527,7 @@ impl Loader {
                 TagKind::Other => false,
             };
         let key = if merge {
-            String::new()
+            CompactString::default()
         } else {
             match self.schema {
                 Schema::Kyaml => self.kyaml_key(src, root, span)?,
@@ -547,7 +547,7 @@ impl Loader {
     /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
     /// scalar key keeps its text; nested mappings with a non-string key become
     /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
-    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<String, Error> {
+    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<CompactString, Error> {
         let is_string = match &src.tag {
             TagKind::None if !src.plain => true,
             TagKind::None => resolve_v3(&src.text, true) == Resolved::Str,
@@ -557,6 +557,7 @@ impl Loader {
         if root {
             if src.tag == TagKind::Core("binary".into()) {
                 return decode_binary(&src.text)
+                    .map(CompactString::from)
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
@@ -577,12 +578,12 @@ impl Loader {
 
     /// sigs.k8s.io/yaml `YAMLToJSON`: keys resolved by go-yaml v2, then converted to strings
     /// (ints in decimal, floats as Go's shortest float32 `%g`, booleans `true`/`false`).
-    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<String, Error> {
+    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<CompactString, Error> {
         let value = self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
         Ok(match value {
             Value::String(s) => s,
-            Value::Bool(b) => b.to_string(),
-            Value::Number(Number::Int(i)) => i.to_string(),
+            Value::Bool(b) => b.to_string().into(),
+            Value::Number(Number::Int(i)) => i.to_string().into(),
             Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {
                 "+Inf" => ".inf".into(),
                 "-Inf" => "-.inf".into(),
@@ -615,18 +616,18 @@ impl Loader {
         span: &Span,
     ) -> Result<Value, Error> {
         let wanted = match tag {
-            TagKind::None if !plain => return Ok(Value::String(text.into_owned())),
+            TagKind::None if !plain => return Ok(Value::String(exact(text))),
             TagKind::None => None,
-            TagKind::Other => return Ok(Value::String(text.into_owned())),
+            TagKind::Other => return Ok(Value::String(exact(text))),
             TagKind::Core(t) => match t.as_str() {
-                "str" => return Ok(Value::String(text.into_owned())),
+                "str" => return Ok(Value::String(exact(text))),
                 "binary" => {
                     return decode_binary(&text)
-                        .map(Value::String)
+                        .map(Value::from)
                         .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"))
                 }
                 "int" | "float" | "bool" | "null" | "timestamp" => Some(t.as_str()),
-                _ => return Ok(Value::String(text.into_owned())),
+                _ => return Ok(Value::String(exact(text))),
             },
         };
         let try_timestamp = matches!(wanted, None | Some("timestamp"));
@@ -664,12 +665,20 @@ impl Loader {
             // go-yaml v3 decodes a timestamp to time.Time, which JSON prints as RFC 3339;
             // go-yaml v2 keeps the text when decoding into interface{}.
             Resolved::Timestamp(t) => match self.schema {
-                Schema::Kyaml => Value::String(t.to_rfc3339_nano()),
-                Schema::Yaml11 => Value::String(text.into_owned()),
+                Schema::Kyaml => Value::String(t.to_rfc3339_nano().into()),
+                Schema::Yaml11 => Value::String(exact(text)),
             },
-            Resolved::Str => Value::String(text.into_owned()),
+            Resolved::Str => Value::String(exact(text)),
         })
     }
+}
+
+/// The scalar's text as a compact string: inline up to 24 bytes, else exactly sized.
+///
+/// saphyr's scanner reserves a whole look-ahead buffer (128 bytes) for every plain scalar,
+/// and the tree keeps every key and value, so the text is copied rather than adopted.
+fn exact(text: Cow<'_, str>) -> CompactString {
+    CompactString::new(&*text)
 }
 
 /// What kyaml's re-serialisation does to a folded (`>`) scalar before upstream prints it.
@@ -918,7 +927,7 @@ mod tests {
     #[test]
     fn keys_checked_with_reference() {
         let v = kyaml("80: x\nyes: a\ntrue: b\n1.5: d\n0x1F: e\n2001-12-14: f\n\"\": g\n");
-        let keys: Vec<&str> = v.as_map().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = v.as_map().unwrap().keys().map(CompactString::as_str).collect();
         assert_eq!(keys, ["80", "yes", "true", "1.5", "0x1F", "2001-12-14", ""]);
         assert!(kyaml_err("data:\n  80: x\n").contains("json: unsupported type"));
         let e = kyaml_err("data:\n  a: 1\n  a: 2\n");

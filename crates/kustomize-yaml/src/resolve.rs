@@ -623,7 +623,7 @@ pub fn plain_scalar_value(text: &str) -> crate::Value {
         Resolved::Int(i) => Value::Number(Number::Int(i)),
         Resolved::UInt(u) => Value::Number(Number::UInt(u)),
         Resolved::Float(f) => Value::Number(Number::Float(f)),
-        Resolved::Timestamp(_) | Resolved::Str => Value::String(text.to_owned()),
+        Resolved::Timestamp(_) | Resolved::Str => Value::from(text),
     }
 }
 

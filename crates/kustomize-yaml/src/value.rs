@@ -7,11 +7,9 @@
 //! flow style, quoting style, tags) is dropped at parse time. Map keys are always strings,
 //! as they are in the JSON upstream prints.
 
-use indexmap::IndexMap;
+use compact_str::CompactString;
 
-/// A YAML mapping: string keys in input order. The emitter sorts keys; lookups are hashed
-/// with foldhash (keys are short strings; SipHash cost a sixth of a build).
-pub type Mapping = IndexMap<String, Value, foldhash::fast::RandomState>;
+use crate::Mapping;
 
 /// A resolved YAML node.
 ///
@@ -28,8 +26,8 @@ pub enum Value {
     Bool(bool),
     /// An integer or a float.
     Number(Number),
-    /// Any string, however it was quoted.
-    String(String),
+    /// Any string, however it was quoted (inline up to 24 bytes).
+    String(CompactString),
     /// A sequence.
     Seq(Vec<Value>),
     /// A mapping.
@@ -143,12 +141,18 @@ impl PartialEq for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::String(s.into())
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
+        Value::String(s.into())
+    }
+}
+
+impl From<CompactString> for Value {
+    fn from(s: CompactString) -> Self {
         Value::String(s)
     }
 }
@@ -162,5 +166,17 @@ impl From<Mapping> for Value {
 impl From<Vec<Value>> for Value {
     fn from(s: Vec<Value>) -> Self {
         Value::Seq(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build holds every node of a tree at once: keep the node small.
+    #[test]
+    fn node_stays_small() {
+        assert!(std::mem::size_of::<Value>() <= 40, "{}", std::mem::size_of::<Value>());
+        assert_eq!(std::mem::size_of::<CompactString>(), 24);
     }
 }

@@ -95,7 +95,7 @@ fn key() -> impl Strategy<Value = String> {
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
-        4 => text(30).prop_map(Value::String),
+        4 => text(30).prop_map(Value::from),
         1 => Just(Value::Null),
         1 => any::<bool>().prop_map(Value::Bool),
         1 => any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
@@ -162,7 +162,7 @@ proptest! {
 
     #[test]
     fn emitted_scalars_parse_back(s in text(40)) {
-        let doc = Value::Map([("k".to_string(), Value::String(s))].into_iter().collect());
+        let doc = Value::Map([("k".to_string(), Value::from(s))].into_iter().collect());
         let printed = emit(&doc);
         let parsed = parse_documents(&printed, Schema::Kyaml).expect("parses");
         prop_assert_eq!(&parsed[0], &doc, "printed:\n{}", printed);

@@ -63,7 +63,7 @@ pub enum Create {
 impl Create {
     fn make(self) -> Value {
         match self {
-            Create::Scalar => Value::String(String::new()),
+            Create::Scalar => Value::from(String::new()),
             Create::Map => Value::Map(Mapping::default()),
             Create::Seq => Value::Seq(Vec::new()),
         }

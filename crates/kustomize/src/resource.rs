@@ -93,7 +93,7 @@ impl Resource {
                 *annotations = Value::Map(Mapping::default());
             }
             if let Value::Map(a) = annotations {
-                a.insert(key.to_owned(), Value::String(value));
+                a.insert(key.to_owned(), Value::from(value));
             }
         }
     }
@@ -139,12 +139,12 @@ impl Resource {
             self.set_string_map(field, merged);
         }
         let meta = self.metadata_mut();
-        meta.insert("name".into(), Value::String(old.name()));
+        meta.insert("name", Value::from(old.name()));
         let ns = old.namespace();
         if ns.is_empty() {
             meta.shift_remove("namespace");
         } else {
-            meta.insert("namespace".into(), Value::String(ns));
+            meta.insert("namespace", Value::from(ns));
         }
         self.prev_ids = old.prev_ids.clone();
         self.prefixes = old.prefixes.clone();
@@ -168,7 +168,7 @@ impl Resource {
             if merged.is_empty() {
                 obj.shift_remove(field);
             } else {
-                obj.insert(field.into(), string_map_value(merged));
+                obj.insert(field, string_map_value(merged));
             }
         }
     }
@@ -207,7 +207,7 @@ impl Resource {
         if map.is_empty() {
             meta.shift_remove(field);
         } else {
-            meta.insert(field.into(), string_map_value(map));
+            meta.insert(field, string_map_value(map));
         }
     }
 
@@ -383,7 +383,7 @@ impl Resource {
                 Value::Null | Value::Blank => "null".to_owned(),
                 other => scalar_text(Some(other)),
             };
-            *value = Value::String(text);
+            *value = Value::from(text);
         }
     }
 
@@ -411,7 +411,7 @@ fn to_string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     match v {
         Some(Value::Map(m)) => m
             .iter()
-            .map(|(k, v)| (k.clone(), scalar_text(Some(v))))
+            .map(|(k, v)| (k.to_string(), scalar_text(Some(v))))
             .collect(),
         _ => Vec::new(),
     }
@@ -421,7 +421,7 @@ fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value
     Value::Map(
         pairs
             .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
+            .map(|(k, v)| (k, Value::from(v)))
             .collect(),
     )
 }
@@ -429,7 +429,7 @@ fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value
 /// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.
 pub fn scalar_text(v: Option<&Value>) -> String {
     match v {
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => s.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Number(Number::Int(i))) => i.to_string(),
         Some(Value::Number(Number::UInt(u))) => u.to_string(),

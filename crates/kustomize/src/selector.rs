@@ -95,7 +95,7 @@ fn string_map(r: &Resource, field: &str) -> BTreeMap<String, String> {
     match r.value().get_path(&["metadata", field]) {
         Some(kustomize_yaml::Value::Map(m)) => m
             .iter()
-            .map(|(k, v)| (k.clone(), scalar_text(Some(v))))
+            .map(|(k, v)| (k.to_string(), scalar_text(Some(v))))
             .collect(),
         _ => BTreeMap::new(),
     }

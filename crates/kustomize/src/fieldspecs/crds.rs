@@ -20,7 +20,7 @@ pub fn config_from_definitions(doc: &Value) -> Result<TransformerConfig, String>
         return Err("expected a map of OpenAPI definitions".into());
     };
     let mut result = TransformerConfig::default();
-    let mut names: Vec<&String> = defs.keys().collect();
+    let mut names: Vec<&str> = defs.keys().map(|k| k.as_str()).collect();
     names.sort();
     for name in names {
         let props = properties(defs, name);
@@ -61,12 +61,12 @@ fn load(
     if depth > 64 {
         return Ok(());
     }
-    let mut names: Vec<&String> = props.keys().collect();
+    let mut names: Vec<&str> = props.keys().map(|k| k.as_str()).collect();
     names.sort();
     for prop_name in names {
-        let prop = &props[prop_name.as_str()];
+        let prop = &props[prop_name];
         let ext = |key: &str| prop.get(key).and_then(Value::as_str);
-        path.push(prop_name.clone());
+        path.push(prop_name.to_owned());
         let spec = |p: &[String]| FieldSpec {
             gvk: gvk.clone(),
             path: p.join("/"),

@@ -34,15 +34,15 @@ impl Generator for ConfigMapGenerator<'_> {
         let mut binary = Mapping::default();
         for (k, v) in pairs {
             match v {
-                KvValue::Text(s) => data.insert(k, Value::String(s)),
-                KvValue::Binary(b) => binary.insert(k, Value::String(encode_base64(&b))),
+                KvValue::Text(s) => data.insert(k, Value::from(s)),
+                KvValue::Binary(b) => binary.insert(k, Value::from(encode_base64(&b))),
             };
         }
         if !data.is_empty() {
-            obj.insert("data".into(), Value::Map(data));
+            obj.insert("data", Value::Map(data));
         }
         if !binary.is_empty() {
-            obj.insert("binaryData".into(), Value::Map(binary));
+            obj.insert("binaryData", Value::Map(binary));
         }
         Ok(vec![finish(obj, self.options.as_ref(), &a.behavior)])
     }

@@ -50,25 +50,25 @@ impl Generator for IamPolicyGenerator {
         let scalar = |s: &str| kustomize_yaml::resolve::plain_scalar_value(s);
         let mut annotations = Mapping::default();
         annotations.insert(
-            "iam.gke.io/gcp-service-account".into(),
-            Value::String(format!(
+            "iam.gke.io/gcp-service-account",
+            Value::from(format!(
                 "{}@{}.iam.gserviceaccount.com",
                 self.service_account.name, self.service_account.project_id
             )),
         );
         let mut metadata = Mapping::default();
-        metadata.insert("annotations".into(), Value::Map(annotations));
-        metadata.insert("name".into(), scalar(&self.kubernetes_service.name));
+        metadata.insert("annotations", Value::Map(annotations));
+        metadata.insert("name", scalar(&self.kubernetes_service.name));
         if !self.kubernetes_service.namespace.is_empty() {
             metadata.insert(
-                "namespace".into(),
+                "namespace",
                 scalar(&self.kubernetes_service.namespace),
             );
         }
         let mut obj = Mapping::default();
-        obj.insert("apiVersion".into(), Value::from("v1"));
-        obj.insert("kind".into(), Value::from("ServiceAccount"));
-        obj.insert("metadata".into(), Value::Map(metadata));
+        obj.insert("apiVersion", Value::from("v1"));
+        obj.insert("kind", Value::from("ServiceAccount"));
+        obj.insert("metadata", Value::Map(metadata));
         Ok(vec![Resource::new(Value::Map(obj))])
     }
 }

@@ -88,29 +88,29 @@ fn base_object(
         });
     }
     let mut metadata = Mapping::default();
-    metadata.insert("name".into(), Value::from(name));
+    metadata.insert("name", Value::from(name));
     if !namespace.is_empty() {
-        metadata.insert("namespace".into(), Value::from(namespace));
+        metadata.insert("namespace", Value::from(namespace));
     }
     if let Some(o) = options {
         if !o.labels.is_empty() {
-            metadata.insert("labels".into(), string_map(&o.labels));
+            metadata.insert("labels", string_map(&o.labels));
         }
         if !o.annotations.is_empty() {
-            metadata.insert("annotations".into(), string_map(&o.annotations));
+            metadata.insert("annotations", string_map(&o.annotations));
         }
     }
     let mut obj = Mapping::default();
-    obj.insert("apiVersion".into(), Value::from("v1"));
-    obj.insert("kind".into(), Value::from(kind));
-    obj.insert("metadata".into(), Value::Map(metadata));
+    obj.insert("apiVersion", Value::from("v1"));
+    obj.insert("kind", Value::from(kind));
+    obj.insert("metadata", Value::Map(metadata));
     Ok(obj)
 }
 
 fn string_map(m: &BTreeMap<String, String>) -> Value {
     Value::Map(
         m.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .map(|(k, v)| (k.clone(), Value::from(v.clone())))
             .collect(),
     )
 }
@@ -119,7 +119,7 @@ fn string_map(m: &BTreeMap<String, String>) -> Value {
 fn finish(obj: Mapping, options: Option<&GeneratorOptions>, behavior: &str) -> Resource {
     let mut obj = obj;
     if options.is_some_and(|o| o.immutable) {
-        obj.insert("immutable".into(), Value::Bool(true));
+        obj.insert("immutable", Value::Bool(true));
     }
     let mut r = Resource::new(Value::Map(obj));
     r.set_needs_hash(!options.is_some_and(|o| o.disable_name_suffix_hash));

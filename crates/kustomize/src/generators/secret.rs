@@ -32,14 +32,14 @@ impl Generator for SecretGenerator<'_> {
         } else {
             a.type_.as_str()
         };
-        obj.insert("type".into(), Value::from(kind));
+        obj.insert("type", Value::from(kind));
         let label = format!("SecretGenerator '{}'", a.name);
         let pairs = load_pairs(self.loader, &label, &a.envs, &a.literals, &a.files)?;
         let data: Mapping = pairs
             .into_iter()
-            .map(|(k, v)| (k, Value::String(encode_base64(v.bytes()))))
+            .map(|(k, v)| (k, Value::from(encode_base64(v.bytes()))))
             .collect();
-        obj.insert("data".into(), Value::Map(data));
+        obj.insert("data", Value::Map(data));
         Ok(vec![finish(obj, self.options.as_ref(), &a.behavior)])
     }
 }

@@ -43,7 +43,7 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
                 return Err("json: cannot unmarshal a non-object operation".to_owned());
             };
             let text = |m: &mut Mapping, key: &str| match m.shift_remove(key) {
-                Some(Value::String(s)) => Ok(Some(s)),
+                Some(Value::String(s)) => Ok(Some(s.into_string())),
                 None | Some(Value::Null | Value::Blank) => Ok(None),
                 Some(other) => Err(format!(
                     "'{key}' must be a string, found {}",
@@ -286,7 +286,7 @@ mod tests {
             let path = format!("/a/{escaped}");
             prop_assume!(key != "b");
             let ops = vec![
-                Operation { op: "add".into(), path: path.clone(), from: None, value: Some(Value::String(val)) },
+                Operation { op: "add".into(), path: path.clone(), from: None, value: Some(Value::from(val)) },
                 Operation { op: "remove".into(), path, from: None, value: None },
             ];
             apply(&mut d, &ops).unwrap();

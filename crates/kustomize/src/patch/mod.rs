@@ -76,19 +76,19 @@ pub fn apply_sm_patch(
         return Ok(false);
     };
     if !options.allow_kind_change {
-        obj.insert("kind".into(), Value::String(kind));
+        obj.insert("kind", Value::from(kind));
     }
     let meta = obj
         .entry("metadata".to_owned())
         .or_insert_with(|| Value::Map(Mapping::default()));
     if let Value::Map(meta) = meta {
         if !options.allow_name_change {
-            meta.insert("name".into(), Value::String(name));
+            meta.insert("name", Value::from(name));
         }
         if namespace.is_empty() {
             meta.shift_remove("namespace");
         } else {
-            meta.insert("namespace".into(), Value::String(namespace));
+            meta.insert("namespace", Value::from(namespace));
         }
     }
     Ok(true)
@@ -113,7 +113,7 @@ pub fn apply_sm_patch_to(
                 if api_version.is_empty() {
                     m.shift_remove("apiVersion");
                 } else {
-                    m.insert("apiVersion".into(), Value::String(api_version));
+                    m.insert("apiVersion", Value::from(api_version));
                 }
             }
             apply_sm_patch(r, &copy, options, schema)

@@ -89,7 +89,7 @@ impl Schema {
                 ))
             }
         };
-        builder.defs = defs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        builder.defs = defs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         for (name, def) in defs {
             let Some(gvks) = def
                 .get("x-kubernetes-group-version-kind")
@@ -394,7 +394,7 @@ impl Builder {
         if let Some(Value::Map(ps)) = s.get("properties") {
             for (name, p) in ps {
                 if let Some(pid) = self.schema(p) {
-                    props.push((name.clone(), pid));
+                    props.push((name.to_string(), pid));
                 }
             }
         }

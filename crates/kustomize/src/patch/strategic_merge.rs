@@ -34,7 +34,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
-use kustomize_yaml::{Mapping, Number, Value};
+use kustomize_yaml::{CompactString, Mapping, Number, Value};
 
 use super::schema::{FieldSchema, Schema};
 use crate::resid::Gvk;
@@ -80,7 +80,7 @@ enum Node {
         /// Written as nothing (`key:`): upstream drops it where the patch leaves it be.
         blank: bool,
     },
-    Map(IndexMap<String, Id>),
+    Map(IndexMap<CompactString, Id>),
     Seq(Vec<Id>),
 }
 
@@ -163,7 +163,7 @@ impl<'s> Merger<'s> {
                 }
             }
             Node::Map(m) => {
-                let mut out = Mapping::with_capacity_and_hasher(m.len(), Default::default());
+                let mut out = Mapping::with_capacity(m.len());
                 for (k, &v) in m {
                     out.insert(k.clone(), self.export(v));
                 }
@@ -269,7 +269,7 @@ impl<'s> Merger<'s> {
             }
             (false, Some(v), None) => {
                 if let Node::Map(m) = &mut self.nodes[dest] {
-                    m.insert(name.to_owned(), v);
+                    m.insert(CompactString::from(name), v);
                 }
             }
             (false, None, _) => {}
@@ -349,7 +349,7 @@ impl<'s> Merger<'s> {
             return Ok(None);
         };
         src[DEST] = Some(dest);
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<CompactString> = Vec::new();
         for &id in src.iter().flatten() {
             if let Node::Map(m) = &self.nodes[id] {
                 names.extend(m.keys().cloned());
@@ -889,7 +889,7 @@ impl<'s> Merger<'s> {
             };
             let mut t = Vec::with_capacity(keys.len());
             for k in keys {
-                let f = *m.get(k)?;
+                let f = *m.get(k.as_str())?;
                 if !matches!(self.node(f), Node::Scalar(_)) {
                     return None;
                 }
@@ -1053,7 +1053,7 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
 /// The text kyaml compares for a scalar.
 fn scalar_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(Number::Int(i)) => i.to_string(),
         Value::Number(Number::UInt(u)) => u.to_string(),
@@ -1074,7 +1074,7 @@ fn plain_scalar(text: &str) -> Node {
         Resolved::Int(i) => Node::Scalar(Value::Number(Number::Int(i))),
         Resolved::UInt(u) => Node::Scalar(Value::Number(Number::UInt(u))),
         Resolved::Float(f) => Node::Scalar(Value::Number(Number::Float(f))),
-        Resolved::Timestamp(_) | Resolved::Str => Node::Scalar(Value::String(text.to_owned())),
+        Resolved::Timestamp(_) | Resolved::Str => Node::Scalar(Value::from(text.to_owned())),
     }
 }
 
@@ -1331,7 +1331,7 @@ mod tests {
 
     fn scalar() -> impl Strategy<Value = Value> {
         prop_oneof![
-            "[a-z]{0,3}".prop_map(Value::String),
+            "[a-z]{0,3}".prop_map(Value::from),
             (0i64..5).prop_map(|i| Value::Number(Number::Int(i))),
             any::<bool>().prop_map(Value::Bool),
         ]
@@ -1343,8 +1343,8 @@ mod tests {
         for (n, v) in items {
             if seen.insert(n.clone()) {
                 let mut m = Mapping::default();
-                m.insert(key.into(), Value::String(n));
-                m.insert("value".into(), v);
+                m.insert(key, Value::from(n));
+                m.insert("value", v);
                 out.push(Value::Map(m));
             }
         }
@@ -1372,23 +1372,23 @@ mod tests {
                         continue;
                     }
                     let mut c = Mapping::default();
-                    c.insert("name".into(), Value::String(n));
-                    c.insert("env".into(), unique_by_name(env, "name"));
+                    c.insert("name", Value::from(n));
+                    c.insert("env", unique_by_name(env, "name"));
                     let mut seen_ports = HashSet::new();
                     let ports = ports
                         .into_iter()
                         .filter(|p| seen_ports.insert(*p))
                         .map(|(p, proto)| {
                             let mut m = Mapping::default();
-                            m.insert("containerPort".into(), Value::Number(Number::Int(80 + p)));
-                            m.insert("protocol".into(), Value::String(proto.into()));
+                            m.insert("containerPort", Value::Number(Number::Int(80 + p)));
+                            m.insert("protocol", Value::String(proto.into()));
                             Value::Map(m)
                         })
                         .collect();
-                    c.insert("ports".into(), Value::Seq(ports));
+                    c.insert("ports", Value::Seq(ports));
                     c.insert(
-                        "args".into(),
-                        Value::Seq(args.into_iter().map(Value::String).collect()),
+                        "args",
+                        Value::Seq(args.into_iter().map(Value::from).collect()),
                     );
                     cs.push(Value::Map(c));
                 }
@@ -1396,24 +1396,24 @@ mod tests {
                 let finalizers = finalizers
                     .into_iter()
                     .filter(|f| fin_seen.insert(f.clone()))
-                    .map(Value::String)
+                    .map(Value::from)
                     .collect();
                 let labels = labels
                     .into_iter()
-                    .map(|(k, v)| (k, Value::String(v)))
+                    .map(|(k, v)| (k, Value::from(v)))
                     .collect();
                 let doc = format!("{DEPLOY}      containers: []\n");
                 let mut d = yaml(&doc);
                 if let Some(Value::Map(spec)) = d.get_mut("spec") {
                     if let Some(Value::Map(t)) = spec.get_mut("template") {
                         if let Some(Value::Map(s)) = t.get_mut("spec") {
-                            s.insert("containers".into(), Value::Seq(cs));
+                            s.insert("containers", Value::Seq(cs));
                         }
                     }
                 }
                 if let Some(Value::Map(meta)) = d.get_mut("metadata") {
-                    meta.insert("finalizers".into(), Value::Seq(finalizers));
-                    meta.insert("labels".into(), Value::Map(labels));
+                    meta.insert("finalizers", Value::Seq(finalizers));
+                    meta.insert("labels", Value::Map(labels));
                 }
                 d
             })

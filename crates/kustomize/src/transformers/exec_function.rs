@@ -130,17 +130,17 @@ impl ExecFunction {
                     .or_insert_with(|| Value::Map(Mapping::default()));
                 if let Value::Map(a) = annotations {
                     a.insert(
-                        "config.kubernetes.io/local-config".into(),
+                        "config.kubernetes.io/local-config",
                         Value::from("true"),
                     );
                 }
             }
         }
         let mut list = Mapping::default();
-        list.insert("apiVersion".into(), Value::from("config.kubernetes.io/v1"));
-        list.insert("kind".into(), Value::from("ResourceList"));
-        list.insert("items".into(), Value::Seq(items));
-        list.insert("functionConfig".into(), function_config);
+        list.insert("apiVersion", Value::from("config.kubernetes.io/v1"));
+        list.insert("kind", Value::from("ResourceList"));
+        list.insert("items", Value::Seq(items));
+        list.insert("functionConfig", function_config);
         let mut input = String::new();
         kustomize_yaml::emit_document(&Value::Map(list), &mut input)
             .map_err(|e| err(&self.name, e.to_string()))?;
@@ -227,7 +227,7 @@ fn remove_annotations(r: &mut Resource, keys: &[&str]) {
     if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
         if let Some(Value::Map(a)) = meta.get_mut("annotations") {
             for k in keys {
-                a.shift_remove(*k);
+                a.shift_remove(k);
             }
             if a.is_empty() {
                 meta.shift_remove("annotations");

@@ -28,7 +28,7 @@ impl Transformer for HashTransformer {
             r.store_previous_id();
             let name = format!("{}-{hash}", r.name());
             if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
-                meta.insert("name".into(), Value::String(name));
+                meta.insert("name", Value::from(name));
             }
         }
         Ok(())
@@ -41,29 +41,29 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
     // A field as upstream's hasher reads it: missing is "", a scalar its text, a map as is.
     let field = |name: &str| -> Value {
         match obj.get(name) {
-            None | Some(Value::Null | Value::Blank) => Value::String(String::new()),
+            None | Some(Value::Null | Value::Blank) => Value::from(String::new()),
             Some(v @ Value::Map(_)) => v.clone(),
             Some(Value::Seq(_)) => Value::Null,
-            Some(v) => Value::String(scalar_text(Some(v))),
+            Some(v) => Value::from(scalar_text(Some(v))),
         }
     };
     let mut m = Mapping::default();
     match r.kind().as_str() {
         "ConfigMap" => {
-            m.insert("kind".into(), Value::from("ConfigMap"));
-            m.insert("name".into(), Value::from(""));
-            m.insert("data".into(), field("data"));
+            m.insert("kind", Value::from("ConfigMap"));
+            m.insert("name", Value::from(""));
+            m.insert("data", field("data"));
             if let Some(v @ Value::Map(_)) = obj.get("binaryData") {
-                m.insert("binaryData".into(), v.clone());
+                m.insert("binaryData", v.clone());
             }
         }
         "Secret" => {
-            m.insert("kind".into(), Value::from("Secret"));
-            m.insert("type".into(), field("type"));
-            m.insert("name".into(), Value::from(""));
-            m.insert("data".into(), field("data"));
+            m.insert("kind", Value::from("Secret"));
+            m.insert("type", field("type"));
+            m.insert("name", Value::from(""));
+            m.insert("data", field("data"));
             if let Some(v @ Value::Map(_)) = obj.get("stringData") {
-                m.insert("stringData".into(), v.clone());
+                m.insert("stringData", v.clone());
             }
         }
         _ => return encode(&to_go_json(obj).map_err(hash_error)?),
@@ -104,11 +104,11 @@ mod tests {
     fn literal_a_b_hashes_as_upstream() {
         let (k, v) = parse_literal("a=b").unwrap();
         let mut data = Mapping::default();
-        data.insert(k, Value::String(v));
+        data.insert(k, Value::from(v));
         let mut obj = Mapping::default();
-        obj.insert("apiVersion".into(), "v1".into());
-        obj.insert("kind".into(), "ConfigMap".into());
-        obj.insert("data".into(), Value::Map(data));
+        obj.insert("apiVersion", "v1".into());
+        obj.insert("kind", "ConfigMap".into());
+        obj.insert("data", Value::Map(data));
         assert_eq!(
             content_hash(&Resource::new(Value::Map(obj))).unwrap(),
             "4h2mbtbbt6"

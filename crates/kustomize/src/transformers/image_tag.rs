@@ -100,7 +100,7 @@ impl Transformer for ImageTagTransformer {
                 match node {
                     Value::String(value) => {
                         if let Some(new) = index.rewrite(&self.images, value, times) {
-                            *value = new;
+                            *value = new.into();
                         }
                     }
                     Value::Map(_) | Value::Seq(_) => {

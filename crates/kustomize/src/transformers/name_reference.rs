@@ -153,7 +153,7 @@ impl Referrer {
                         continue;
                     }
                     match ns {
-                        Value::String(ns) => binding_namespaces.insert(ns.clone()),
+                        Value::String(ns) => binding_namespaces.insert(ns.to_string()),
                         _ => {
                             return Err(Error::Transform {
                                 transformer: "NameReferenceTransformer",
@@ -208,7 +208,7 @@ impl Selection<'_> {
         };
         let new = &self.candidates[i].cur.name;
         if *new != old {
-            *node = Value::String(new.clone());
+            *node = Value::from(new.clone());
         }
         Ok(())
     }
@@ -229,11 +229,11 @@ impl Selection<'_> {
         if referral.name == old && referral.namespace.is_empty() {
             return Ok(());
         }
-        map.insert("name".into(), Value::String(referral.name.clone()));
+        map.insert("name", Value::from(referral.name.clone()));
         if !referral.namespace.is_empty() {
             map.insert(
-                "namespace".into(),
-                Value::String(referral.namespace.clone()),
+                "namespace",
+                Value::from(referral.namespace.clone()),
             );
         }
         Ok(())

@@ -68,7 +68,7 @@ impl NamespaceTransformer {
         if self.unset_only && !scalar_text(Some(node)).is_empty() {
             return Ok(());
         }
-        *node = Value::String(self.namespace.clone());
+        *node = Value::from(self.namespace.clone());
         Ok(())
     }
 
@@ -90,7 +90,7 @@ impl NamespaceTransformer {
                 let Value::Map(m) = subject else { continue };
                 let field = m
                     .entry("namespace".to_owned())
-                    .or_insert(Value::String(String::new()));
+                    .or_insert(Value::from(String::new()));
                 self.set(field)?;
             }
         }

@@ -64,7 +64,7 @@ impl Transformer for PrefixSuffixTransformer {
                 let gvk = r.gvk();
                 spec.apply(r.value_mut(), &gvk, Some(Create::Scalar), &mut |node| {
                     let text = scalar_text(Some(node));
-                    *node = Value::String(match &self.affix {
+                    *node = Value::from(match &self.affix {
                         Affix::Prefix(p) => format!("{p}{text}"),
                         Affix::Suffix(s) => format!("{text}{s}"),
                     });

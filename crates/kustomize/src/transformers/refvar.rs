@@ -82,7 +82,7 @@ impl RefVarTransformer {
             if !name.contains(')') {
                 return match self.lookup(name) {
                     Some(v) => v.clone(),
-                    None => Value::String(input.to_owned()),
+                    None => Value::from(input.to_owned()),
                 };
             }
         }
@@ -127,14 +127,14 @@ impl RefVarTransformer {
             i += 1;
         }
         out.push_str(&input[checkpoint.min(input.len())..]);
-        Value::String(out)
+        Value::from(out)
     }
 }
 
 /// A value as Go's `%v` prints it.
 fn text_of(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(Number::Int(i)) => i.to_string(),
         Value::Number(Number::UInt(u)) => u.to_string(),

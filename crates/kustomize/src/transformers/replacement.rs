@@ -136,7 +136,7 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
         return Err(err("value and resource selectors are mutually exclusive"));
     }
     let Some(src) = &r.source else {
-        return Ok(Value::String(r.source_value.clone().unwrap_or_default()));
+        return Ok(Value::from(r.source_value.clone().unwrap_or_default()));
     };
     let gvk = Gvk::new(&src.group, &src.version, &src.kind);
     let mut found: Option<&Resource> = None;
@@ -214,10 +214,10 @@ fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> 
 /// its text).
 fn retype(like: &Value, text: &str) -> Value {
     match like {
-        Value::String(_) => Value::String(text.to_owned()),
+        Value::String(_) => Value::from(text.to_owned()),
         Value::Number(_) | Value::Bool(_) => match plain_scalar_value(text) {
             v @ (Value::Number(_) | Value::Bool(_)) => v,
-            _ => Value::String(text.to_owned()),
+            _ => Value::from(text.to_owned()),
         },
         _ => plain_scalar_value(text),
     }
@@ -376,10 +376,10 @@ fn match_paths(
         }
         if !any && create.is_some() {
             let elem = if key.is_empty() {
-                Value::String(pattern.to_owned())
+                Value::from(pattern.to_owned())
             } else {
                 let mut m = Mapping::default();
-                m.insert(key.to_owned(), Value::String(pattern.to_owned()));
+                m.insert(key.to_owned(), Value::from(pattern.to_owned()));
                 Value::Map(m)
             };
             items.push(elem);
@@ -454,7 +454,7 @@ fn string_map(r: &Resource, field: &str) -> std::collections::BTreeMap<String, S
     match r.value().get_path(&["metadata", field]) {
         Some(Value::Map(m)) => m
             .iter()
-            .map(|(k, v)| (k.clone(), scalar_text(Some(v))))
+            .map(|(k, v)| (k.to_string(), scalar_text(Some(v))))
             .collect(),
         _ => Default::default(),
     }
@@ -550,7 +550,7 @@ fn set_field(
         } else {
             parts[o.index as usize] = v;
         }
-        value = Value::String(parts.join(&o.delimiter));
+        value = Value::from(parts.join(&o.delimiter));
     }
     match target {
         Value::Map(_) | Value::Seq(_) => *target = value,

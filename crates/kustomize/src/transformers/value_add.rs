@@ -128,7 +128,7 @@ impl Transformer for ValueAddTransformer {
                 } else {
                     self.value.clone()
                 };
-                *node = Value::String(new);
+                *node = Value::from(new);
             }
         }
         Ok(())
@@ -147,7 +147,7 @@ fn lookup_create<'a>(mut node: &'a mut Value, fields: &[String]) -> Result<&'a m
         };
         node = m.entry(f.clone()).or_insert_with(|| {
             if last {
-                Value::String(String::new())
+                Value::from(String::new())
             } else {
                 Value::Map(Mapping::default())
             }

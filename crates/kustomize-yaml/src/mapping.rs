@@ -1,0 +1,459 @@
+//! [`Mapping`]: a YAML mapping with string keys kept in input order, sized for resources.
+//!
+//! Almost every mapping in a Kubernetes resource has a handful of entries (`metadata`,
+//! `labels`, a container), and a build holds every resource of a tree at once. So entries
+//! live in one vector and small mappings are searched linearly; only a mapping that grows
+//! past [`INDEXED_FROM`] entries (a large ConfigMap's `data`, chart values) gets a hash
+//! index. Keys are [`CompactString`]s, stored inline up to 24 bytes, so most keys and
+//! values cost no allocation of their own.
+//!
+//! Equality ignores order, as a mapping's meaning does.
+
+use std::fmt;
+use std::hash::BuildHasher;
+
+use compact_str::CompactString;
+use hashbrown::HashTable;
+
+use crate::Value;
+
+/// Mappings with more entries than this keep a hash index beside their entries.
+const INDEXED_FROM: usize = 12;
+
+/// A YAML mapping: string keys in input order. The emitter sorts keys.
+#[derive(Clone, Default)]
+pub struct Mapping {
+    entries: Vec<(CompactString, Value)>,
+    index: Option<Box<Index>>,
+}
+
+/// Positions of a large mapping's entries, hashed by key.
+#[derive(Clone, Default)]
+struct Index {
+    hasher: foldhash::fast::RandomState,
+    slots: HashTable<usize>,
+}
+
+impl Index {
+    fn build(entries: &[(CompactString, Value)]) -> Box<Index> {
+        let mut index = Box::new(Index {
+            hasher: foldhash::fast::RandomState::default(),
+            slots: HashTable::with_capacity(entries.len()),
+        });
+        for (i, (k, _)) in entries.iter().enumerate() {
+            index.push(entries, k, i);
+        }
+        index
+    }
+
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn find(&self, entries: &[(CompactString, Value)], key: &str) -> Option<usize> {
+        self.slots
+            .find(self.hash(key), |&i| entries[i].0 == key)
+            .copied()
+    }
+
+    fn push(&mut self, entries: &[(CompactString, Value)], key: &str, at: usize) {
+        let hash = self.hash(key);
+        let hasher = &self.hasher;
+        self.slots
+            .insert_unique(hash, at, |&i| hasher.hash_one(entries[i].0.as_str()));
+    }
+}
+
+impl Mapping {
+    /// An empty mapping.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty mapping with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        Mapping {
+            entries: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The position of `key`, if present.
+    pub fn get_index_of(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.find(&self.entries, key),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.get_index_of(key).map(|i| &self.entries[i].1)
+    }
+
+    /// The value at `key`, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.get_index_of(key).map(|i| &mut self.entries[i].1)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get_index_of(key).is_some()
+    }
+
+    /// Sets `key` to `value`: an existing key keeps its place and its old value is returned;
+    /// a new key goes last.
+    pub fn insert(&mut self, key: impl Into<CompactString>, value: Value) -> Option<Value> {
+        let key = key.into();
+        match self.get_index_of(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            None => {
+                self.push_new(key, value);
+                None
+            }
+        }
+    }
+
+    /// Appends an entry whose key is known to be absent.
+    fn push_new(&mut self, key: CompactString, value: Value) -> usize {
+        let at = self.entries.len();
+        self.entries.push((key, value));
+        match &mut self.index {
+            Some(index) => index.push(&self.entries, &self.entries[at].0, at),
+            None if self.entries.len() > INDEXED_FROM => {
+                self.index = Some(Index::build(&self.entries));
+            }
+            None => {}
+        }
+        at
+    }
+
+    /// Rebuilds (or drops) the index after entries moved.
+    fn reindex(&mut self) {
+        self.index = (self.entries.len() > INDEXED_FROM).then(|| Index::build(&self.entries));
+    }
+
+    /// Removes `key`, keeping the order of the others, and returns its value.
+    pub fn shift_remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.get_index_of(key)?;
+        let (_, value) = self.entries.remove(i);
+        if self.index.is_some() {
+            self.reindex();
+        }
+        Some(value)
+    }
+
+    /// Keeps only the entries `keep` accepts, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&CompactString, &mut Value) -> bool) {
+        let before = self.entries.len();
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+        if self.entries.len() != before {
+            self.reindex();
+        }
+    }
+
+    /// Sorts the entries with `cmp` on (key, value) pairs.
+    pub fn sort_by(
+        &mut self,
+        mut cmp: impl FnMut(&CompactString, &Value, &CompactString, &Value) -> std::cmp::Ordering,
+    ) {
+        self.entries.sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
+        if self.index.is_some() {
+            self.reindex();
+        }
+    }
+
+    /// The entry for `key`, to read or fill in place.
+    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_> {
+        let key = key.into();
+        match self.get_index_of(&key) {
+            Some(at) => Entry::Occupied(OccupiedEntry { map: self, at }),
+            None => Entry::Vacant(VacantEntry { map: self, key }),
+        }
+    }
+
+    /// The first entry.
+    pub fn first(&self) -> Option<(&CompactString, &Value)> {
+        self.entries.first().map(|(k, v)| (k, v))
+    }
+
+    /// The last entry.
+    pub fn last(&self) -> Option<(&CompactString, &Value)> {
+        self.entries.last().map(|(k, v)| (k, v))
+    }
+
+    /// The entry at a position.
+    pub fn get_index(&self, i: usize) -> Option<(&CompactString, &Value)> {
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
+    /// Entries in order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
+    }
+
+    /// Entries in order, values mutable.
+    pub fn iter_mut(&mut self) -> IterMut<'_> {
+        IterMut(self.entries.iter_mut())
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> + ExactSizeIterator {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// Values in order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// Values in order, mutably.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+}
+
+/// A mapping's entry for one key, from [`Mapping::entry`].
+pub enum Entry<'a> {
+    /// The key is present.
+    Occupied(OccupiedEntry<'a>),
+    /// The key is absent.
+    Vacant(VacantEntry<'a>),
+}
+
+/// A present key's entry.
+pub struct OccupiedEntry<'a> {
+    map: &'a mut Mapping,
+    at: usize,
+}
+
+/// An absent key's entry.
+pub struct VacantEntry<'a> {
+    map: &'a mut Mapping,
+    key: CompactString,
+}
+
+impl<'a> Entry<'a> {
+    /// The value, inserting `default` first if the key is absent.
+    pub fn or_insert(self, default: Value) -> &'a mut Value {
+        self.or_insert_with(|| default)
+    }
+
+    /// The value, inserting `make()` first if the key is absent.
+    pub fn or_insert_with(self, make: impl FnOnce() -> Value) -> &'a mut Value {
+        match self {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(make()),
+        }
+    }
+
+    /// The value, inserting `Null` first if the key is absent.
+    pub fn or_default(self) -> &'a mut Value {
+        self.or_insert_with(Value::default)
+    }
+}
+
+impl<'a> OccupiedEntry<'a> {
+    /// The key.
+    pub fn key(&self) -> &CompactString {
+        &self.map.entries[self.at].0
+    }
+
+    /// The entry's position.
+    pub fn index(&self) -> usize {
+        self.at
+    }
+
+    /// The value, for the entry's lifetime.
+    pub fn into_mut(self) -> &'a mut Value {
+        &mut self.map.entries[self.at].1
+    }
+}
+
+impl<'a> VacantEntry<'a> {
+    /// Inserts the value (last) and returns it.
+    pub fn insert(self, value: Value) -> &'a mut Value {
+        let at = self.map.push_new(self.key, value);
+        &mut self.map.entries[at].1
+    }
+}
+
+/// Iterator over `(&key, &value)`.
+#[derive(Clone)]
+pub struct Iter<'a>(std::slice::Iter<'a, (CompactString, Value)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a CompactString, &'a Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k, v))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (k, v))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// Iterator over `(&key, &mut value)`.
+pub struct IterMut<'a>(std::slice::IterMut<'a, (CompactString, Value)>);
+
+impl<'a> Iterator for IterMut<'a> {
+    type Item = (&'a CompactString, &'a mut Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (&*k, v))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for IterMut<'_> {}
+
+/// Owning iterator over `(key, value)`.
+pub struct IntoIter(std::vec::IntoIter<(CompactString, Value)>);
+
+impl Iterator for IntoIter {
+    type Item = (CompactString, Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
+
+impl IntoIterator for Mapping {
+    type Item = (CompactString, Value);
+    type IntoIter = IntoIter;
+    fn into_iter(self) -> IntoIter {
+        IntoIter(self.entries.into_iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a Mapping {
+    type Item = (&'a CompactString, &'a Value);
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Mapping {
+    type Item = (&'a CompactString, &'a mut Value);
+    type IntoIter = IterMut<'a>;
+    fn into_iter(self) -> IterMut<'a> {
+        self.iter_mut()
+    }
+}
+
+impl<K: Into<CompactString>> Extend<(K, Value)> for Mapping {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Into<CompactString>> FromIterator<(K, Value)> for Mapping {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut map = Mapping::with_capacity(iter.size_hint().0);
+        map.extend(iter);
+        map
+    }
+}
+
+impl PartialEq for Mapping {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(k, v)| other.get(k).is_some_and(|w| v == w))
+    }
+}
+
+impl fmt::Debug for Mapping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl std::ops::Index<&str> for Mapping {
+    type Output = Value;
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).expect("key present in mapping")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(m: &Mapping) -> Vec<&str> {
+        m.keys().map(|k| k.as_str()).collect()
+    }
+
+    #[test]
+    fn small_and_indexed_mappings_agree() {
+        for n in [3usize, INDEXED_FROM, INDEXED_FROM + 1, 100] {
+            let mut m = Mapping::new();
+            for i in 0..n {
+                assert_eq!(m.insert(format!("k{i}"), Value::from(i.to_string())), None);
+            }
+            assert_eq!(m.len(), n);
+            for i in 0..n {
+                assert_eq!(m.get(&format!("k{i}")), Some(&Value::from(i.to_string())));
+            }
+            // Replacing keeps the place.
+            assert!(m.insert("k1", Value::Null).is_some());
+            assert_eq!(m.get_index_of("k1"), Some(1));
+            // Removing shifts, and lookups still find every key.
+            assert!(m.shift_remove("k0").is_some());
+            assert_eq!(keys(&m)[0], "k1");
+            for i in 1..n {
+                assert_eq!(m.get_index_of(&format!("k{i}")), Some(i - 1));
+            }
+            m.retain(|k, _| k.as_str() != "k2");
+            assert!(!m.contains_key("k2"));
+            if n > 3 {
+                assert_eq!(m.get_index_of("k3"), Some(1));
+            }
+        }
+    }
+
+    #[test]
+    fn equality_ignores_order() {
+        let a: Mapping = [("x", Value::Null), ("y", Value::from("1"))].into_iter().collect();
+        let b: Mapping = [("y", Value::from("1")), ("x", Value::Null)].into_iter().collect();
+        assert_eq!(a, b);
+        let c: Mapping = [("y", Value::from("2")), ("x", Value::Null)].into_iter().collect();
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn entry_fills_once() {
+        let mut m = Mapping::new();
+        *m.entry("a").or_insert(Value::from("1")) = Value::from("2");
+        m.entry("a").or_insert(Value::from("3"));
+        assert_eq!(m.get("a"), Some(&Value::from("2")));
+        assert!(matches!(m.entry("b"), Entry::Vacant(_)));
+    }
+}
