@@ -158,6 +158,8 @@ impl BuildArgs {
                 alpha: self.enable_alpha_plugins == Some(true),
                 exec: self.enable_exec == Some(true),
             },
+            // One build on every core; `build DIR... -o OUT` spreads builds instead.
+            parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     }
 }

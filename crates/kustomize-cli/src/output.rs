@@ -14,7 +14,10 @@ pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
     match output {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            resources.write_yaml(&mut out).map_err(|e| e.to_string())?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            resources
+                .write_yaml_threads(&mut out, threads)
+                .map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())
         }
         Some(dir) if Path::new(dir).is_dir() => write_files(&per_resource_files(resources, dir)?),

@@ -950,7 +950,11 @@ mod tests {
             "a2", "a10", "aB", "ab", "b", "x0", "x00", "x10", "x010", "z", "é",
         ];
         for n in [want.len(), 3] {
-            let strings: Vec<CompactString> = want[..n].iter().rev().map(|k| CompactString::from(*k)).collect();
+            let strings: Vec<CompactString> = want[..n]
+                .iter()
+                .rev()
+                .map(|k| CompactString::from(*k))
+                .collect();
             let mut entries: Vec<(&CompactString, &Value)> =
                 strings.iter().map(|k| (k, &Value::Null)).collect();
             sort_entries(&mut entries);

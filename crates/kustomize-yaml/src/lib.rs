@@ -12,9 +12,9 @@ pub mod parse;
 pub mod resolve;
 pub mod value;
 
+pub use compact_str::{format_compact, CompactString, ToCompactString};
 pub use emit::{emit_document, emit_documents};
 pub use error::Error;
-pub use parse::{parse_documents, Schema};
-pub use compact_str::{format_compact, CompactString, ToCompactString};
 pub use mapping::Mapping;
+pub use parse::{parse_documents, Schema};
 pub use value::{Number, Value};

@@ -167,7 +167,8 @@ impl Mapping {
         &mut self,
         mut cmp: impl FnMut(&CompactString, &Value, &CompactString, &Value) -> std::cmp::Ordering,
     ) {
-        self.entries.sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
+        self.entries
+            .sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
         if self.index.is_some() {
             self.reindex();
         }
@@ -218,7 +219,9 @@ impl Mapping {
     }
 
     /// Values in order, mutably.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+    pub fn values_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 }
@@ -441,10 +444,16 @@ mod tests {
 
     #[test]
     fn equality_ignores_order() {
-        let a: Mapping = [("x", Value::Null), ("y", Value::from("1"))].into_iter().collect();
-        let b: Mapping = [("y", Value::from("1")), ("x", Value::Null)].into_iter().collect();
+        let a: Mapping = [("x", Value::Null), ("y", Value::from("1"))]
+            .into_iter()
+            .collect();
+        let b: Mapping = [("y", Value::from("1")), ("x", Value::Null)]
+            .into_iter()
+            .collect();
         assert_eq!(a, b);
-        let c: Mapping = [("y", Value::from("2")), ("x", Value::Null)].into_iter().collect();
+        let c: Mapping = [("y", Value::from("2")), ("x", Value::Null)]
+            .into_iter()
+            .collect();
         assert_ne!(a, c);
     }
 

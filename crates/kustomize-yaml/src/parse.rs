@@ -927,7 +927,12 @@ mod tests {
     #[test]
     fn keys_checked_with_reference() {
         let v = kyaml("80: x\nyes: a\ntrue: b\n1.5: d\n0x1F: e\n2001-12-14: f\n\"\": g\n");
-        let keys: Vec<&str> = v.as_map().unwrap().keys().map(CompactString::as_str).collect();
+        let keys: Vec<&str> = v
+            .as_map()
+            .unwrap()
+            .keys()
+            .map(CompactString::as_str)
+            .collect();
         assert_eq!(keys, ["80", "yes", "true", "1.5", "0x1F", "2001-12-14", ""]);
         assert!(kyaml_err("data:\n  80: x\n").contains("json: unsupported type"));
         let e = kyaml_err("data:\n  a: 1\n  a: 2\n");

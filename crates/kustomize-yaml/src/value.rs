@@ -176,7 +176,11 @@ mod tests {
     /// A build holds every node of a tree at once: keep the node small.
     #[test]
     fn node_stays_small() {
-        assert!(std::mem::size_of::<Value>() <= 40, "{}", std::mem::size_of::<Value>());
+        assert!(
+            std::mem::size_of::<Value>() <= 40,
+            "{}",
+            std::mem::size_of::<Value>()
+        );
         assert_eq!(std::mem::size_of::<CompactString>(), 24);
     }
 }

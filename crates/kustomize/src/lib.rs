@@ -68,6 +68,11 @@ pub struct Options {
     pub add_managed_by_label: bool,
     /// `--enable-alpha-plugins` and `--enable-exec`.
     pub plugins: transformers::exec_function::PluginOptions,
+    /// Threads a build may use to read and parse a kustomization's resource files at once;
+    /// 0 or 1 parses them one by one on the calling thread. The CLI uses every core for a
+    /// single build; a caller running builds side by side (or [`Kustomizer::build_many`],
+    /// which ignores this) already keeps the cores busy.
+    pub parse_threads: usize,
 }
 
 /// What a build produces.
@@ -117,6 +122,11 @@ impl Kustomizer {
         dirs: &[&Path],
     ) -> Vec<Result<BuildOutput, Error>> {
         let cache = cache::ParseCache::new();
+        // The builds themselves keep the cores busy.
+        let options = Options {
+            parse_threads: 1,
+            ..self.options.clone()
+        };
         let next = std::sync::atomic::AtomicUsize::new(0);
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -132,9 +142,7 @@ impl Kustomizer {
                     let Some(dir) = dirs.get(i) else { break };
                     let result =
                         loader::Loader::new(Arc::clone(&fs), dir, self.options.load_restrictor)
-                            .and_then(|l| {
-                                target::build(l, &self.options, &self.builtins, Some(&cache))
-                            });
+                            .and_then(|l| target::build(l, &options, &self.builtins, Some(&cache)));
                     let mut slots = done.lock().unwrap_or_else(|e| e.into_inner());
                     slots[i] = Some(result);
                 });

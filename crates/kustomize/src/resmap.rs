@@ -280,22 +280,101 @@ impl ResMap {
     /// Writes what [`ResMap::to_yaml`] returns, one resource at a time (the whole text is
     /// never held in memory); nothing is written when a value cannot be printed.
     pub fn write_yaml(&self, w: &mut dyn std::io::Write) -> Result<(), Error> {
+        self.write_yaml_threads(w, 1)
+    }
+
+    /// [`ResMap::write_yaml`], with resources printed on `threads` threads (the calling
+    /// thread writes them, in order). At most a few resources per thread wait, printed, to
+    /// be written.
+    pub fn write_yaml_threads(
+        &self,
+        w: &mut dyn std::io::Write,
+        threads: usize,
+    ) -> Result<(), Error> {
         for r in &self.resources {
             check_printable(r.value())?;
         }
-        let mut buf = String::new();
-        for (i, r) in self.resources.iter().enumerate() {
-            buf.clear();
+        let write = |w: &mut dyn std::io::Write, text: &str| {
+            w.write_all(text.as_bytes()).map_err(|source| Error::Io {
+                path: "<output>".into(),
+                source,
+            })
+        };
+        let emit = |i: usize, buf: &mut String| {
             if i > 0 {
                 buf.push_str("---\n");
             }
-            kustomize_yaml::emit_document(r.value(), &mut buf).map_err(Error::Emit)?;
-            w.write_all(buf.as_bytes()).map_err(|source| Error::Io {
-                path: "<output>".into(),
-                source,
-            })?;
+            kustomize_yaml::emit_document(self.resources[i].value(), buf).map_err(Error::Emit)
+        };
+        let n = self.resources.len();
+        // Starting threads costs more than printing a few resources.
+        if threads < 2 || n < 16 {
+            let mut buf = String::new();
+            for i in 0..n {
+                buf.clear();
+                emit(i, &mut buf)?;
+                write(w, &buf)?;
+            }
+            return Ok(());
         }
-        Ok(())
+        let window = 4 * threads;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let state = std::sync::Mutex::new(Printed {
+            texts: std::collections::VecDeque::new(),
+            written: 0,
+            failed: false,
+        });
+        let changed = std::sync::Condvar::new();
+        let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let mut st = lock();
+                    while i >= st.written + window && !st.failed {
+                        st = changed.wait(st).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if st.failed {
+                        break;
+                    }
+                    drop(st);
+                    let mut buf = String::new();
+                    let text = emit(i, &mut buf).map(|()| buf);
+                    let mut st = lock();
+                    let slot = i - st.written;
+                    if st.texts.len() <= slot {
+                        st.texts.resize_with(slot + 1, || None);
+                    }
+                    st.texts[slot] = Some(text);
+                    changed.notify_all();
+                });
+            }
+            let mut result = Ok(());
+            for _ in 0..n {
+                let mut st = lock();
+                let text = loop {
+                    if let Some(Some(_)) = st.texts.front() {
+                        break st.texts.pop_front().flatten().expect("checked");
+                    }
+                    st = changed.wait(st).unwrap_or_else(|e| e.into_inner());
+                };
+                st.written += 1;
+                changed.notify_all();
+                drop(st);
+                if let Err(e) = text.and_then(|t| write(w, &t)) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if result.is_err() {
+                lock().failed = true;
+                changed.notify_all();
+            }
+            result
+        })
     }
 
     /// The output upstream prints: each resource as YAML, joined by `---\n`.
@@ -309,6 +388,14 @@ impl ResMap {
         }
         Ok(out)
     }
+}
+
+/// Resources printed by [`ResMap::write_yaml_threads`]'s threads, waiting to be written:
+/// `texts[k]` is resource `written + k`.
+struct Printed {
+    texts: std::collections::VecDeque<Option<Result<String, Error>>>,
+    written: usize,
+    failed: bool,
 }
 
 impl<'a> IntoIterator for &'a ResMap {
@@ -370,5 +457,59 @@ fn check_printable(v: &kustomize_yaml::Value) -> Result<(), Error> {
         Value::Seq(items) => items.iter().try_for_each(check_printable),
         Value::Map(m) => m.values().try_for_each(check_printable),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::resources_from_bytes;
+
+    fn config_maps(n: usize) -> ResMap {
+        let text: String = (0..n)
+            .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: \"{i}\"\n---\n"))
+            .collect();
+        let mut m = ResMap::default();
+        for r in resources_from_bytes(text.as_bytes(), "cms.yaml".as_ref()).unwrap() {
+            m.append(r).unwrap();
+        }
+        m
+    }
+
+    #[test]
+    fn threaded_output_equals_sequential() {
+        for n in [0, 1, 15, 16, 17, 100] {
+            let m = config_maps(n);
+            for threads in [1, 2, 3, 8] {
+                let mut out = Vec::new();
+                m.write_yaml_threads(&mut out, threads).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    m.to_yaml().unwrap(),
+                    "{n} {threads}"
+                );
+            }
+        }
+    }
+
+    /// A writer that fails stops the printing threads instead of leaving them waiting.
+    #[test]
+    fn threaded_output_stops_on_write_error() {
+        struct FailAfter(usize);
+        impl std::io::Write for FailAfter {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= 1;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let m = config_maps(200);
+        let err = m.write_yaml_threads(&mut FailAfter(5), 2).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
     }
 }

@@ -289,8 +289,10 @@ impl Builder<'_> {
         mut ra: Accumulator,
     ) -> Result<Accumulator, Error> {
         let k = &kt.kustomization;
-        for entry in &k.resources {
-            self.accumulate_resource(kt, entry, &mut ra)?;
+        let mut parsed = self.prefetch(kt, &k.resources);
+        for (i, entry) in k.resources.iter().enumerate() {
+            let ready = parsed.get_mut(i).and_then(Option::take);
+            self.accumulate_resource(kt, entry, ready, &mut ra)?;
         }
         self.merge_configurations(kt, &mut ra)?;
         self.merge_crds(kt, &mut ra)?;
@@ -456,7 +458,7 @@ impl Builder<'_> {
                         configs.resources.append(r)?;
                     }
                 }
-                Err(_) => self.accumulate_resource(kt, entry, &mut configs)?,
+                Err(_) => self.accumulate_resource(kt, entry, None, &mut configs)?,
             }
         }
         Ok(configs.resources)
@@ -511,16 +513,61 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
+    /// The local resource files among `entries`, read and parsed on
+    /// [`Options::parse_threads`] threads, by position; `None` where an entry is not a local
+    /// file or failed (the entry is then handled in turn, so errors come in order).
+    fn prefetch(&self, kt: &KustTarget, entries: &[String]) -> Vec<Option<Vec<Resource>>> {
+        let threads = self.options.parse_threads.min(entries.len());
+        // Starting threads costs more than reading a file or two.
+        if threads < 2 || entries.len() < 4 {
+            return Vec::new();
+        }
+        let local = |entry: &str| !entry.contains("://") && RepoSpec::parse(entry).is_err();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<Vec<Resource>>>> =
+            entries.iter().map(|_| Default::default()).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(entry) = entries.get(i) else { break };
+                    if !local(entry) {
+                        continue;
+                    }
+                    let Ok((bytes, path)) = kt.loader.load(entry) else {
+                        continue;
+                    };
+                    if let Ok(resources) = self.parse_resources(&bytes, &path) {
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(resources);
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
     /// One `resources` entry: a file of resources, else a kustomization directory.
+    /// `ready` holds the file's resources when [`Builder::prefetch`] parsed them already.
     fn accumulate_resource(
         &mut self,
         kt: &KustTarget,
         entry: &str,
+        ready: Option<Vec<Resource>>,
         ra: &mut Accumulator,
     ) -> Result<(), Error> {
         let remote_repo = RepoSpec::parse(entry).is_ok();
-        let file_error = match kt.loader.load(entry) {
-            Ok((bytes, path)) => match self.parse_resources(&bytes, &path) {
+        let loaded = match ready {
+            Some(resources) => Ok(Ok(resources)),
+            None => kt
+                .loader
+                .load(entry)
+                .map(|(bytes, path)| self.parse_resources(&bytes, &path)),
+        };
+        let file_error = match loaded {
+            Ok(parsed) => match parsed {
                 Ok(resources) => {
                     for mut r in resources {
                         if let Some(o) = &kt.origin {

@@ -60,10 +60,7 @@ impl Generator for IamPolicyGenerator {
         metadata.insert("annotations", Value::Map(annotations));
         metadata.insert("name", scalar(&self.kubernetes_service.name));
         if !self.kubernetes_service.namespace.is_empty() {
-            metadata.insert(
-                "namespace",
-                scalar(&self.kubernetes_service.namespace),
-            );
+            metadata.insert("namespace", scalar(&self.kubernetes_service.namespace));
         }
         let mut obj = Mapping::default();
         obj.insert("apiVersion", Value::from("v1"));

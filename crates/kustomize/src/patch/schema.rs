@@ -89,7 +89,10 @@ impl Schema {
                 ))
             }
         };
-        builder.defs = defs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        builder.defs = defs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         for (name, def) in defs {
             let Some(gvks) = def
                 .get("x-kubernetes-group-version-kind")

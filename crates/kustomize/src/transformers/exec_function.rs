@@ -129,10 +129,7 @@ impl ExecFunction {
                     .entry("annotations".to_owned())
                     .or_insert_with(|| Value::Map(Mapping::default()));
                 if let Value::Map(a) = annotations {
-                    a.insert(
-                        "config.kubernetes.io/local-config",
-                        Value::from("true"),
-                    );
+                    a.insert("config.kubernetes.io/local-config", Value::from("true"));
                 }
             }
         }

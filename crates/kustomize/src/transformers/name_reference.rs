@@ -231,10 +231,7 @@ impl Selection<'_> {
         }
         map.insert("name", Value::from(referral.name.clone()));
         if !referral.namespace.is_empty() {
-            map.insert(
-                "namespace",
-                Value::from(referral.namespace.clone()),
-            );
+            map.insert("namespace", Value::from(referral.namespace.clone()));
         }
         Ok(())
     }
