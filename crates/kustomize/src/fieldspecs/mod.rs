@@ -9,6 +9,8 @@
 
 pub mod crds;
 
+use std::collections::HashMap;
+
 use kustomize_yaml::{de::from_value, parse_documents, Schema};
 use serde::Deserialize;
 
@@ -273,12 +275,33 @@ fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
 }
 
 /// Upstream's `FsSlice.MergeAll`.
+///
+/// Only specs of the same path can be equal, so `into` is indexed by path first (the
+/// builtin tables hold hundreds of specs, and every kustomization merges them).
 pub fn merge_all(
     into: &mut Vec<FieldSpec>,
     from: &[FieldSpec],
 ) -> Result<(), ConflictingFieldSpecs> {
+    let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, x) in into.iter().enumerate() {
+        by_path.entry(x.path.clone()).or_default().push(i);
+    }
     for spec in from {
-        merge_one(into, spec.clone())?;
+        let same_path = by_path.entry(spec.path.clone()).or_default();
+        match same_path
+            .iter()
+            .map(|&i| &into[i])
+            .find(|x| x.effectively_equals(spec))
+        {
+            Some(x) if x.create != spec.create => {
+                return Err(ConflictingFieldSpecs(spec.path.clone()))
+            }
+            Some(_) => {}
+            None => {
+                same_path.push(into.len());
+                into.push(spec.clone());
+            }
+        }
     }
     Ok(())
 }
