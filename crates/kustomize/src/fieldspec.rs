@@ -17,8 +17,8 @@ use crate::resid::Gvk;
 pub struct FieldSpec {
     /// Which resources: non-empty parts must equal the resource's.
     pub gvk: Gvk,
-    /// `/`-separated path.
-    pub path: String,
+    /// `/`-separated path (shared: the tables are cloned into every kustomization).
+    pub path: std::sync::Arc<str>,
     /// Create the field when missing.
     pub create: bool,
 }
@@ -43,7 +43,7 @@ impl From<&crate::kustomization::FieldSpec> for FieldSpec {
     fn from(f: &crate::kustomization::FieldSpec) -> Self {
         FieldSpec {
             gvk: Gvk::new(&f.group, &f.version, &f.kind),
-            path: f.path.clone(),
+            path: f.path.as_str().into(),
             create: f.create,
         }
     }
@@ -75,7 +75,7 @@ impl FieldSpec {
     pub fn any_kind(path: &str, create: bool) -> Self {
         FieldSpec {
             gvk: Gvk::default(),
-            path: path.to_owned(),
+            path: path.into(),
             create,
         }
     }

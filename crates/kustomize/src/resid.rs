@@ -3,25 +3,27 @@
 
 use std::fmt;
 
+use kustomize_yaml::CompactString;
+
 use crate::scope::CLUSTER_SCOPED;
 
 /// Group, version and kind of a resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Gvk {
     /// API group; empty for the core group.
-    pub group: String,
+    pub group: CompactString,
     /// API version.
-    pub version: String,
+    pub version: CompactString,
     /// Kind.
-    pub kind: String,
+    pub kind: CompactString,
 }
 
 impl Gvk {
     /// A Gvk from its parts.
     pub fn new(
-        group: impl Into<String>,
-        version: impl Into<String>,
-        kind: impl Into<String>,
+        group: impl Into<CompactString>,
+        version: impl Into<CompactString>,
+        kind: impl Into<CompactString>,
     ) -> Self {
         Gvk {
             group: group.into(),
@@ -42,7 +44,7 @@ impl Gvk {
     /// `group/version`, or `version` for the core group.
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
-            self.version.clone()
+            self.version.to_string()
         } else {
             format!("{}/{}", self.group, self.version)
         }
@@ -110,14 +112,18 @@ pub struct ResId {
     /// Group, version, kind.
     pub gvk: Gvk,
     /// `metadata.name`.
-    pub name: String,
+    pub name: CompactString,
     /// `metadata.namespace`, empty when unset.
-    pub namespace: String,
+    pub namespace: CompactString,
 }
 
 impl ResId {
     /// A ResId from its parts.
-    pub fn new(gvk: Gvk, name: impl Into<String>, namespace: impl Into<String>) -> Self {
+    pub fn new(
+        gvk: Gvk,
+        name: impl Into<CompactString>,
+        namespace: impl Into<CompactString>,
+    ) -> Self {
         ResId {
             gvk,
             name: name.into(),
@@ -149,7 +155,7 @@ impl ResId {
         IdKey {
             gvk: self.gvk.clone(),
             name: self.name.clone(),
-            namespace: self.effective_namespace().to_owned(),
+            namespace: self.effective_namespace().into(),
         }
     }
 }
@@ -158,8 +164,8 @@ impl ResId {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdKey {
     gvk: Gvk,
-    name: String,
-    namespace: String,
+    name: CompactString,
+    namespace: CompactString,
 }
 
 /// Upstream's `ResId.String()`: `kind.version.group/name.namespace`, with `[noName]` and

@@ -411,7 +411,7 @@ impl<'a> IntoIterator for &'a ResMap {
 /// id's name, so building it reads only names.
 #[derive(Debug, Clone, Default)]
 pub struct AnyIdIndex {
-    names: HashMap<String, Vec<usize>>,
+    names: HashMap<kustomize_yaml::CompactString, Vec<usize>>,
 }
 
 impl AnyIdIndex {
@@ -424,7 +424,7 @@ impl AnyIdIndex {
                 }
             }
             None => {
-                self.names.insert(name.to_owned(), vec![i]);
+                self.names.insert(name.into(), vec![i]);
             }
         };
         add_name(&r.name());

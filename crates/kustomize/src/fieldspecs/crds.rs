@@ -69,7 +69,7 @@ fn load(
         path.push(prop_name.to_owned());
         let spec = |p: &[String]| FieldSpec {
             gvk: gvk.clone(),
-            path: p.join("/"),
+            path: p.join("/").into(),
             create: false,
         };
         if ext("x-kubernetes-annotation").is_some() {

@@ -111,7 +111,7 @@ impl TransformerConfig {
     pub fn defaults() -> TransformerConfig {
         let spec = |&(group, version, kind, path, create): &generated::Spec| FieldSpec {
             gvk: Gvk::new(group, version, kind),
-            path: path.to_owned(),
+            path: path.into(),
             create,
         };
         let mut config = TransformerConfig::default();
@@ -256,22 +256,20 @@ impl TransformerConfig {
             &mut self.images,
             &mut self.replicas,
         ] {
-            table.sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
+            table.sort_by_cached_key(|f| gvk_order_key(&f.gvk));
         }
         self.name_reference
-            .sort_by(|a, b| gvk_order(&a.gvk, &b.gvk));
+            .sort_by_cached_key(|b| gvk_order_key(&b.gvk));
     }
 }
 
-/// Upstream's `Gvk.IsLessThan`: legacy kind rank, then `group_version_kind` text with `~G`,
-/// `~V`, `~K` for empty parts.
-fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
-    crate::transformers::sort_order::default_rank(&a.kind)
-        .cmp(&crate::transformers::sort_order::default_rank(&b.kind))
-        .then_with(|| {
-            crate::transformers::sort_order::gvk_sort_string(a)
-                .cmp(&crate::transformers::sort_order::gvk_sort_string(b))
-        })
+/// Upstream's `Gvk.IsLessThan` as a sort key: legacy kind rank, then `group_version_kind`
+/// text with `~G`, `~V`, `~K` for empty parts. (A stable sort, as upstream's.)
+fn gvk_order_key(gvk: &Gvk) -> (i64, String) {
+    (
+        crate::transformers::sort_order::default_rank(&gvk.kind),
+        crate::transformers::sort_order::gvk_sort_string(gvk),
+    )
 }
 
 /// Upstream's `FsSlice.MergeAll`.
@@ -282,7 +280,7 @@ pub fn merge_all(
     into: &mut Vec<FieldSpec>,
     from: &[FieldSpec],
 ) -> Result<(), ConflictingFieldSpecs> {
-    let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_path: HashMap<std::sync::Arc<str>, Vec<usize>> = HashMap::new();
     for (i, x) in into.iter().enumerate() {
         by_path.entry(x.path.clone()).or_default().push(i);
     }
@@ -294,7 +292,7 @@ pub fn merge_all(
             .find(|x| x.effectively_equals(spec))
         {
             Some(x) if x.create != spec.create => {
-                return Err(ConflictingFieldSpecs(spec.path.clone()))
+                return Err(ConflictingFieldSpecs(spec.path.to_string()))
             }
             Some(_) => {}
             None => {
@@ -309,7 +307,7 @@ pub fn merge_all(
 /// Upstream's `FsSlice.MergeOne`.
 pub fn merge_one(into: &mut Vec<FieldSpec>, spec: FieldSpec) -> Result<(), ConflictingFieldSpecs> {
     match into.iter().find(|x| x.effectively_equals(&spec)) {
-        Some(x) if x.create != spec.create => Err(ConflictingFieldSpecs(spec.path)),
+        Some(x) if x.create != spec.create => Err(ConflictingFieldSpecs(spec.path.to_string())),
         Some(_) => Ok(()),
         None => {
             into.push(spec);
@@ -340,10 +338,10 @@ mod tests {
         assert!(c
             .common_labels
             .iter()
-            .any(|f| f.path == "metadata/labels" && f.create));
+            .any(|f| &*f.path == "metadata/labels" && f.create));
         assert!(c.template_labels.len() > 5);
         assert!(c.name_reference.iter().any(|b| b.gvk.kind == "ConfigMap"));
-        assert!(c.images.iter().any(|f| f.path == "spec/containers[]/image"));
+        assert!(c.images.iter().any(|f| &*f.path == "spec/containers[]/image"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl Candidate {
 struct Referrer {
     cur: ResId,
     /// Namespaces of a RoleBinding's ServiceAccount subjects.
-    binding_namespaces: HashSet<String>,
+    binding_namespaces: HashSet<kustomize_yaml::CompactString>,
     /// `roleRef`'s group and kind, when the referrer has one.
     role_ref: Option<Gvk>,
     prefixes: Vec<String>,
@@ -153,7 +153,7 @@ impl Referrer {
                         continue;
                     }
                     match ns {
-                        Value::String(ns) => binding_namespaces.insert(ns.to_string()),
+                        Value::String(ns) => binding_namespaces.insert(ns.clone()),
                         _ => {
                             return Err(Error::Transform {
                                 transformer: "NameReferenceTransformer",

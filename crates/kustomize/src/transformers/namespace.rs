@@ -120,11 +120,11 @@ impl NamespaceTransformer {
             self.set_subjects(obj).map_err(err)?;
         }
         for spec in &self.field_specs {
-            let skip = spec.path == "metadata/namespace"
-                || (spec.path == "metadata/name" && api_version != "v1")
+            let skip = &*spec.path == "metadata/namespace"
+                || (&*spec.path == "metadata/name" && api_version != "v1")
                 || (is_binding
                     && (spec.gvk.kind == "RoleBinding" || spec.gvk.kind == "ClusterRoleBinding")
-                    && spec.path == "subjects/namespace");
+                    && &*spec.path == "subjects/namespace");
             if !skip {
                 spec.apply(obj, &gvk, Some(Create::Scalar), &mut |n| self.set(n))
                     .map_err(err)?;

@@ -49,7 +49,7 @@ impl Transformer for PrefixSuffixTransformer {
                 if !org.gvk.is_selected_by(&spec.gvk) {
                     continue;
                 }
-                if spec.path == "metadata/name" {
+                if &*spec.path == "metadata/name" {
                     match &self.affix {
                         Affix::Prefix(p) => r.add_name_prefix(p),
                         Affix::Suffix(s) => r.add_name_suffix(s),

@@ -75,7 +75,7 @@ pub fn legacy_sort(resources: &mut ResMap) {
 }
 
 struct LegacySorter {
-    ranks: HashMap<String, i64>,
+    ranks: HashMap<kustomize_yaml::CompactString, i64>,
 }
 
 impl LegacySorter {
@@ -83,10 +83,10 @@ impl LegacySorter {
         let mut ranks = HashMap::new();
         let n = first.len() as i64;
         for (i, k) in first.iter().enumerate() {
-            ranks.insert(k.as_ref().to_owned(), i as i64 - n);
+            ranks.insert(k.as_ref().into(), i as i64 - n);
         }
         for (i, k) in last.iter().enumerate() {
-            ranks.insert(k.as_ref().to_owned(), i as i64 + 1);
+            ranks.insert(k.as_ref().into(), i as i64 + 1);
         }
         LegacySorter { ranks }
     }
