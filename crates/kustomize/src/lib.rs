@@ -28,6 +28,7 @@ pub mod kustomization;
 pub mod loader;
 pub mod origin;
 pub mod patch;
+pub mod pattern;
 pub mod remote;
 pub mod resid;
 pub mod resmap;

@@ -5,29 +5,28 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
-
 use crate::kustomization::Selector;
+use crate::pattern::Anchored;
 use crate::resource::{scalar_text, Resource};
 use crate::Error;
 
 /// A compiled selector.
 #[derive(Debug, Clone)]
 pub struct CompiledSelector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Anchored>,
+    version: Option<Anchored>,
+    kind: Option<Anchored>,
+    name: Option<Anchored>,
+    namespace: Option<Anchored>,
     labels: Option<LabelSelector>,
     annotations: Option<LabelSelector>,
 }
 
-fn anchored(pattern: &str) -> Result<Option<Regex>, Error> {
+fn anchored(pattern: &str) -> Result<Option<Anchored>, Error> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{pattern})$"))
+    Anchored::new(pattern)
         .map(Some)
         .map_err(|e| Error::Other(format!("invalid selector regex '{pattern}': {e}")))
 }
@@ -56,7 +55,7 @@ impl CompiledSelector {
     /// Whether the resource is selected. Cheap tests first; ids are built only when the
     /// namespace is asked for.
     pub fn matches(&self, r: &Resource) -> bool {
-        let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
+        let one = |re: &Option<Anchored>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
         if let Some(kind) = &self.kind {
             if !kind.is_match(&r.text_at(&["kind"])) {
                 return false;

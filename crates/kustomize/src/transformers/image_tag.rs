@@ -15,6 +15,7 @@ use regex::Regex;
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
 use crate::kustomization::Image;
+use crate::pattern::{is_dotted_name, strip_dotted_prefix};
 use crate::resmap::ResMap;
 use crate::Error;
 
@@ -148,7 +149,7 @@ enum NamePattern {
 
 impl NamePattern {
     fn new(name: &str) -> Result<Self, Error> {
-        if is_plain(name) {
+        if is_dotted_name(name) {
             return Ok(NamePattern::Plain(name.to_owned()));
         }
         let pattern = format!("^(?:{name})(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
@@ -161,15 +162,10 @@ impl NamePattern {
         match self {
             NamePattern::Regex(re) => re.is_match(value),
             NamePattern::Plain(name) => {
-                let mut chars = value.chars();
-                for n in name.chars() {
-                    match chars.next() {
-                        Some(c) if c == n || (n == '.' && c != '\n') => {}
-                        _ => return false,
-                    }
-                }
+                let Some(mut rest) = strip_dotted_prefix(name, value) else {
+                    return false;
+                };
                 let tag_char = |c: char| c.is_ascii_alphanumeric() || "_.{}-".contains(c);
-                let mut rest = chars.as_str();
                 if let Some(r) = rest.strip_prefix(':') {
                     rest = r.trim_start_matches(tag_char);
                 }
@@ -180,15 +176,6 @@ impl NamePattern {
             }
         }
     }
-}
-
-/// A name made only of name characters and `.`: as a pattern it matches exactly as many
-/// characters as it has.
-fn is_plain(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_/:@-.".contains(c))
 }
 
 fn mask(chars: impl Iterator<Item = char>, dots: &[usize]) -> String {
@@ -205,7 +192,7 @@ impl ImageIndex {
         let mut others = Vec::new();
         for (i, img) in images.iter().enumerate() {
             patterns.push(NamePattern::new(&img.name)?);
-            if !is_plain(&img.name) {
+            if !is_dotted_name(&img.name) {
                 others.push(i);
                 continue;
             }
