@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use kustomize_yaml::Value;
 
 /// The compact builtin table (see `tools/gen-schema.py` for its format).
+#[cfg(test)]
 const BUILTIN: &str = include_str!("k8s-v1.21.2.schema");
+
+include!(concat!(env!("OUT_DIR"), "/builtin_schema.rs"));
 
 /// How many `$ref` hops are followed before a reference is considered unresolvable.
 const MAX_REF_HOPS: usize = 64;
@@ -24,20 +27,20 @@ const MAX_REF_HOPS: usize = 64;
 /// A merge-key schema: immutable, `Send + Sync`, cheap to share in an `Arc`.
 #[derive(Debug, Clone)]
 pub struct Schema {
-    nodes: Vec<Node>,
+    nodes: Cow<'static, [Node]>,
     /// Properties of all nodes; each node owns a range, sorted by name.
-    props: Vec<(Cow<'static, str>, u32)>,
+    props: Cow<'static, [(Cow<'static, str>, u32)]>,
     /// Resource types: kind -> [(apiVersion, node)].
     by_type: TypeTable,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Node {
     array: bool,
     items: Option<u32>,
     additional: Option<u32>,
-    strategy: Option<Box<str>>,
-    keys: Vec<Box<str>>,
+    strategy: Option<Cow<'static, str>>,
+    keys: Cow<'static, [Cow<'static, str>]>,
     props_start: u32,
     props_end: u32,
 }
@@ -52,16 +55,22 @@ pub struct FieldSchema<'a> {
 impl Schema {
     /// The Kubernetes v1.21.2 schema upstream kustomize v5.7.1 compiles in.
     pub fn builtin() -> Schema {
-        // The table is generated and checked by a unit test; a malformed line can only come
-        // from editing it by hand, and then the builtin degrades to an empty schema.
-        parse_table(BUILTIN).unwrap_or_else(|_| Schema::empty())
+        let mut by_type = TypeTable::with_capacity(BUILTIN_TYPES.len());
+        for &(api_version, kind, node) in BUILTIN_TYPES {
+            add_type(&mut by_type, api_version.into(), kind.into(), node);
+        }
+        Schema {
+            nodes: Cow::Borrowed(BUILTIN_NODES),
+            props: Cow::Borrowed(BUILTIN_PROPS),
+            by_type,
+        }
     }
 
     /// A schema that knows no types: every list is replaced wholesale.
     pub fn empty() -> Schema {
         Schema {
-            nodes: vec![Node::default()],
-            props: Vec::new(),
+            nodes: Cow::Owned(vec![Node::default()]),
+            props: Cow::Borrowed(&[]),
             by_type: HashMap::new(),
         }
     }
@@ -172,7 +181,7 @@ impl<'a> FieldSchema<'a> {
             items: None,
             additional: None,
             strategy: None,
-            keys: Vec::new(),
+            keys: Cow::Borrowed(&[]),
             props_start: 0,
             props_end: 0,
         };
@@ -227,10 +236,14 @@ impl<'a> FieldSchema<'a> {
     }
 }
 
-/// Parses the generated table.
+/// Parses the generated table at run time: what build.rs compiles in must equal it.
+#[cfg(test)]
 fn parse_table(text: &'static str) -> Result<Schema, String> {
-    let mut nodes = Vec::new();
-    let mut props: Vec<(Cow<'static, str>, u32)> = Vec::new();
+    // Sized up front, and tokens found a byte at a time: this runs on every build with a
+    // strategic merge.
+    let mut nodes = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count());
+    let mut props: Vec<(Cow<'static, str>, u32)> =
+        Vec::with_capacity(text.bytes().filter(|&b| b == b'=').count());
     let mut by_type = TypeTable::new();
     let id = |s: &str, line: usize| -> Result<u32, String> {
         s.parse::<u32>()
@@ -238,7 +251,7 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
     };
     for (i, line) in text.lines().enumerate() {
         let lineno = i + 1;
-        let mut toks = line.split(' ');
+        let mut toks = line.split_ascii_whitespace();
         match toks.next() {
             Some("N") => {
                 let mut node = Node {
@@ -252,13 +265,13 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
                             "a" => node.array = true,
                             "i" => node.items = Some(id(rest, lineno)?),
                             "x" => node.additional = Some(id(rest, lineno)?),
-                            "s" => node.strategy = Some(rest.into()),
-                            "k" => node.keys = rest.split(',').map(Into::into).collect(),
+                            "s" => node.strategy = Some(Cow::Borrowed(rest)),
+                            "k" => node.keys = rest.split(',').map(Cow::Borrowed).collect(),
                             _ => return Err(format!("schema table line {lineno}: bad flag `{t}`")),
                         }
-                    } else if let Some((name, target)) = t.rsplit_once('=') {
-                        props.push((Cow::Borrowed(name), id(target, lineno)?));
-                    } else if !t.is_empty() {
+                    } else if let Some(eq) = t.bytes().rposition(|b| b == b'=') {
+                        props.push((Cow::Borrowed(&t[..eq]), id(&t[eq + 1..], lineno)?));
+                    } else {
                         return Err(format!("schema table line {lineno}: bad token `{t}`"));
                     }
                 }
@@ -277,7 +290,8 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
                     id(n, lineno)?,
                 );
             }
-            Some(t) if t.starts_with('#') || t.is_empty() => {}
+            None => {}
+            Some(t) if t.starts_with('#') => {}
             _ => return Err(format!("schema table line {lineno}: unknown line")),
         }
     }
@@ -293,8 +307,8 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
         return Err("schema table: node id out of range".into());
     }
     Ok(Schema {
-        nodes,
-        props,
+        nodes: Cow::Owned(nodes),
+        props: Cow::Owned(props),
         by_type,
     })
 }
@@ -379,19 +393,20 @@ impl Builder {
             node.additional = self.schema(addl);
         }
         if let Some(strategy) = s.get("x-kubernetes-patch-strategy").and_then(Value::as_str) {
-            node.strategy = Some(strategy.into());
-            node.keys = match s.get("x-kubernetes-list-map-keys") {
+            node.strategy = Some(Cow::Owned(strategy.to_owned()));
+            let keys: Vec<Cow<'static, str>> = match s.get("x-kubernetes-list-map-keys") {
                 Some(Value::Seq(keys)) => keys
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(Into::into)
+                    .map(|k| Cow::Owned(k.to_owned()))
                     .collect(),
                 _ => s
                     .get("x-kubernetes-patch-merge-key")
                     .and_then(Value::as_str)
-                    .map(|k| vec![k.into()])
+                    .map(|k| vec![Cow::Owned(k.to_owned())])
                     .unwrap_or_default(),
             };
+            node.keys = Cow::Owned(keys);
         }
         let mut props = Vec::new();
         if let Some(Value::Map(ps)) = s.get("properties") {
@@ -430,8 +445,8 @@ impl Builder {
             e.1 += 1;
         }
         Schema {
-            nodes,
-            props,
+            nodes: Cow::Owned(nodes),
+            props: Cow::Owned(props),
             by_type,
         }
     }
@@ -454,6 +469,16 @@ mod tests {
     fn builtin_table_parses() {
         let s = parse_table(BUILTIN).expect("table parses");
         assert!(s.type_count() > 250);
+    }
+
+    /// The data build.rs compiles in is the table as parsed at run time.
+    #[test]
+    fn compiled_schema_equals_the_parsed_table() {
+        let parsed = parse_table(BUILTIN).expect("table parses");
+        let compiled = Schema::builtin();
+        assert_eq!(compiled.nodes, parsed.nodes);
+        assert_eq!(compiled.props, parsed.props);
+        assert_eq!(compiled.by_type, parsed.by_type);
     }
 
     #[test]
