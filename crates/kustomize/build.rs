@@ -129,7 +129,10 @@ fn builtin_schema(out_dir: &std::path::Path) {
                     }
                 }
                 let opt = |o: Option<String>| o.map_or("None".to_owned(), |v| format!("Some({v})"));
-                let keys: Vec<String> = keys.iter().map(|k| format!("Cow::Borrowed({k:?})")).collect();
+                let keys: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("Cow::Borrowed({k:?})"))
+                    .collect();
                 let _ = writeln!(
                     nodes,
                     "    Node {{ array: {array}, items: {}, additional: {}, strategy: {}, keys: Cow::Borrowed(&[{}]), props_start: {start}, props_end: {prop_count} }},",

@@ -6,6 +6,7 @@
 pub mod de;
 pub mod emit;
 mod error;
+mod fast;
 pub mod json;
 pub mod mapping;
 pub mod parse;

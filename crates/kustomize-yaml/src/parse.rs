@@ -42,21 +42,31 @@ const ALIAS_BUDGET_BASE: usize = 1 << 20;
 /// Parses every document of `src`. An empty input yields no documents; an empty document
 /// (`---` alone) yields [`Value::Null`].
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
+    if let Some(docs) = parse_fast(src, schema) {
+        return Ok(docs);
+    }
+    parse_full(src, schema)
+}
+
+/// The documents of `src` through the [`crate::fast`] path, if it takes the text. (Public
+/// for the differential tests only.)
+#[doc(hidden)]
+pub fn parse_fast(src: &str, schema: Schema) -> Option<Vec<Value>> {
+    let mut loader = Loader::new(src, schema);
+    crate::fast::parse(src, &mut |event, span| {
+        loader.event(event, span).map_err(|_| ())
+    })
+    .ok()?;
+    Some(loader.docs)
+}
+
+/// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
+#[doc(hidden)]
+pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
-        let loader = Loader {
-            schema,
-            stack: Vec::new(),
-            anchors: HashMap::new(),
-            // Without a '*' there can be no alias, so anchored nodes need not be kept.
-            keep_anchors: src.contains('*'),
-            alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
-            root: None,
-            docs: Vec::new(),
-            unterminated_len: (!src.is_empty() && !src.ends_with('\n'))
-                .then(|| src.chars().count()),
-        };
+        let loader = Loader::new(&src, schema);
         match loader.run(&src) {
             Ok(docs) => return Ok(docs),
             Err(Failure::Scan(e)) => {
@@ -279,6 +289,21 @@ fn err_at(span: &Span, message: impl Into<String>) -> Error {
 }
 
 impl Loader {
+    fn new(src: &str, schema: Schema) -> Loader {
+        Loader {
+            schema,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            // Without a '*' there can be no alias, so anchored nodes need not be kept.
+            keep_anchors: src.contains('*'),
+            alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
+            root: None,
+            docs: Vec::new(),
+            unterminated_len: (!src.is_empty() && !src.ends_with('\n'))
+                .then(|| src.chars().count()),
+        }
+    }
+
     fn run(mut self, src: &str) -> Result<Vec<Value>, Failure> {
         let mut parser = Parser::new_from_str(src);
         while let Some(next) = parser.next_event() {

@@ -341,7 +341,10 @@ mod tests {
             .any(|f| &*f.path == "metadata/labels" && f.create));
         assert!(c.template_labels.len() > 5);
         assert!(c.name_reference.iter().any(|b| b.gvk.kind == "ConfigMap"));
-        assert!(c.images.iter().any(|f| &*f.path == "spec/containers[]/image"));
+        assert!(c
+            .images
+            .iter()
+            .any(|f| &*f.path == "spec/containers[]/image"));
     }
 
     #[test]
