@@ -323,14 +323,21 @@ fn analyze_ascii(bytes: &[u8]) -> Analysis {
     }
     let mut preceded_by_whitespace = true;
     let (mut previous_space, mut previous_break) = (false, false);
-    for (i, &c) in bytes.iter().enumerate() {
-        match c {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => {
-                previous_space = false;
-                previous_break = false;
-                preceded_by_whitespace = false;
-                continue;
+    let mut i = 0;
+    while i < n {
+        let c = bytes[i];
+        if ORDINARY[usize::from(c)] {
+            // A run of printable characters that change nothing but the state below.
+            i += 1;
+            while i < n && ORDINARY[usize::from(bytes[i])] {
+                i += 1;
             }
+            previous_space = false;
+            previous_break = false;
+            preceded_by_whitespace = false;
+            continue;
+        }
+        match c {
             b':' if i > 0 && ws_at(i + 1) => f.block_indicators = true,
             b'#' if i > 0 && preceded_by_whitespace => f.block_indicators = true,
             _ => {}
@@ -356,9 +363,21 @@ fn analyze_ascii(bytes: &[u8]) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = matches!(c, b' ' | b'\t' | b'\0' | b'\r' | b'\n');
+        i += 1;
     }
     verdict(f)
 }
+
+/// Bytes [`analyze_ascii`] can skip: printable, not a space, `:` or `#`.
+static ORDINARY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0x21;
+    while c <= 0x7E {
+        table[c] = c != b':' as usize && c != b'#' as usize;
+        c += 1;
+    }
+    table
+};
 
 /// What `analyze_scalar` found while walking a value.
 #[derive(Default)]
