@@ -19,12 +19,19 @@ pub(crate) struct Unsupported;
 
 type Step = Result<(), Unsupported>;
 
-/// Feeds the events of `src` to `sink`; `Err` when the text is outside the fast path or the
-/// sink failed (the caller discards what it built and starts again).
-pub(crate) fn parse<'s>(
-    src: &'s str,
-    sink: &mut dyn FnMut(Event<'s>, Span) -> Result<(), ()>,
-) -> Step {
+/// What the fast path hands on: an event, or the text of a document it declined (from
+/// the end of the last document to the next `---` line, which no scalar may contain), for
+/// saphyr.
+pub(crate) enum Item<'s> {
+    Event(Event<'s>, Span),
+    Declined(&'s str),
+}
+
+/// Feeds `src` to `sink` document by document: the events of each document the fast path
+/// takes, the text of each it declines. `Err` when the whole text must go to saphyr: it
+/// breaks a rule the fast path checks up front, holds no document, or the sink failed on a
+/// declined document (an error, which saphyr then words for the whole text).
+pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(), ()>) -> Step {
     if !src.ends_with('\n') || src.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7F) {
         return Err(Unsupported);
     }
@@ -45,43 +52,28 @@ pub(crate) fn parse<'s>(
         at: 0,
         sink,
     };
-    stream(&mut p)
-}
-
-fn stream(p: &mut Fast<'_, '_>) -> Step {
     p.event(Event::StreamStart)?;
     let mut documents = 0;
     loop {
+        let doc_line = p.at;
         p.skip_blank();
-        let Some(line) = p.line() else { break };
-        let explicit = if is_doc_start(line) {
-            p.at += 1;
-            p.skip_blank();
-            true
-        } else {
-            false
-        };
-        // An empty document, `...`, directives: saphyr decides.
-        match p.line() {
-            None => return Err(Unsupported),
-            Some(l) if is_doc_start(l) || l.starts_with("...") || l.starts_with('%') => {
-                return Err(Unsupported)
-            }
-            Some(_) => {}
+        if p.line().is_none() {
+            break;
         }
-        p.event(Event::DocumentStart(explicit))?;
-        if indent(p.line().unwrap_or_default()) != 0 {
-            return Err(Unsupported);
-        }
-        p.block_node(-1)?;
-        p.skip_blank();
-        match p.line() {
-            None => {}
-            Some(l) if is_doc_start(l) => {}
-            Some(_) => return Err(Unsupported),
-        }
-        p.event(Event::DocumentEnd)?;
         documents += 1;
+        if p.document().is_err() {
+            let start = p.offset(src, doc_line);
+            p.at = doc_line;
+            p.skip_blank();
+            if p.line().is_some_and(is_doc_start) {
+                p.at += 1;
+            }
+            while p.line().is_some_and(|l| !is_doc_start(l)) {
+                p.at += 1;
+            }
+            let end = p.offset(src, p.at);
+            (p.sink)(Item::Declined(&src[start..end])).map_err(|()| Unsupported)?;
+        }
     }
     if documents == 0 {
         return Err(Unsupported);
@@ -93,7 +85,7 @@ struct Fast<'s, 'k> {
     lines: Vec<&'s str>,
     /// The current line.
     at: usize,
-    sink: &'k mut dyn FnMut(Event<'s>, Span) -> Result<(), ()>,
+    sink: &'k mut dyn FnMut(Item<'s>) -> Result<(), ()>,
 }
 
 /// `---` alone (or before a comment) on its line.
@@ -130,7 +122,39 @@ impl<'s> Fast<'s, '_> {
     fn event(&mut self, e: Event<'s>) -> Step {
         let line = self.at + 1;
         let m = Marker::new(0, line, 0);
-        (self.sink)(e, Span::new(m, m)).map_err(|()| Unsupported)
+        (self.sink)(Item::Event(e, Span::new(m, m))).map_err(|()| Unsupported)
+    }
+
+    /// The byte offset of line `i` in `src` (its length past the last line).
+    fn offset(&self, src: &str, i: usize) -> usize {
+        self.lines
+            .get(i)
+            .map_or(src.len(), |l| l.as_ptr() as usize - src.as_ptr() as usize)
+    }
+
+    /// One document, from its `---` (if any) to the next one or the end.
+    fn document(&mut self) -> Step {
+        let explicit = self.line().is_some_and(is_doc_start);
+        if explicit {
+            self.at += 1;
+            self.skip_blank();
+        }
+        // An empty document, `...`, directives: saphyr decides.
+        match self.line() {
+            None => return Err(Unsupported),
+            Some(l) if is_doc_start(l) || l.starts_with("...") || l.starts_with('%') => {
+                return Err(Unsupported)
+            }
+            Some(l) if indent(l) != 0 => return Err(Unsupported),
+            Some(_) => {}
+        }
+        self.event(Event::DocumentStart(explicit))?;
+        self.block_node(-1)?;
+        self.skip_blank();
+        if self.line().is_some_and(|l| !is_doc_start(l)) {
+            return Err(Unsupported);
+        }
+        self.event(Event::DocumentEnd)
     }
 
     fn scalar(&mut self, text: Cow<'s, str>, style: ScalarStyle) -> Step {
@@ -645,17 +669,40 @@ mod tests {
     use crate::parse::{parse_fast, parse_full};
     use crate::Schema;
 
-    /// The fast path takes `src` and reads it as saphyr does.
+    /// The fast path takes all of `src` and reads it as saphyr does.
     fn same(src: &str) {
         for schema in [Schema::Kyaml, Schema::Yaml11] {
-            let fast = parse_fast(src, schema).unwrap_or_else(|| panic!("not taken: {src:?}"));
+            let (fast, taken) = parse_fast(src, schema).expect("no document declined");
             let full = parse_full(src, schema).expect("saphyr parses");
+            assert_eq!(taken, full.len(), "not all taken: {src:?}");
             assert_eq!(format!("{fast:?}"), format!("{full:?}"), "for {src:?}");
         }
     }
 
     fn declined(src: &str) {
-        assert!(parse_fast(src, Schema::Kyaml).is_none(), "taken: {src:?}");
+        let taken = parse_fast(src, Schema::Kyaml).map_or(0, |(_, n)| n);
+        assert_eq!(taken, 0, "taken: {src:?}");
+    }
+
+    /// A document the fast path declines goes to saphyr alone; the ones around it do not.
+    #[test]
+    fn declines_document_by_document() {
+        let src = "a: 1\n---\nb: &x 2\nc: *x\n---\nd: 3\n";
+        let (docs, taken) = parse_fast(src, Schema::Kyaml).expect("taken");
+        assert_eq!((docs.len(), taken), (3, 2));
+        assert_eq!(
+            format!("{docs:?}"),
+            format!("{:?}", parse_full(src, Schema::Kyaml).unwrap())
+        );
+        // An error in a declined document is saphyr's, on the whole text.
+        let bad = "a: 1\n---\nb: [\n---\nd: 3\n";
+        assert!(parse_fast(bad, Schema::Kyaml).is_none());
+        assert_eq!(
+            crate::parse_documents(bad, Schema::Kyaml)
+                .unwrap_err()
+                .to_string(),
+            parse_full(bad, Schema::Kyaml).unwrap_err().to_string()
+        );
     }
 
     #[test]

@@ -41,23 +41,42 @@ const ALIAS_BUDGET_BASE: usize = 1 << 20;
 
 /// Parses every document of `src`. An empty input yields no documents; an empty document
 /// (`---` alone) yields [`Value::Null`].
+///
+/// Documents go through the [`crate::fast`] path; each one it declines goes to
+/// saphyr-parser alone, and the fast path goes on after it. Errors are always reported from
+/// a parse of the whole text, so that their lines are the file's.
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    if let Some(docs) = parse_fast(src, schema) {
-        return Ok(docs);
+    match parse_fast(src, schema) {
+        Some((docs, _)) => Ok(docs),
+        None => parse_full(src, schema),
     }
-    parse_full(src, schema)
 }
 
-/// The documents of `src` through the [`crate::fast`] path, if it takes the text. (Public
-/// for the differential tests only.)
+/// The documents of `src` through the [`crate::fast`] path (saphyr for the documents it
+/// declines) and how many the fast path read; `None` when the whole text must go to
+/// saphyr. (Public for the differential tests only.)
 #[doc(hidden)]
-pub fn parse_fast(src: &str, schema: Schema) -> Option<Vec<Value>> {
+pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
     let mut loader = Loader::new(src, schema);
-    crate::fast::parse(src, &mut |event, span| {
-        loader.event(event, span).map_err(|_| ())
+    let mut fast = 0;
+    crate::fast::parse(src, &mut |item| match item {
+        crate::fast::Item::Event(event, span) => {
+            let end = matches!(event, Event::DocumentEnd);
+            loader.event(event, span).map_err(|_| ())?;
+            fast += usize::from(end);
+            Ok(())
+        }
+        crate::fast::Item::Declined(text) => {
+            // Whatever the fast path had started of this document is dropped.
+            loader.stack.clear();
+            loader.root = None;
+            let more = parse_full(text, schema).map_err(|_| ())?;
+            loader.docs.extend(more);
+            Ok(())
+        }
     })
     .ok()?;
-    Some(loader.docs)
+    Some((loader.docs, fast))
 }
 
 /// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
