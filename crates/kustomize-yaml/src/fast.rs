@@ -307,10 +307,14 @@ impl<'s> Fast<'s, '_> {
             };
         }
         let (scalar, style, after): (Cow<'s, str>, _, &str) = match text.as_bytes()[0] {
-            b'"' => {
-                let (s, after) = double_quoted(text).ok_or(Unsupported)?;
-                (s, ScalarStyle::DoubleQuoted, after)
-            }
+            b'"' => match double_quoted(text) {
+                Some((s, after)) => (s, ScalarStyle::DoubleQuoted, after),
+                None => {
+                    let (s, last, after) = self.double_quoted_lines(text, n)?;
+                    self.at = last;
+                    (Cow::Owned(s), ScalarStyle::DoubleQuoted, after)
+                }
+            },
             b'\'' => {
                 let (s, after) = single_quoted(text).ok_or(Unsupported)?;
                 (s, ScalarStyle::SingleQuoted, after)
@@ -370,6 +374,73 @@ impl<'s> Fast<'s, '_> {
         self.scalar(scalar, style)?;
         self.at += 1;
         self.no_continuation(n)
+    }
+
+    /// A double-quoted scalar that starts on the current line (`text`) and closes on a
+    /// later one, as go-yaml writes long strings: its value, the line it closes on and the
+    /// text after it. A line break folds to a space (empty lines to newlines) and the
+    /// spaces around it go; a `\` before it removes it. Continuation lines must be
+    /// indented past `n`.
+    fn double_quoted_lines(
+        &self,
+        text: &'s str,
+        n: usize,
+    ) -> Result<(String, usize, &'s str), Unsupported> {
+        let mut out = String::new();
+        // What escapes wrote may not be trimmed at a line break.
+        let mut escaped_to = 0;
+        let mut line = self.at;
+        let mut rest = &text[1..];
+        loop {
+            // Up to the first quote or backslash, or the end of the line.
+            let stop = rest.find(['"', '\\']).unwrap_or(rest.len());
+            out.push_str(&rest[..stop]);
+            rest = &rest[stop..];
+            match rest.as_bytes().first() {
+                Some(b'"') => return Ok((out, line, &rest[1..])),
+                Some(_) if rest.len() == 1 => {
+                    // An escaped line break: nothing is added.
+                    line += 1;
+                    rest = self.continuation(line, n)?;
+                }
+                Some(_) => {
+                    let (c, used) = escape(rest).ok_or(Unsupported)?;
+                    out.push(c);
+                    escaped_to = out.len();
+                    rest = &rest[used..];
+                }
+                None => {
+                    // A line break: trailing spaces go, then a space or the empty lines.
+                    let kept = out.trim_end_matches(' ').len().max(escaped_to);
+                    out.truncate(kept);
+                    let mut empty = 0;
+                    line += 1;
+                    while self
+                        .lines
+                        .get(line)
+                        .is_some_and(|l| l.trim_start_matches(' ').is_empty())
+                    {
+                        empty += 1;
+                        line += 1;
+                    }
+                    if empty == 0 {
+                        out.push(' ');
+                    } else {
+                        out.extend(std::iter::repeat_n('\n', empty));
+                    }
+                    rest = self.continuation(line, n)?;
+                }
+            }
+        }
+    }
+
+    /// Line `i` continuing a quoted scalar, without its indentation.
+    fn continuation(&self, i: usize, n: usize) -> Result<&'s str, Unsupported> {
+        let line = self.lines.get(i).ok_or(Unsupported)?;
+        if indent(line) <= n || line.contains('\t') {
+            return Err(Unsupported);
+        }
+        Ok(line.trim_start_matches(' '))
     }
 
     /// The continuation lines of a plain scalar whose first line is the current one: the
@@ -559,6 +630,27 @@ fn starts_mapping_entry(text: &str) -> bool {
 /// A scalar of a flow sequence and its style.
 type FlowItem<'s> = (Cow<'s, str>, ScalarStyle);
 
+/// The escape at the start of `rest` (a backslash and what follows): the character and
+/// the bytes it takes. Escapes other than the common ones are left to saphyr.
+fn escape(rest: &str) -> Option<(char, usize)> {
+    Some(match rest.as_bytes().get(1)? {
+        b'"' => ('"', 2),
+        b'\\' => ('\\', 2),
+        b'n' => ('\n', 2),
+        b't' => ('\t', 2),
+        b'0' => ('\0', 2),
+        b' ' => (' ', 2),
+        b'u' => {
+            let hex = rest.get(2..6)?;
+            if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                return None;
+            }
+            (char::from_u32(u32::from_str_radix(hex, 16).ok()?)?, 6)
+        }
+        _ => return None,
+    })
+}
+
 /// A flow sequence of scalars closed on its line (`[a, "b", 'c']`): its items and the text
 /// after it. Nested collections, empty entries and odd plain scalars are left to saphyr.
 fn flow_sequence(text: &str) -> Option<(Vec<FlowItem<'_>>, &str)> {
@@ -640,22 +732,7 @@ fn double_quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
         if c == b'"' {
             return Some((Cow::Owned(out), &rest[1..]));
         }
-        // A backslash.
-        let (ch, used) = match rest.as_bytes().get(1)? {
-            b'"' => ('"', 2),
-            b'\\' => ('\\', 2),
-            b'n' => ('\n', 2),
-            b't' => ('\t', 2),
-            b'0' => ('\0', 2),
-            b'u' => {
-                let hex = rest.get(2..6)?;
-                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
-                    return None;
-                }
-                (char::from_u32(u32::from_str_radix(hex, 16).ok()?)?, 6)
-            }
-            _ => return None,
-        };
+        let (ch, used) = escape(rest)?;
         out.push(ch);
         rest = &rest[used..];
         let next = rest.find(['"', '\\'])?;
@@ -720,6 +797,15 @@ mod tests {
     }
 
     #[test]
+    fn multi_line_double_quoted() {
+        same("a: \"one two\n  three\"\nb: 1\n");
+        same("a: \"one \\\n  two\\\n  \\ three\"\nb: 1\n");
+        same("a: \"one\n\n  two   \n\n\n  three\" # c\nb: 1\n");
+        same("a: \"one\\ \n  two\"\n");
+        same("- \"x\n  y\"\n- k: \"p\n    q\\n\\u00e9\"\n");
+    }
+
+    #[test]
     fn folded_plain_scalars() {
         same("a: one\n  two\n   three\nb: 1\n");
         same("a: one\n\n  two\n\n\n  three\n\nb: 1\n");
@@ -746,7 +832,7 @@ mod tests {
         declined("a: b\n  # comment\n  c\n");
         declined("a: b # comment\n  c\n");
         declined("a: >\n  folded\n");
-        declined("a: \"open\n  quote\"\n");
+        declined("a: \"open\nquote\"\n");
         declined("a: b: c\n");
         declined("a:\tb\n");
         declined("a: b\r\n");
