@@ -315,10 +315,14 @@ impl<'s> Fast<'s, '_> {
                     (Cow::Owned(s), ScalarStyle::DoubleQuoted, after)
                 }
             },
-            b'\'' => {
-                let (s, after) = single_quoted(text).ok_or(Unsupported)?;
-                (s, ScalarStyle::SingleQuoted, after)
-            }
+            b'\'' => match single_quoted(text) {
+                Some((s, after)) => (s, ScalarStyle::SingleQuoted, after),
+                None => {
+                    let (s, last, after) = self.single_quoted_lines(text, n)?;
+                    self.at = last;
+                    (Cow::Owned(s), ScalarStyle::SingleQuoted, after)
+                }
+            },
             b'|' => return self.literal(&text[1..], n),
             b'{' => {
                 // Only `{}`: an empty mapping.
@@ -434,6 +438,50 @@ impl<'s> Fast<'s, '_> {
         }
     }
 
+    /// A single-quoted scalar over several lines, folded as [`Fast::double_quoted_lines`]
+    /// folds (without escapes but `''`).
+    fn single_quoted_lines(
+        &self,
+        text: &'s str,
+        n: usize,
+    ) -> Result<(String, usize, &'s str), Unsupported> {
+        let mut out = String::new();
+        let mut line = self.at;
+        let mut rest = &text[1..];
+        loop {
+            let stop = rest.find('\'').unwrap_or(rest.len());
+            out.push_str(&rest[..stop]);
+            rest = &rest[stop..];
+            if rest.starts_with("''") {
+                out.push('\'');
+                rest = &rest[2..];
+                continue;
+            }
+            if let Some(after) = rest.strip_prefix('\'') {
+                return Ok((out, line, after));
+            }
+            // A line break: trailing spaces go, then a space or the empty lines.
+            let kept = out.trim_end_matches(' ').len();
+            out.truncate(kept);
+            let mut empty = 0;
+            line += 1;
+            while self
+                .lines
+                .get(line)
+                .is_some_and(|l| l.trim_start_matches(' ').is_empty())
+            {
+                empty += 1;
+                line += 1;
+            }
+            if empty == 0 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', empty));
+            }
+            rest = self.continuation(line, n)?;
+        }
+    }
+
     /// Line `i` continuing a quoted scalar, without its indentation.
     fn continuation(&self, i: usize, n: usize) -> Result<&'s str, Unsupported> {
         let line = self.lines.get(i).ok_or(Unsupported)?;
@@ -459,8 +507,9 @@ impl<'s> Fast<'s, '_> {
             if indent(line) <= n {
                 break;
             }
-            let first = content.as_bytes()[0];
-            if is_indicator(first)
+            // Indicators only matter where a scalar starts, but a `#` after the
+            // indentation starts a comment.
+            if content.starts_with('#')
                 || content.contains(": ")
                 || content.contains(" #")
                 || content.ends_with(':')
@@ -802,6 +851,7 @@ mod tests {
         same("a: \"one \\\n  two\\\n  \\ three\"\nb: 1\n");
         same("a: \"one\n\n  two   \n\n\n  three\" # c\nb: 1\n");
         same("a: \"one\\ \n  two\"\n");
+        same("a: 'one: two\n  three''s   \n\n  four'\nb: 1\n");
         same("- \"x\n  y\"\n- k: \"p\n    q\\n\\u00e9\"\n");
     }
 
@@ -811,6 +861,7 @@ mod tests {
         same("a: one\n\n  two\n\n\n  three\n\nb: 1\n");
         same("- one\n  two\n- x: one\n    two\n  y: 2\n");
         same("a:\n  b: long text that\n    wraps. More info:none\n");
+        same("a: one\n  `two` 'three' {four} [five] - six *seven &eight !nine\n");
     }
 
     #[test]
