@@ -246,13 +246,12 @@ fn analyze(value: &str) -> Analysis {
 /// [`analyze`] for any text, a character at a time.
 fn analyze_chars(value: &str) -> Analysis {
     let bytes = value.as_bytes();
-    let mut block_indicators = value.starts_with("---") || value.starts_with("...");
-    let (mut line_breaks, mut special_characters) = (false, false);
-    let (mut leading_space, mut leading_break) = (false, false);
-    let (mut trailing_space, mut trailing_break) = (false, false);
-    let (mut break_space, mut space_break) = (false, false);
+    let mut f = Flags {
+        block_indicators: value.starts_with("---") || value.starts_with("..."),
+        ..Flags::default()
+    };
     let mut preceded_by_whitespace = true;
-    let (mut previous_space, mut previous_break) = (false, false);
+    let mut previous = Blank::Other;
 
     for (i, c) in value.char_indices() {
         let end = i + c.len_utf8();
@@ -260,50 +259,31 @@ fn analyze_chars(value: &str) -> Analysis {
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => block_indicators = true,
-                '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                | '%' | '@' | '`' => f.block_indicators = true,
+                '?' | ':' | '-' if followed_by_whitespace => f.block_indicators = true,
                 _ => {}
             }
         } else {
             match c {
-                ':' if followed_by_whitespace => block_indicators = true,
-                '#' if preceded_by_whitespace => block_indicators = true,
+                ':' if followed_by_whitespace => f.block_indicators = true,
+                '#' if preceded_by_whitespace => f.block_indicators = true,
                 _ => {}
             }
         }
         if !is_printable(c) {
-            special_characters = true;
+            f.special_characters = true;
         }
-        if c == ' ' {
-            leading_space |= i == 0;
-            trailing_space |= end == bytes.len();
-            break_space |= previous_break;
-            previous_space = true;
-            previous_break = false;
+        let kind = if c == ' ' {
+            Blank::Space
         } else if is_break(c) {
-            line_breaks = true;
-            leading_break |= i == 0;
-            trailing_break |= end == bytes.len();
-            space_break |= previous_space;
-            previous_space = false;
-            previous_break = true;
+            Blank::Break
         } else {
-            previous_space = false;
-            previous_break = false;
-        }
+            Blank::Other
+        };
+        f.note(kind, i == 0, end == bytes.len(), &mut previous);
         preceded_by_whitespace = is_blankz(c);
     }
-    verdict(Flags {
-        line_breaks,
-        special_characters,
-        block_indicators,
-        leading_space,
-        leading_break,
-        trailing_space,
-        trailing_break,
-        break_space,
-        space_break,
-    })
+    verdict(f)
 }
 
 /// [`analyze`] for ASCII text, a byte at a time: the same rules, without decoding UTF-8
@@ -322,7 +302,7 @@ fn analyze_ascii(bytes: &[u8]) -> Analysis {
         _ => {}
     }
     let mut preceded_by_whitespace = true;
-    let (mut previous_space, mut previous_break) = (false, false);
+    let mut previous = Blank::Other;
     let mut i = 0;
     while i < n {
         let c = bytes[i];
@@ -332,8 +312,7 @@ fn analyze_ascii(bytes: &[u8]) -> Analysis {
             while i < n && ORDINARY[usize::from(bytes[i])] {
                 i += 1;
             }
-            previous_space = false;
-            previous_break = false;
+            previous = Blank::Other;
             preceded_by_whitespace = false;
             continue;
         }
@@ -345,23 +324,12 @@ fn analyze_ascii(bytes: &[u8]) -> Analysis {
         if !(c == b'\n' || (b' '..=b'~').contains(&c)) {
             f.special_characters = true;
         }
-        if c == b' ' {
-            f.leading_space |= i == 0;
-            f.trailing_space |= i + 1 == n;
-            f.break_space |= previous_break;
-            previous_space = true;
-            previous_break = false;
-        } else if c == b'\r' || c == b'\n' {
-            f.line_breaks = true;
-            f.leading_break |= i == 0;
-            f.trailing_break |= i + 1 == n;
-            f.space_break |= previous_space;
-            previous_space = false;
-            previous_break = true;
-        } else {
-            previous_space = false;
-            previous_break = false;
-        }
+        let kind = match c {
+            b' ' => Blank::Space,
+            b'\r' | b'\n' => Blank::Break,
+            _ => Blank::Other,
+        };
+        f.note(kind, i == 0, i + 1 == n, &mut previous);
         preceded_by_whitespace = matches!(c, b' ' | b'\t' | b'\0' | b'\r' | b'\n');
         i += 1;
     }
@@ -391,6 +359,35 @@ struct Flags {
     trailing_break: bool,
     break_space: bool,
     space_break: bool,
+}
+
+/// What a character is to the space and break rules of `analyze_scalar`.
+#[derive(Clone, Copy, PartialEq)]
+enum Blank {
+    Space,
+    Break,
+    Other,
+}
+
+impl Flags {
+    /// Records a character of kind `kind` (first or last of the value?) after `previous`.
+    fn note(&mut self, kind: Blank, first: bool, last: bool, previous: &mut Blank) {
+        match kind {
+            Blank::Space => {
+                self.leading_space |= first;
+                self.trailing_space |= last;
+                self.break_space |= *previous == Blank::Break;
+            }
+            Blank::Break => {
+                self.line_breaks = true;
+                self.leading_break |= first;
+                self.trailing_break |= last;
+                self.space_break |= *previous == Blank::Space;
+            }
+            Blank::Other => {}
+        }
+        *previous = kind;
+    }
 }
 
 /// libyaml's styles allowed by what [`Flags`] found.

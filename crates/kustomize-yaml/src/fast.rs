@@ -413,27 +413,7 @@ impl<'s> Fast<'s, '_> {
                     escaped_to = out.len();
                     rest = &rest[used..];
                 }
-                None => {
-                    // A line break: trailing spaces go, then a space or the empty lines.
-                    let kept = out.trim_end_matches(' ').len().max(escaped_to);
-                    out.truncate(kept);
-                    let mut empty = 0;
-                    line += 1;
-                    while self
-                        .lines
-                        .get(line)
-                        .is_some_and(|l| l.trim_start_matches(' ').is_empty())
-                    {
-                        empty += 1;
-                        line += 1;
-                    }
-                    if empty == 0 {
-                        out.push(' ');
-                    } else {
-                        out.extend(std::iter::repeat_n('\n', empty));
-                    }
-                    rest = self.continuation(line, n)?;
-                }
+                None => rest = self.fold_break(&mut out, escaped_to, &mut line, n)?,
             }
         }
     }
@@ -460,26 +440,39 @@ impl<'s> Fast<'s, '_> {
             if let Some(after) = rest.strip_prefix('\'') {
                 return Ok((out, line, after));
             }
-            // A line break: trailing spaces go, then a space or the empty lines.
-            let kept = out.trim_end_matches(' ').len();
-            out.truncate(kept);
-            let mut empty = 0;
-            line += 1;
-            while self
-                .lines
-                .get(line)
-                .is_some_and(|l| l.trim_start_matches(' ').is_empty())
-            {
-                empty += 1;
-                line += 1;
-            }
-            if empty == 0 {
-                out.push(' ');
-            } else {
-                out.extend(std::iter::repeat_n('\n', empty));
-            }
-            rest = self.continuation(line, n)?;
+            rest = self.fold_break(&mut out, 0, &mut line, n)?;
         }
+    }
+
+    /// A line break inside a quoted scalar, after `out` and line `*line`: the spaces
+    /// before it go (not those of `out[..keep]`, which escapes wrote), then one space, or
+    /// a newline per empty line after it. Returns the next line with text, without its
+    /// indentation, and leaves `*line` on it.
+    fn fold_break(
+        &self,
+        out: &mut String,
+        keep: usize,
+        line: &mut usize,
+        n: usize,
+    ) -> Result<&'s str, Unsupported> {
+        let kept = out.trim_end_matches(' ').len().max(keep);
+        out.truncate(kept);
+        let mut empty = 0;
+        *line += 1;
+        while self
+            .lines
+            .get(*line)
+            .is_some_and(|l| l.trim_start_matches(' ').is_empty())
+        {
+            empty += 1;
+            *line += 1;
+        }
+        if empty == 0 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', empty));
+        }
+        self.continuation(*line, n)
     }
 
     /// Line `i` continuing a quoted scalar, without its indentation.
