@@ -33,7 +33,8 @@ impl Accumulator {
     }
 
     pub(crate) fn merge_config(&mut self, config: &TransformerConfig) -> Result<(), Error> {
-        if *config == self.config {
+        // Merging nothing leaves a config (a merge's result, so sorted) as it is.
+        if *config == self.config || config.is_empty() {
             return Ok(());
         }
         self.config = self

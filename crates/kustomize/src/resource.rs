@@ -336,12 +336,19 @@ impl Resource {
 
     /// Group, version and kind.
     pub fn gvk(&self) -> Gvk {
-        Gvk::from_api_version(&self.api_version(), &self.kind())
+        Gvk::from_api_version(
+            &scalar_str(self.obj.get("apiVersion")),
+            &scalar_str(self.obj.get("kind")),
+        )
     }
 
     /// The id under the resource's current name and namespace.
     pub fn cur_id(&self) -> ResId {
-        ResId::new(self.gvk(), self.name(), self.namespace())
+        ResId::new(
+            self.gvk(),
+            &*scalar_str(self.obj.get_path(&["metadata", "name"])),
+            &*scalar_str(self.obj.get_path(&["metadata", "namespace"])),
+        )
     }
 
     /// A `metadata.annotations` entry, if it is set to a scalar.
@@ -424,6 +431,14 @@ fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value
             .map(|(k, v)| (k, Value::from(v)))
             .collect(),
     )
+}
+
+/// [`scalar_text`], borrowed when the value is a string (ids are read all the time).
+pub fn scalar_str(v: Option<&Value>) -> std::borrow::Cow<'_, str> {
+    match v {
+        Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
+        other => std::borrow::Cow::Owned(scalar_text(other)),
+    }
 }
 
 /// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.

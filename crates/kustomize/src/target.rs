@@ -190,6 +190,7 @@ pub fn build(
         },
         defaults: &builtins.defaults,
         merged_defaults: &builtins.merged_defaults,
+        merged_into_empty: Vec::new(),
     };
     builder.set_schema(&kt)?;
     let mut ra = builder.accumulate_target(&kt, Accumulator::new())?;
@@ -249,6 +250,9 @@ struct Builder<'a> {
     schema: SchemaChoice<'a>,
     defaults: &'a TransformerConfig,
     merged_defaults: &'a TransformerConfig,
+    /// Configs merged into an empty one, and the results: every kustomization that reads
+    /// a base does this with the same few configs.
+    merged_into_empty: Vec<(TransformerConfig, TransformerConfig)>,
 }
 
 impl Builder<'_> {
@@ -493,6 +497,19 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
+    /// An empty config merged with `config` (what absorbing a base into a kustomization
+    /// that has no config yet does), remembered for the rest of the build.
+    fn merge_into_empty(&mut self, config: TransformerConfig) -> Result<TransformerConfig, Error> {
+        if let Some((_, merged)) = self.merged_into_empty.iter().find(|(c, _)| *c == config) {
+            return Ok(merged.clone());
+        }
+        let merged = TransformerConfig::default()
+            .merged(&config)
+            .map_err(|e| Error::Other(format!("merging config: {e}")))?;
+        self.merged_into_empty.push((config, merged.clone()));
+        Ok(merged)
+    }
+
     /// Field specs from the `crds:` files' OpenAPI definitions.
     fn merge_crds(&mut self, kt: &KustTarget, ra: &mut Accumulator) -> Result<(), Error> {
         let mut config = TransformerConfig::default();
@@ -593,7 +610,11 @@ impl Builder<'_> {
         match child {
             Ok(loader) => {
                 let origin = kt.origin.as_ref().map(|o| o.append(entry));
-                let sub = self.accumulate_directory(loader, false, Accumulator::new(), origin)?;
+                let mut sub =
+                    self.accumulate_directory(loader, false, Accumulator::new(), origin)?;
+                if ra.config.is_empty() {
+                    ra.config = self.merge_into_empty(std::mem::take(&mut sub.config))?;
+                }
                 ra.absorb(sub)
             }
             // Neither a file nor a directory: say so plainly when it does not exist.

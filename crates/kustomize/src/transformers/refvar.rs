@@ -31,8 +31,8 @@ impl Transformer for RefVarTransformer {
             message,
         };
         for r in resources.iter_mut() {
+            let gvk = r.gvk();
             for spec in &self.field_specs {
-                let gvk = r.gvk();
                 spec.apply(r.value_mut(), &gvk, None, &mut |node| self.set(node))
                     .map_err(err)?;
             }
