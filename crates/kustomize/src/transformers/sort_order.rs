@@ -155,12 +155,15 @@ pub(crate) fn default_rank(kind: &str) -> i64 {
 }
 
 pub(crate) fn gvk_sort_string(g: &Gvk) -> String {
-    format!(
-        "{}_{}_{}",
-        or(&g.group, "~G"),
-        or(&g.version, "~V"),
-        or(&g.kind, "~K")
-    )
+    let parts = [or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K")];
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('_');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 fn id_sort_string(id: &ResId) -> String {
