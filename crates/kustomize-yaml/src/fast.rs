@@ -559,7 +559,7 @@ impl<'s> Fast<'s, '_> {
             .find(|&i| !self.lines[i].trim_start_matches(' ').is_empty())
             .ok_or(Unsupported)?;
         let width = indent(self.lines[first]);
-        if width <= n {
+        if width <= n || self.lines[start..first].iter().any(|l| l.len() > width) {
             return Err(Unsupported);
         }
         // The block: every line that is empty or indented at least `width`.
@@ -864,6 +864,7 @@ mod tests {
         same("a: |+\n  x\n\n\nb: 1\n");
         same("a: |\n\n  x\n    indented\n  # not a comment\nb: |\n  last\n");
         same("- |\n  in a list\n- |+\n  kept\n\n");
+        same("a: |\n\n  \n  x\n");
     }
 
     #[test]
@@ -883,6 +884,7 @@ mod tests {
         declined("a: b");
         declined("---\n");
         declined("a: |2\n   x\n");
+        declined("- a: |\n   \n  a\n");
         declined("a: 1\n b: 2\n");
         declined("? a\n: b\n");
         declined("a: \"\\/\"\n");
