@@ -30,8 +30,9 @@ pub struct Resource {
     behavior: Behavior,
     /// Names of the `vars:` whose `objref` is this resource.
     ref_var_names: Vec<String>,
-    /// Where it came from (tracked only with `buildMetadata`).
-    origin: Option<Origin>,
+    /// Where it came from (tracked only with `buildMetadata`; boxed, as it is rare and
+    /// large, and every resource of a build is held at once).
+    origin: Option<Box<Origin>>,
     /// The transformers that ran on it (tracked only with `buildMetadata`).
     transformations: Vec<Origin>,
 }
@@ -54,19 +55,19 @@ impl Resource {
 
     /// Where the resource came from, when tracked.
     pub fn origin(&self) -> Option<&Origin> {
-        self.origin.as_ref()
+        self.origin.as_deref()
     }
 
     /// Sets where the resource came from.
     pub fn set_origin(&mut self, origin: Origin) {
-        self.origin = Some(origin);
+        self.origin = Some(Box::new(origin));
     }
 
     /// Records that a transformer ran: the origin of a resource without one, else one
     /// more transformation (upstream's `AddTransformerAnnotation`).
     pub fn add_transformation(&mut self, by: &Origin) {
         match self.origin {
-            None => self.origin = Some(by.clone()),
+            None => self.origin = Some(Box::new(by.clone())),
             Some(_) => self.transformations.push(by.clone()),
         }
     }
@@ -75,7 +76,7 @@ impl Resource {
     pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
         let origin = self
             .origin
-            .as_ref()
+            .as_deref()
             .filter(|_| origins)
             .map(Origin::to_annotation);
         let list = (transformations && !self.transformations.is_empty())
@@ -533,4 +534,16 @@ fn short(v: &Value) -> String {
         scalar_text(v.get("kind")),
         scalar_text(v.get_path(&["metadata", "name"]))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build holds every resource at once: rare parts stay boxed.
+    #[test]
+    fn resource_stays_small() {
+        let size = std::mem::size_of::<Resource>();
+        assert!(size <= 192, "Resource is {size} bytes");
+    }
 }
