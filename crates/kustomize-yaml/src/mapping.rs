@@ -78,6 +78,11 @@ impl Mapping {
         }
     }
 
+    /// Gives back the room no entry uses.
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

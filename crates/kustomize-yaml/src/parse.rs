@@ -434,6 +434,7 @@ impl Loader {
                         }
                     })?;
                 }
+                map.shrink_to_fit();
                 let value = Value::Map(map);
                 if anchor != 0 && self.keep_anchors {
                     self.anchor(anchor, value.clone(), None);
