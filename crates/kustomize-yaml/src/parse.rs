@@ -407,9 +407,10 @@ impl Loader {
                 });
             }
             Event::SequenceEnd => {
-                let Some(Frame::Seq { items, anchor }) = self.stack.pop() else {
+                let Some(Frame::Seq { mut items, anchor }) = self.stack.pop() else {
                     return Err(err_at(&span, "unbalanced sequence end"));
                 };
+                items.shrink_to_fit();
                 let value = Value::Seq(items);
                 if anchor != 0 && self.keep_anchors {
                     self.anchor(anchor, value.clone(), None);
@@ -434,6 +435,8 @@ impl Loader {
                         }
                     })?;
                 }
+                // A build holds every tree at once: no room is kept for entries that
+                // will not come (the few maps that grow later regrow).
                 map.shrink_to_fit();
                 let value = Value::Map(map);
                 if anchor != 0 && self.keep_anchors {
