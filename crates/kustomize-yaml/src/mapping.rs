@@ -132,6 +132,11 @@ impl Mapping {
     /// Appends an entry whose key is known to be absent.
     fn push_new(&mut self, key: CompactString, value: Value) -> usize {
         let at = self.entries.len();
+        if at > 0 && at == self.entries.capacity() {
+            // Grow by half, not double: a parsed mapping is trimmed when it closes, and the
+            // few that grow later (labels, annotations) gain an entry or two.
+            self.entries.reserve_exact(at.div_ceil(2));
+        }
         self.entries.push((key, value));
         match &mut self.index {
             Some(index) => index.push(&self.entries, &self.entries[at].0, at),
