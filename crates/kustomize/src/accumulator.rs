@@ -2,7 +2,7 @@
 //! `ResAccumulator`): its resources, the field specs its transformers use, and its vars,
 //! with the var binding and resolution upstream does on it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kustomize_yaml::Value;
 
@@ -67,6 +67,8 @@ impl Accumulator {
     /// (by any of its ids; the namespace counts only when given or cluster-scoped), then
     /// joins the set (a repeated name is an error).
     pub(crate) fn merge_vars(&mut self, vars: &[Var]) -> Result<(), Error> {
+        // Found through the name index first, marked after (marking drops the index).
+        let mut bound: Vec<(usize, String)> = Vec::new();
         for v in vars {
             let mut v = v.clone();
             if v.fieldref.field_path.is_empty() {
@@ -81,13 +83,16 @@ impl Accumulator {
                     id.gvk == target.gvk && id.name == target.name
                 }
             };
-            let matched: Vec<usize> = self
-                .resources
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| matches(&r.cur_id()) || r.prev_ids().iter().any(&matches))
-                .map(|(i, _)| i)
-                .collect();
+            let matched: Vec<usize> =
+                self.resources
+                    .indices_named(&target.name)
+                    .into_iter()
+                    .filter(|&i| {
+                        self.resources.resources().get(i).is_some_and(|r| {
+                            matches(&r.cur_id()) || r.prev_ids().iter().any(&matches)
+                        })
+                    })
+                    .collect();
             if matched.len() > 1 {
                 return Err(Error::Other(format!(
                     "found {} resId matches for var {} (unable to disambiguate)",
@@ -96,11 +101,14 @@ impl Accumulator {
                 )));
             }
             if let Some(&i) = matched.first() {
-                if let Some(r) = self.resources.get_mut(i) {
-                    r.add_ref_var_name(&v.name);
-                }
+                bound.push((i, v.name.clone()));
             }
             self.add_var(v.name.clone(), v)?;
+        }
+        for (i, name) in bound {
+            if let Some(r) = self.resources.get_mut(i) {
+                r.add_ref_var_name(&name);
+            }
         }
         Ok(())
     }
@@ -111,17 +119,20 @@ impl Accumulator {
         if self.vars.is_empty() {
             return Ok(());
         }
+        // Each var's holder: the first resource bound to it.
+        let mut holders: HashMap<&str, &crate::resource::Resource> = HashMap::new();
+        for r in self.resources.iter() {
+            for n in r.ref_var_names() {
+                holders.entry(n.as_str()).or_insert(r);
+            }
+        }
         let mut values = BTreeMap::new();
         for (name, v) in &self.vars {
-            let holder = self
-                .resources
-                .iter()
-                .find(|r| r.ref_var_names().iter().any(|n| n == name))
-                .ok_or_else(|| {
-                    Error::Other(format!(
-                        "var '{name}' cannot be mapped to a field in the set of known resources"
-                    ))
-                })?;
+            let holder = holders.get(name.as_str()).copied().ok_or_else(|| {
+                Error::Other(format!(
+                    "var '{name}' cannot be mapped to a field in the set of known resources"
+                ))
+            })?;
             let value = field_value(holder.value(), &v.fieldref.field_path).ok_or_else(|| {
                 Error::Other(format!(
                     "field specified in var '{name}' not found in corresponding resource"
