@@ -139,8 +139,19 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
         return Ok(Value::from(r.source_value.clone().unwrap_or_default()));
     };
     let gvk = Gvk::new(&src.group, &src.version, &src.kind);
+    // A named source is among the resources that have (or had) that name.
+    let candidates: Vec<&Resource> = if src.name.is_empty() {
+        resources.iter().collect()
+    } else {
+        let all = resources.resources();
+        resources
+            .indices_named(&src.name)
+            .into_iter()
+            .filter_map(|i| all.get(i))
+            .collect()
+    };
     let mut found: Option<&Resource> = None;
-    for res in resources.iter() {
+    for res in candidates {
         if ids(res)
             .iter()
             .any(|id| selected_by(id, &gvk, &src.name, &src.namespace))
