@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use kustomize_yaml::Value;
 use regex::Regex;
 
-use super::Transformer;
+use super::{node_at, Step, Transformer};
 use crate::fieldspec::FieldSpec;
 use crate::kustomization::Image;
 use crate::pattern::{is_dotted_name, strip_dotted_prefix};
@@ -38,13 +38,6 @@ fn err(message: String) -> Error {
         transformer: "ImageTagTransformer",
         message,
     }
-}
-
-/// A step from a resource's root to an image field.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Step {
-    Key(String),
-    Index(usize),
 }
 
 /// A [`Step`] borrowed from the tree while walking it: keys are copied only into the
@@ -344,17 +337,6 @@ fn spec_paths(
         }
         _ => {}
     }
-}
-
-fn node_at<'a>(mut node: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
-    for step in path {
-        node = match (step, node) {
-            (Step::Key(k), Value::Map(m)) => m.get_mut(k.as_str())?,
-            (Step::Index(i), Value::Seq(s)) => s.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
 }
 
 /// One entry applied to one image reference.

@@ -70,3 +70,22 @@ pub(crate) fn set_map_entries(
     }
     Ok(())
 }
+
+/// A step from a resource's root to a field: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The node a path of [`Step`]s leads to, if it is there.
+pub(crate) fn node_at<'a>(mut node: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    for step in path {
+        node = match (step, node) {
+            (Step::Key(k), Value::Map(m)) => m.get_mut(k.as_str())?,
+            (Step::Index(i), Value::Seq(s)) => s.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}

@@ -18,7 +18,7 @@ use kustomize_yaml::resolve::plain_scalar_value;
 use kustomize_yaml::{Mapping, Value};
 use regex::Regex;
 
-use super::Transformer;
+use super::{node_at, Step, Transformer};
 use crate::kustomization::{
     FieldOptions, ReplacementField, Selector, SourceSelector, TargetSelector,
 };
@@ -304,13 +304,6 @@ fn lookup<'a>(node: &'a Value, path: &[String]) -> Result<Option<&'a Value>, Err
     Ok(Some(cur))
 }
 
-/// A step to a matched node.
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
 /// Where the target path leads, creating what `create` allows; each match is a list of
 /// steps from the resource root and whether its last node was created here.
 fn match_paths(
@@ -419,18 +412,6 @@ fn match_paths(
     match_paths(field, rest, create, prefix, made, out)?;
     prefix.pop();
     Ok(())
-}
-
-fn node_at<'a>(root: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
-    let mut cur = root;
-    for s in steps {
-        cur = match (s, cur) {
-            (Step::Key(k), Value::Map(m)) => m.get_mut(k.as_str())?,
-            (Step::Index(i), Value::Seq(items)) => items.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 /// Whether a resource passes a target's label/annotation selectors and rejections.
