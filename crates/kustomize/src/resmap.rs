@@ -307,21 +307,27 @@ impl ResMap {
             kustomize_yaml::emit_document(self.resources[i].value(), buf).map_err(Error::Emit)
         };
         let n = self.resources.len();
-        // Starting threads costs more than printing a few resources.
-        if threads < 2 || n < 16 {
-            let mut buf = String::new();
-            for i in 0..n {
-                buf.clear();
-                emit(i, &mut buf)?;
-                write(w, &buf)?;
-            }
+        // Starting threads costs more than printing a small output: the calling thread
+        // prints alone until it has printed PARALLEL_PRINT_BYTES, and threads take the rest
+        // only if at least 16 resources are left.
+        let mut first = 0;
+        let mut printed = 0;
+        let mut buf = String::new();
+        while first < n && (threads < 2 || printed < PARALLEL_PRINT_BYTES || n - first < 16) {
+            buf.clear();
+            emit(first, &mut buf)?;
+            write(w, &buf)?;
+            printed += buf.len();
+            first += 1;
+        }
+        if first == n {
             return Ok(());
         }
         let window = 4 * threads;
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        let next = std::sync::atomic::AtomicUsize::new(first);
         let state = std::sync::Mutex::new(Printed {
             texts: std::collections::VecDeque::new(),
-            written: 0,
+            written: first,
             failed: false,
         });
         let changed = std::sync::Condvar::new();
@@ -353,7 +359,7 @@ impl ResMap {
                 });
             }
             let mut result = Ok(());
-            for _ in 0..n {
+            for _ in first..n {
                 let mut st = lock();
                 let text = loop {
                     if let Some(Some(_)) = st.texts.front() {
@@ -389,6 +395,10 @@ impl ResMap {
         Ok(out)
     }
 }
+
+/// Output [`ResMap::write_yaml_threads`] prints on the calling thread alone before it starts
+/// threads.
+const PARALLEL_PRINT_BYTES: usize = 128 * 1024;
 
 /// Resources printed by [`ResMap::write_yaml_threads`]'s threads, waiting to be written:
 /// `texts[k]` is resource `written + k`.
@@ -465,9 +475,11 @@ mod tests {
     use super::*;
     use crate::resource::resources_from_bytes;
 
+    /// `n` config maps of about 4 KiB each: the first 32 reach `PARALLEL_PRINT_BYTES`.
     fn config_maps(n: usize) -> ResMap {
+        let pad = "x".repeat(4096);
         let text: String = (0..n)
-            .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: \"{i}\"\n---\n"))
+            .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: \"{i}\"\n  pad: {pad}\n---\n"))
             .collect();
         let mut m = ResMap::default();
         for r in resources_from_bytes(text.as_bytes(), "cms.yaml".as_ref()).unwrap() {
@@ -478,7 +490,7 @@ mod tests {
 
     #[test]
     fn threaded_output_equals_sequential() {
-        for n in [0, 1, 15, 16, 17, 100] {
+        for n in [0, 1, 16, 40, 48, 49, 100] {
             let m = config_maps(n);
             for threads in [1, 2, 3, 8] {
                 let mut out = Vec::new();
@@ -509,7 +521,8 @@ mod tests {
             }
         }
         let m = config_maps(200);
-        let err = m.write_yaml_threads(&mut FailAfter(5), 2).unwrap_err();
+        // The first 32 are written before the threads start.
+        let err = m.write_yaml_threads(&mut FailAfter(40), 2).unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
     }
 }

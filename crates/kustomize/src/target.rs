@@ -45,6 +45,11 @@ use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
 use kustomize_yaml::Value;
 
+/// Bytes of a kustomization's resource files read on the calling thread before the rest are
+/// parsed on [`Options::parse_threads`] threads (see [`Builder::prefetch`]): below this a
+/// kustomization parses in less time than starting threads takes.
+const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
+
 /// One loaded kustomization directory.
 #[derive(Debug)]
 pub struct KustTarget {
@@ -530,16 +535,39 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
-    /// The local resource files among `entries`, read and parsed on
-    /// [`Options::parse_threads`] threads, by position; `None` where an entry is not a local
-    /// file or failed (the entry is then handled in turn, so errors come in order).
+    /// The local resource files among `entries`, read and parsed ahead of the pipeline, by
+    /// position; `None` where an entry is not a local file or failed (the entry is then
+    /// handled in turn, so errors come in order). Files are read one by one on the calling
+    /// thread until [`PARALLEL_PARSE_BYTES`] have been read; the rest go to
+    /// [`Options::parse_threads`] threads only then, and only if at least four entries are
+    /// left, because starting threads costs more than parsing a small kustomization.
     fn prefetch(&self, kt: &KustTarget, entries: &[String]) -> Vec<Option<Vec<Resource>>> {
         let threads = self.options.parse_threads.min(entries.len());
-        // Starting threads costs more than reading a file or two.
         if threads < 2 || entries.len() < 4 {
             return Vec::new();
         }
-        let local = |entry: &str| !entry.contains("://") && RepoSpec::parse(entry).is_err();
+        let mut slots = Vec::with_capacity(entries.len());
+        let mut bytes = 0;
+        for (i, entry) in entries.iter().enumerate() {
+            if bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
+                slots.extend(self.parse_in_parallel(kt, &entries[i..], threads));
+                break;
+            }
+            slots.push(self.load_local(kt, entry).map(|(len, resources)| {
+                bytes += len;
+                resources
+            }));
+        }
+        slots
+    }
+
+    /// [`Builder::load_local`] of each entry, on `threads` threads.
+    fn parse_in_parallel(
+        &self,
+        kt: &KustTarget,
+        entries: &[String],
+        threads: usize,
+    ) -> Vec<Option<Vec<Resource>>> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let slots: Vec<std::sync::Mutex<Option<Vec<Resource>>>> =
             entries.iter().map(|_| Default::default()).collect();
@@ -548,13 +576,7 @@ impl Builder<'_> {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(entry) = entries.get(i) else { break };
-                    if !local(entry) {
-                        continue;
-                    }
-                    let Ok((bytes, path)) = kt.loader.load(entry) else {
-                        continue;
-                    };
-                    if let Ok(resources) = self.parse_resources(&bytes, &path) {
+                    if let Some((_, resources)) = self.load_local(kt, entry) {
                         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(resources);
                     }
                 });
@@ -564,6 +586,17 @@ impl Builder<'_> {
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect()
+    }
+
+    /// The resources of `entry` and the length of its file, when it is a local file that
+    /// reads and parses; `None` otherwise.
+    fn load_local(&self, kt: &KustTarget, entry: &str) -> Option<(usize, Vec<Resource>)> {
+        if entry.contains("://") || RepoSpec::parse(entry).is_ok() {
+            return None;
+        }
+        let (bytes, path) = kt.loader.load(entry).ok()?;
+        let resources = self.parse_resources(&bytes, &path).ok()?;
+        Some((bytes.len(), resources))
     }
 
     /// One `resources` entry: a file of resources, else a kustomization directory.
