@@ -159,7 +159,7 @@ impl BuildArgs {
                 exec: self.enable_exec == Some(true),
             },
             // One build on every core; `build DIR... -o OUT` spreads builds instead.
-            parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parse_threads: usize::MAX,
         })
     }
 }

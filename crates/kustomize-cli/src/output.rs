@@ -14,9 +14,8 @@ pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
     match output {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             resources
-                .write_yaml_threads(&mut out, threads)
+                .write_yaml_threads(&mut out, usize::MAX)
                 .map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())
         }

@@ -70,9 +70,11 @@ pub struct Options {
     /// `--enable-alpha-plugins` and `--enable-exec`.
     pub plugins: transformers::exec_function::PluginOptions,
     /// Threads a build may use to read and parse a kustomization's resource files at once;
-    /// 0 or 1 parses them one by one on the calling thread. The CLI uses every core for a
-    /// single build; a caller running builds side by side (or [`Kustomizer::build_many`],
-    /// which ignores this) already keeps the cores busy.
+    /// 0 or 1 parses them one by one on the calling thread. Threads start only for a large
+    /// kustomization and never outnumber the cores (which are counted only then), so
+    /// `usize::MAX` means every core. The CLI uses every core for a single build; a caller
+    /// running builds side by side (or [`Kustomizer::build_many`], which ignores this)
+    /// already keeps the cores busy.
     pub parse_threads: usize,
 }
 
@@ -154,6 +156,17 @@ impl Kustomizer {
             .map(|r| r.unwrap_or_else(|| Err(Error::Other("build did not run".into()))))
             .collect()
     }
+}
+
+
+/// `requested` threads, but no more than the cores this process may run on. Counting the
+/// cores reads the cgroup files (about 30 µs), so callers ask only when they are about to
+/// start threads.
+pub(crate) fn cap_to_cores(requested: usize) -> usize {
+    if requested < 2 {
+        return requested;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(requested))
 }
 
 #[cfg(test)]

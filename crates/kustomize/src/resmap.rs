@@ -283,9 +283,10 @@ impl ResMap {
         self.write_yaml_threads(w, 1)
     }
 
-    /// [`ResMap::write_yaml`], with resources printed on `threads` threads (the calling
-    /// thread writes them, in order). At most a few resources per thread wait, printed, to
-    /// be written.
+    /// [`ResMap::write_yaml`], with resources printed on up to `threads` threads (the calling
+    /// thread writes them, in order), no more than there are cores (`usize::MAX`: every
+    /// core); threads start only for a large output. At most a few resources per thread
+    /// wait, printed, to be written.
     pub fn write_yaml_threads(
         &self,
         w: &mut dyn std::io::Write,
@@ -323,6 +324,7 @@ impl ResMap {
         if first == n {
             return Ok(());
         }
+        let threads = crate::cap_to_cores(threads.min(n - first));
         let window = 4 * threads;
         let next = std::sync::atomic::AtomicUsize::new(first);
         let state = std::sync::Mutex::new(Printed {

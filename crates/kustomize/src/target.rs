@@ -542,7 +542,7 @@ impl Builder<'_> {
     /// [`Options::parse_threads`] threads only then, and only if at least four entries are
     /// left, because starting threads costs more than parsing a small kustomization.
     fn prefetch(&self, kt: &KustTarget, entries: &[String]) -> Vec<Option<Vec<Resource>>> {
-        let threads = self.options.parse_threads.min(entries.len());
+        let threads = self.options.parse_threads;
         if threads < 2 || entries.len() < 4 {
             return Vec::new();
         }
@@ -550,6 +550,7 @@ impl Builder<'_> {
         let mut bytes = 0;
         for (i, entry) in entries.iter().enumerate() {
             if bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
+                let threads = crate::cap_to_cores(threads.min(entries.len() - i));
                 slots.extend(self.parse_in_parallel(kt, &entries[i..], threads));
                 break;
             }
