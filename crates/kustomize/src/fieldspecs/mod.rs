@@ -218,10 +218,16 @@ impl TransformerConfig {
             merge_all(&mut out, b).map(|()| out)
         };
         let mut name_reference = self.name_reference.clone();
-        for backrefs in &input.name_reference {
-            match name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
-                Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
-                None => name_reference.push(backrefs.clone()),
+        if self.name_reference == input.name_reference {
+            for backrefs in &self.name_reference {
+                check_merge_into_itself(&backrefs.referrers)?;
+            }
+        } else {
+            for backrefs in &input.name_reference {
+                match name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
+                    Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
+                    None => name_reference.push(backrefs.clone()),
+                }
             }
         }
         let mut merged = TransformerConfig {
@@ -242,7 +248,8 @@ impl TransformerConfig {
     }
 
     /// Upstream's `sortFields`: every table by Gvk in the legacy kind order (stable here;
-    /// upstream's sort is not, which only matters between specs of the same Gvk).
+    /// upstream's sort is not, which only matters between specs of the same Gvk). A table
+    /// already in order (most are: merges usually add nothing) is checked, not re-sorted.
     fn sort_fields(&mut self) {
         for table in [
             &mut self.name_prefix,
@@ -256,11 +263,29 @@ impl TransformerConfig {
             &mut self.images,
             &mut self.replicas,
         ] {
-            table.sort_by_cached_key(|f| gvk_order_key(&f.gvk));
+            if !table.is_sorted_by(|x, y| gvk_order(&x.gvk, &y.gvk).is_le()) {
+                table.sort_by_cached_key(|f| gvk_order_key(&f.gvk));
+            }
         }
-        self.name_reference
-            .sort_by_cached_key(|b| gvk_order_key(&b.gvk));
+        if !self
+            .name_reference
+            .is_sorted_by(|x, y| gvk_order(&x.gvk, &y.gvk).is_le())
+        {
+            self.name_reference
+                .sort_by_cached_key(|b| gvk_order_key(&b.gvk));
+        }
     }
+}
+
+/// The order of [`gvk_order_key`]s, compared without building them.
+fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
+    use crate::transformers::sort_order::{cmp_gvk_sort_strings, default_rank};
+    if a == b {
+        return std::cmp::Ordering::Equal;
+    }
+    default_rank(&a.kind)
+        .cmp(&default_rank(&b.kind))
+        .then_with(|| cmp_gvk_sort_strings(a, b))
 }
 
 /// Upstream's `Gvk.IsLessThan` as a sort key: legacy kind rank, then `group_version_kind`
@@ -275,12 +300,18 @@ fn gvk_order_key(gvk: &Gvk) -> (i64, String) {
 /// Upstream's `FsSlice.MergeAll`.
 ///
 /// Only specs of the same path can be equal, so `into` is indexed by path first (the
-/// builtin tables hold hundreds of specs, and every kustomization merges them).
+/// builtin tables hold hundreds of specs, and every kustomization merges them). Merging a
+/// table into an equal one (a base's defaults into its overlay's) adds nothing: each spec
+/// finds at least itself. It only checks for conflicts then ([`check_merge_into_itself`]).
 pub fn merge_all(
     into: &mut Vec<FieldSpec>,
     from: &[FieldSpec],
 ) -> Result<(), ConflictingFieldSpecs> {
-    let mut by_path: HashMap<std::sync::Arc<str>, Vec<usize>> = HashMap::new();
+    if *into == from {
+        return check_merge_into_itself(from);
+    }
+    let mut by_path: HashMap<std::sync::Arc<str>, Vec<usize>, foldhash::fast::RandomState> =
+        HashMap::default();
     for (i, x) in into.iter().enumerate() {
         by_path.entry(x.path.clone()).or_default().push(i);
     }
@@ -299,6 +330,20 @@ pub fn merge_all(
                 same_path.push(into.len());
                 into.push(spec.clone());
             }
+        }
+    }
+    Ok(())
+}
+
+/// What [`merge_all`] of `table` into a copy of itself reports: each spec is matched by the
+/// first spec of its path that it selects, at its own position or before; a match with
+/// another `create` is a conflict (possible where a spec for one kind precedes one for any
+/// kind). Nothing is added.
+fn check_merge_into_itself(table: &[FieldSpec]) -> Result<(), ConflictingFieldSpecs> {
+    for (j, spec) in table.iter().enumerate() {
+        let first = table[..j].iter().find(|x| x.effectively_equals(spec));
+        if first.is_some_and(|x| x.create != spec.create) {
+            return Err(ConflictingFieldSpecs(spec.path.to_string()));
         }
     }
     Ok(())
@@ -368,5 +413,61 @@ mod tests {
         let accumulated = TransformerConfig::default().merged(&kustomization).unwrap();
         assert_eq!(accumulated.name_prefix.len(), 1);
         assert_eq!(accumulated.name_prefix[0].gvk.kind, "Deployment");
+    }
+
+    /// Upstream's `MergeAll` as written: `MergeOne` of each spec in turn.
+    fn merge_all_as_upstream(
+        into: &mut Vec<FieldSpec>,
+        from: &[FieldSpec],
+    ) -> Result<(), ConflictingFieldSpecs> {
+        from.iter().try_for_each(|f| merge_one(into, f.clone()))
+    }
+
+    fn spec((kind, path, create): (&str, &str, bool)) -> FieldSpec {
+        FieldSpec {
+            gvk: Gvk::new("", "", kind),
+            path: path.into(),
+            create,
+        }
+    }
+
+    #[test]
+    fn merging_a_table_into_itself_finds_its_conflicts() {
+        // The spec for any kind selects the Deployment's before it, which differs.
+        let table: Vec<_> = [("Deployment", "a", false), ("", "a", true)].map(spec).into();
+        assert!(merge_all(&mut table.clone(), &table).is_err());
+        let table: Vec<_> = [("", "a", true), ("Deployment", "a", false)].map(spec).into();
+        let mut merged = table.clone();
+        merge_all(&mut merged, &table).unwrap();
+        assert_eq!(merged, table);
+    }
+
+    proptest::proptest! {
+        /// The indexed merge (and its shortcut for equal tables) adds what upstream's spec by
+        /// spec merge adds, and fails where it fails.
+        #[test]
+        fn merge_all_equals_upstream_merge(
+            into in proptest::collection::vec(
+                (proptest::sample::select(vec!["", "Deployment", "Pod"]),
+                 proptest::sample::select(vec!["a", "b"]), proptest::bool::ANY), 0..6),
+            from in proptest::collection::vec(
+                (proptest::sample::select(vec!["", "Deployment", "Pod"]),
+                 proptest::sample::select(vec!["a", "b"]), proptest::bool::ANY), 0..6),
+            same in proptest::bool::ANY,
+        ) {
+            let into: Vec<FieldSpec> = into.into_iter().map(spec).collect();
+            let from: Vec<FieldSpec> = if same {
+                into.clone()
+            } else {
+                from.into_iter().map(spec).collect()
+            };
+            let (mut ours, mut theirs) = (into.clone(), into);
+            let result = merge_all(&mut ours, &from);
+            let expected = merge_all_as_upstream(&mut theirs, &from);
+            proptest::prop_assert_eq!(result.is_ok(), expected.is_ok());
+            if result.is_ok() {
+                proptest::prop_assert_eq!(ours, theirs);
+            }
+        }
     }
 }
