@@ -9,9 +9,10 @@
 //! most are never allocated. It works a document at a time: a document with anything else
 //! (flow mappings, anchors, tags, folded `>` scalars, odd indentation), or one the loader
 //! rejects, goes to saphyr-parser alone, from the end of the previous document to the next
-//! `---` line. Texts with tabs, CRLF, control characters or no final newline go to saphyr
-//! whole, and so does any text with an error, so that saphyr words it with the file's
-//! lines. `tests/fast_path.rs` holds it to saphyr on every YAML file under `../shared` and
+//! `---` line. Texts with tabs, CRLF or control characters go to saphyr whole, and so does
+//! any text with an error, so that saphyr words it with the file's lines. Without a final
+//! newline only a literal block that ends the text differs (it has no last line break): its
+//! document goes to saphyr. `tests/fast_path.rs` holds it to saphyr on every YAML file under `../shared` and
 //! on generated YAML.
 
 use std::borrow::Cow;
@@ -37,7 +38,7 @@ pub(crate) enum Item<'s> {
 /// breaks a rule the fast path checks up front, holds no document, or the sink failed on a
 /// declined document (an error, which saphyr then words for the whole text).
 pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(), ()>) -> Step {
-    if !src.ends_with('\n') || src.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7F) {
+    if src.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7F) {
         return Err(Unsupported);
     }
     // Characters YAML does not allow or reads as breaks: saphyr decides.
@@ -55,6 +56,7 @@ pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(
     let mut p = Fast {
         lines: src.split_terminator('\n').collect(),
         at: 0,
+        final_newline: src.ends_with('\n'),
         sink,
     };
     p.event(Event::StreamStart)?;
@@ -90,6 +92,8 @@ struct Fast<'s, 'k> {
     lines: Vec<&'s str>,
     /// The current line.
     at: usize,
+    /// Whether the last line ends with a line break.
+    final_newline: bool,
     sink: &'k mut dyn FnMut(Item<'s>) -> Result<(), ()>,
 }
 
@@ -584,6 +588,10 @@ impl<'s> Fast<'s, '_> {
             .rev()
             .find(|&i| !self.lines[i].trim_start_matches(' ').is_empty())
             .ok_or(Unsupported)?;
+        // A block that ends the text without a line break keeps no last break: saphyr.
+        if end == self.lines.len() && !self.final_newline && !matches!(chomp, Chomp::Strip) {
+            return Err(Unsupported);
+        }
         let mut text = String::new();
         for (k, line) in self.lines[start..=last_content].iter().enumerate() {
             if k > 0 {
@@ -872,6 +880,18 @@ mod tests {
         same("a: |\n\n  \n  x\n");
     }
 
+    /// Without a final line break only a literal block that ends the text reads
+    /// differently (see `declines_what_saphyr_should_decide`).
+    #[test]
+    fn no_final_newline() {
+        same("a: b");
+        same("a: b # c");
+        same("a:\n- \"x\"\n- [y]");
+        same("a: |-\n  x");
+        same("a: |\n  x\nb: c");
+        same("a: b\n---\nc: d");
+    }
+
     #[test]
     fn declines_what_saphyr_should_decide() {
         declined("a: &x 1\nb: *x\n");
@@ -886,7 +906,8 @@ mod tests {
         declined("a: b: c\n");
         declined("a:\tb\n");
         declined("a: b\r\n");
-        declined("a: b");
+        declined("a: |\n  x");
+        declined("a: |+\n  x\n  ");
         declined("---\n");
         declined("a: |2\n   x\n");
         declined("- a: |\n   \n  a\n");
