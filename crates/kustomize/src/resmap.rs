@@ -17,7 +17,7 @@ use crate::Error;
 #[derive(Debug, Clone, Default)]
 pub struct ResMap {
     resources: Vec<Resource>,
-    index: HashMap<IdKey, usize>,
+    index: IdIndex,
     /// False after mutable access: names may have changed, rebuild before the next lookup.
     index_fresh: bool,
     /// Positions by current and previous names, built on first use and dropped when ids
@@ -30,7 +30,7 @@ impl ResMap {
     pub fn new() -> Self {
         ResMap {
             resources: Vec::new(),
-            index: HashMap::default(),
+            index: IdIndex::default(),
             index_fresh: true,
             any_index: std::sync::OnceLock::new(),
         }
@@ -77,7 +77,7 @@ impl ResMap {
         self.index.clear();
         for (i, r) in self.resources.iter().enumerate() {
             let id = r.cur_id();
-            if self.index.insert(id.key(), i).is_some() {
+            if !self.index.insert(&id.key(), i, &self.resources) {
                 return Err(Error::DuplicateId { id });
             }
         }
@@ -94,12 +94,10 @@ impl ResMap {
     pub fn append(&mut self, res: Resource) -> Result<(), Error> {
         self.refresh_index()?;
         let id = res.cur_id();
-        let key = id.key();
-        if self.index.contains_key(&key) {
+        let i = self.resources.len();
+        if !self.index.insert(&id.key(), i, &self.resources) {
             return Err(Error::DuplicateId { id });
         }
-        let i = self.resources.len();
-        self.index.insert(key, i);
         if let Some(any) = self.any_index.get_mut() {
             any.add(i, &res);
         }
@@ -150,7 +148,14 @@ impl ResMap {
     }
 
     /// Appends every resource of `other`, in order; an error on the first id collision.
-    pub fn append_all(&mut self, other: ResMap) -> Result<(), Error> {
+    /// Into an empty map (a base absorbed by its overlay), `other` moves whole, index and
+    /// all, so the two lists and indexes are never held at once.
+    pub fn append_all(&mut self, mut other: ResMap) -> Result<(), Error> {
+        if self.resources.is_empty() {
+            other.refresh_index()?;
+            *self = other;
+            return Ok(());
+        }
         for r in other.resources {
             self.append(r)?;
         }
@@ -160,7 +165,10 @@ impl ResMap {
     /// The resource whose current id equals `id`.
     pub fn get_by_id(&mut self, id: &ResId) -> Result<Option<&Resource>, Error> {
         self.refresh_index()?;
-        Ok(self.index.get(&id.key()).map(|&i| &self.resources[i]))
+        Ok(self
+            .index
+            .get(&id.key(), &self.resources)
+            .map(|i| &self.resources[i]))
     }
 
     /// The resource at position `i`, mutably.
@@ -314,7 +322,14 @@ impl ResMap {
         let mut first = 0;
         let mut printed = 0;
         let mut buf = String::new();
-        while first < n && (threads < 2 || printed < PARALLEL_PRINT_BYTES || n - first < 16) {
+        let mut threads = threads;
+        while first < n {
+            if threads >= 2 && printed >= PARALLEL_PRINT_BYTES && n - first >= 16 {
+                threads = crate::cap_to_cores(threads.min(n - first));
+                if threads >= 2 {
+                    break;
+                }
+            }
             buf.clear();
             emit(first, &mut buf)?;
             write(w, &buf)?;
@@ -324,7 +339,6 @@ impl ResMap {
         if first == n {
             return Ok(());
         }
-        let threads = crate::cap_to_cores(threads.min(n - first));
         let window = 4 * threads;
         let next = std::sync::atomic::AtomicUsize::new(first);
         let state = std::sync::Mutex::new(Printed {
@@ -526,5 +540,50 @@ mod tests {
         // The first 32 are written before the threads start.
         let err = m.write_yaml_threads(&mut FailAfter(40), 2).unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
+    }
+}
+
+/// Positions of resources by current id (as [`IdKey`]s compare): each entry is the key's
+/// hash and the position, 16 bytes; the keys themselves are read from the resources when
+/// two hashes are equal. (A map from key to position held a 120-byte key per resource,
+/// twice over while a base is absorbed.)
+#[derive(Debug, Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<(u64, usize)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl IdIndex {
+    fn clear(&mut self) {
+        self.table.clear();
+    }
+
+    fn hash(&self, key: &IdKey) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, key)
+    }
+
+    /// The position of the resource whose current id has `key`.
+    fn get(&self, key: &IdKey, resources: &[Resource]) -> Option<usize> {
+        let hash = self.hash(key);
+        self.table
+            .find(hash, |&(h, i)| h == hash && resources[i].cur_id().key() == *key)
+            .map(|&(_, i)| i)
+    }
+
+    /// Adds position `i` (which `resources` may not hold yet) under `key`; false, and
+    /// nothing added, when a resource of `resources` already has that key.
+    fn insert(&mut self, key: &IdKey, i: usize, resources: &[Resource]) -> bool {
+        let hash = self.hash(key);
+        match self.table.entry(
+            hash,
+            |&(h, j)| h == hash && resources[j].cur_id().key() == *key,
+            |&(h, _)| h,
+        ) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert((hash, i));
+                true
+            }
+        }
     }
 }

@@ -548,11 +548,15 @@ impl Builder<'_> {
         }
         let mut slots = Vec::with_capacity(entries.len());
         let mut bytes = 0;
+        let mut one_core = false;
         for (i, entry) in entries.iter().enumerate() {
-            if bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
+            if !one_core && bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
                 let threads = crate::cap_to_cores(threads.min(entries.len() - i));
-                slots.extend(self.parse_in_parallel(kt, &entries[i..], threads));
-                break;
+                if threads >= 2 {
+                    slots.extend(self.parse_in_parallel(kt, &entries[i..], threads));
+                    break;
+                }
+                one_core = true;
             }
             slots.push(self.load_local(kt, entry).map(|(len, resources)| {
                 bytes += len;
