@@ -32,6 +32,15 @@ impl Gvk {
         }
     }
 
+    /// A Gvk of static texts, which are referred to rather than copied.
+    pub fn from_static(group: &'static str, version: &'static str, kind: &'static str) -> Self {
+        Gvk {
+            group: CompactString::const_new(group),
+            version: CompactString::const_new(version),
+            kind: CompactString::const_new(kind),
+        }
+    }
+
     /// Splits an `apiVersion` at its first `/` into group and version.
     pub fn from_api_version(api_version: &str, kind: &str) -> Self {
         let (group, version) = match api_version.split_once('/') {
@@ -72,9 +81,10 @@ impl Gvk {
 
     /// Whether `selector`'s non-empty parts all equal this Gvk's.
     pub fn is_selected_by(&self, selector: &Gvk) -> bool {
-        (selector.group.is_empty() || selector.group == self.group)
-            && (selector.version.is_empty() || selector.version == self.version)
-            && (selector.kind.is_empty() || selector.kind == self.kind)
+        crate::kind_order::selects(
+            [&selector.group, &selector.version, &selector.kind],
+            [&self.group, &self.version, &self.kind],
+        )
     }
 
     /// Upstream's `StringWoEmptyField`: the non-empty parts joined by `_`.

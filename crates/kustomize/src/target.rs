@@ -140,9 +140,7 @@ impl Builtins {
     /// Parses the builtin tables (they ship with the crate; their tests guard them).
     pub fn new() -> Builtins {
         let defaults = TransformerConfig::defaults();
-        let merged_defaults = TransformerConfig::default()
-            .merged(&defaults)
-            .unwrap_or_else(|_| defaults.clone());
+        let merged_defaults = TransformerConfig::merged_defaults(&defaults);
         Builtins {
             defaults,
             merged_defaults,

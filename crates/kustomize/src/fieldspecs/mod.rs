@@ -21,7 +21,8 @@ use crate::resid::Gvk;
 /// The tables as `build.rs` compiles them in.
 mod generated {
     /// `(group, version, kind, path, create)`.
-    pub(super) type Spec = (&'static str, &'static str, &'static str, &'static str, bool);
+    /// `(group, version, kind, index in PATHS, create)`.
+    pub(super) type Spec = (&'static str, &'static str, &'static str, usize, bool);
     /// `(group, version, kind)`.
     pub(super) type Gvk = (&'static str, &'static str, &'static str);
     include!(concat!(env!("OUT_DIR"), "/default_fieldspecs.rs"));
@@ -107,38 +108,87 @@ pub struct ConflictingFieldSpecs(pub String);
 
 impl TransformerConfig {
     /// Upstream's default configuration, each table sorted (from the tables as compiled
-    /// in by `build.rs`).
+    /// in, and sorted, by `build.rs`).
     pub fn defaults() -> TransformerConfig {
+        // The tables' ~600 specs share ~100 paths: one allocation per path.
+        let paths: Vec<std::sync::Arc<str>> =
+            generated::PATHS.iter().map(|&p| p.into()).collect();
         let spec = |&(group, version, kind, path, create): &generated::Spec| FieldSpec {
-            gvk: Gvk::new(group, version, kind),
-            path: path.into(),
+            gvk: Gvk::from_static(group, version, kind),
+            path: paths[path].clone(),
             create,
         };
         let mut config = TransformerConfig::default();
         for (key, specs) in generated::TABLES {
-            let specs = specs.iter().map(spec);
-            match *key {
-                "namePrefix" => config.name_prefix.extend(specs),
-                "nameSuffix" => config.name_suffix.extend(specs),
-                "namespace" => config.namespace.extend(specs),
-                "commonLabels" => config.common_labels.extend(specs),
-                "labels" => config.labels.extend(specs),
-                "templateLabels" => config.template_labels.extend(specs),
-                "commonAnnotations" => config.common_annotations.extend(specs),
-                "varReference" => config.var_reference.extend(specs),
-                "images" => config.images.extend(specs),
-                "replicas" => config.replicas.extend(specs),
-                _ => {}
+            if let Some(table) = config.table_mut(key) {
+                table.extend(specs.iter().map(spec));
             }
         }
         for ((group, version, kind), referrers) in generated::NAME_REFERENCES {
             config.name_reference.push(NameBackReferences {
-                gvk: Gvk::new(*group, *version, *kind),
+                gvk: Gvk::from_static(group, version, kind),
                 referrers: referrers.iter().map(spec).collect(),
             });
         }
-        config.sort_fields();
+        // build.rs sorted the tables; the tests hold them to sorting at run time.
         config
+    }
+
+    /// What merging [`TransformerConfig::defaults`] (given as `defaults`) into an empty
+    /// config gives, as `build.rs` worked it out: the specs it keeps, cloned.
+    pub(crate) fn merged_defaults(defaults: &TransformerConfig) -> TransformerConfig {
+        let mut config = TransformerConfig::default();
+        for ((key, _), picks) in generated::TABLES.iter().zip(generated::MERGED_TABLES) {
+            let from = defaults.table(key).unwrap_or_default();
+            if let Some(table) = config.table_mut(key) {
+                table.extend(picks.iter().filter_map(|&i| from.get(i).cloned()));
+            }
+        }
+        for &(b, picks) in generated::MERGED_NAME_REFERENCES {
+            let Some(first) = defaults.name_reference.get(b) else { continue };
+            let referrers = picks.iter().filter_map(|&(b, r)| {
+                let backref = defaults.name_reference.get(b)?;
+                backref.referrers.get(r).cloned()
+            });
+            config.name_reference.push(NameBackReferences {
+                gvk: first.gvk.clone(),
+                referrers: referrers.collect(),
+            });
+        }
+        config
+    }
+
+    /// The table of a `configurations:` key (all but `nameReference`).
+    fn table(&self, key: &str) -> Option<&[FieldSpec]> {
+        Some(match key {
+            "namePrefix" => &self.name_prefix,
+            "nameSuffix" => &self.name_suffix,
+            "namespace" => &self.namespace,
+            "commonLabels" => &self.common_labels,
+            "labels" => &self.labels,
+            "templateLabels" => &self.template_labels,
+            "commonAnnotations" => &self.common_annotations,
+            "varReference" => &self.var_reference,
+            "images" => &self.images,
+            "replicas" => &self.replicas,
+            _ => return None,
+        })
+    }
+
+    fn table_mut(&mut self, key: &str) -> Option<&mut Vec<FieldSpec>> {
+        Some(match key {
+            "namePrefix" => &mut self.name_prefix,
+            "nameSuffix" => &mut self.name_suffix,
+            "namespace" => &mut self.namespace,
+            "commonLabels" => &mut self.common_labels,
+            "labels" => &mut self.labels,
+            "templateLabels" => &mut self.template_labels,
+            "commonAnnotations" => &mut self.common_annotations,
+            "varReference" => &mut self.var_reference,
+            "images" => &mut self.images,
+            "replicas" => &mut self.replicas,
+            _ => return None,
+        })
     }
 
     /// Upstream's default configuration parsed from the tables at run time (what
@@ -291,10 +341,7 @@ fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
 /// Upstream's `Gvk.IsLessThan` as a sort key: legacy kind rank, then `group_version_kind`
 /// text with `~G`, `~V`, `~K` for empty parts. (A stable sort, as upstream's.)
 fn gvk_order_key(gvk: &Gvk) -> (i64, String) {
-    (
-        crate::transformers::sort_order::default_rank(&gvk.kind),
-        crate::transformers::sort_order::gvk_sort_string(gvk),
-    )
+    crate::kind_order::fieldspec_order_key(&gvk.group, &gvk.version, &gvk.kind)
 }
 
 /// Upstream's `FsSlice.MergeAll`.
@@ -370,6 +417,15 @@ mod tests {
         assert_eq!(
             TransformerConfig::defaults(),
             TransformerConfig::defaults_parsed()
+        );
+    }
+
+    #[test]
+    fn compiled_merged_defaults_equal_the_merge() {
+        let defaults = TransformerConfig::defaults();
+        assert_eq!(
+            TransformerConfig::merged_defaults(&defaults),
+            TransformerConfig::default().merged(&defaults).unwrap()
         );
     }
 

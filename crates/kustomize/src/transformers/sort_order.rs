@@ -13,37 +13,7 @@ use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
 use crate::Error;
 
-/// Upstream's default `orderFirst`.
-pub const DEFAULT_ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-
-/// Upstream's default `orderLast`.
-pub const DEFAULT_ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
+pub use crate::kind_order::{DEFAULT_ORDER_FIRST, DEFAULT_ORDER_LAST};
 
 /// Checks `sortOptions` as upstream does and sorts `resources` by it.
 pub fn apply(options: &SortOptions, resources: &mut ResMap) -> Result<(), Error> {
@@ -142,17 +112,7 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
     }
 }
 
-/// The legacy rank of a kind under the default orders (negative first, 0 between,
-/// positive last).
-pub(crate) fn default_rank(kind: &str) -> i64 {
-    if let Some(i) = DEFAULT_ORDER_FIRST.iter().position(|k| *k == kind) {
-        return i as i64 - DEFAULT_ORDER_FIRST.len() as i64;
-    }
-    match DEFAULT_ORDER_LAST.iter().position(|k| *k == kind) {
-        Some(i) => i as i64 + 1,
-        None => 0,
-    }
-}
+pub(crate) use crate::kind_order::default_rank;
 
 /// The order of two Gvks' [`gvk_sort_string`]s, compared without building them.
 pub(crate) fn cmp_gvk_sort_strings(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
@@ -179,16 +139,9 @@ fn cmp_joined(a: &[&str], b: &[&str]) -> std::cmp::Ordering {
     }
 }
 
+/// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
 pub(crate) fn gvk_sort_string(g: &Gvk) -> String {
-    let parts = [or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K")];
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push('_');
-        }
-        out.push_str(part);
-    }
-    out
+    crate::kind_order::gvk_sort_string(&g.group, &g.version, &g.kind)
 }
 
 fn id_sort_string(id: &ResId) -> String {

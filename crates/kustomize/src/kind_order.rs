@@ -1,0 +1,72 @@
+//! The legacy kind order and Gvk selection, as functions of plain strings: the crate uses
+//! them, and so does `build.rs`, which sorts the default field-spec tables at build time
+//! (`#[path]`-included there, so this file uses nothing of the crate).
+
+/// Upstream's default `orderFirst`.
+pub const DEFAULT_ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Upstream's default `orderLast`.
+pub const DEFAULT_ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// The legacy rank of a kind under the default orders (negative first, 0 between,
+/// positive last).
+pub fn default_rank(kind: &str) -> i64 {
+    if let Some(i) = DEFAULT_ORDER_FIRST.iter().position(|k| *k == kind) {
+        return i as i64 - DEFAULT_ORDER_FIRST.len() as i64;
+    }
+    match DEFAULT_ORDER_LAST.iter().position(|k| *k == kind) {
+        Some(i) => i as i64 + 1,
+        None => 0,
+    }
+}
+
+/// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
+pub fn gvk_sort_string(group: &str, version: &str, kind: &str) -> String {
+    let parts = [(group, "~G"), (version, "~V"), (kind, "~K")]
+        .map(|(part, empty)| if part.is_empty() { empty } else { part });
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('_');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// Upstream's field-spec order for a Gvk: legacy kind rank, then sort text (a stable sort).
+pub fn fieldspec_order_key(group: &str, version: &str, kind: &str) -> (i64, String) {
+    (default_rank(kind), gvk_sort_string(group, version, kind))
+}
+
+/// Whether `selector`'s non-empty parts (group, version, kind) all equal `gvk`'s.
+#[inline]
+pub fn selects(selector: [&str; 3], gvk: [&str; 3]) -> bool {
+    selector.iter().zip(gvk).all(|(s, g)| s.is_empty() || *s == g)
+}
