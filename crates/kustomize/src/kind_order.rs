@@ -48,8 +48,13 @@ pub fn default_rank(kind: &str) -> i64 {
 
 /// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
 pub fn gvk_sort_string(group: &str, version: &str, kind: &str) -> String {
-    let parts = [(group, "~G"), (version, "~V"), (kind, "~K")]
-        .map(|(part, empty)| if part.is_empty() { empty } else { part });
+    let parts = [(group, "~G"), (version, "~V"), (kind, "~K")].map(|(part, empty)| {
+        if part.is_empty() {
+            empty
+        } else {
+            part
+        }
+    });
     let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -68,5 +73,8 @@ pub fn fieldspec_order_key(group: &str, version: &str, kind: &str) -> (i64, Stri
 /// Whether `selector`'s non-empty parts (group, version, kind) all equal `gvk`'s.
 #[inline]
 pub fn selects(selector: [&str; 3], gvk: [&str; 3]) -> bool {
-    selector.iter().zip(gvk).all(|(s, g)| s.is_empty() || *s == g)
+    selector
+        .iter()
+        .zip(gvk)
+        .all(|(s, g)| s.is_empty() || *s == g)
 }

@@ -159,7 +159,6 @@ impl Kustomizer {
     }
 }
 
-
 /// `requested` threads, but no more than the cores this process may run on. Counting the
 /// cores reads the cgroup files (about 30 µs), so callers ask only when they are about to
 /// start threads.

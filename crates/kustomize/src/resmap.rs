@@ -566,7 +566,9 @@ impl IdIndex {
     fn get(&self, key: &IdKey, resources: &[Resource]) -> Option<usize> {
         let hash = self.hash(key);
         self.table
-            .find(hash, |&(h, i)| h == hash && resources[i].cur_id().key() == *key)
+            .find(hash, |&(h, i)| {
+                h == hash && resources[i].cur_id().key() == *key
+            })
             .map(|&(_, i)| i)
     }
 

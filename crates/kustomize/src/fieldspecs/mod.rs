@@ -111,8 +111,7 @@ impl TransformerConfig {
     /// in, and sorted, by `build.rs`).
     pub fn defaults() -> TransformerConfig {
         // The tables' ~600 specs share ~100 paths: one allocation per path.
-        let paths: Vec<std::sync::Arc<str>> =
-            generated::PATHS.iter().map(|&p| p.into()).collect();
+        let paths: Vec<std::sync::Arc<str>> = generated::PATHS.iter().map(|&p| p.into()).collect();
         let spec = |&(group, version, kind, path, create): &generated::Spec| FieldSpec {
             gvk: Gvk::from_static(group, version, kind),
             path: paths[path].clone(),
@@ -145,7 +144,9 @@ impl TransformerConfig {
             }
         }
         for &(b, picks) in generated::MERGED_NAME_REFERENCES {
-            let Some(first) = defaults.name_reference.get(b) else { continue };
+            let Some(first) = defaults.name_reference.get(b) else {
+                continue;
+            };
             let referrers = picks.iter().filter_map(|&(b, r)| {
                 let backref = defaults.name_reference.get(b)?;
                 backref.referrers.get(r).cloned()
@@ -490,9 +491,13 @@ mod tests {
     #[test]
     fn merging_a_table_into_itself_finds_its_conflicts() {
         // The spec for any kind selects the Deployment's before it, which differs.
-        let table: Vec<_> = [("Deployment", "a", false), ("", "a", true)].map(spec).into();
+        let table: Vec<_> = [("Deployment", "a", false), ("", "a", true)]
+            .map(spec)
+            .into();
         assert!(merge_all(&mut table.clone(), &table).is_err());
-        let table: Vec<_> = [("", "a", true), ("Deployment", "a", false)].map(spec).into();
+        let table: Vec<_> = [("", "a", true), ("Deployment", "a", false)]
+            .map(spec)
+            .into();
         let mut merged = table.clone();
         merge_all(&mut merged, &table).unwrap();
         assert_eq!(merged, table);
