@@ -69,13 +69,10 @@ fn fields(v: &Value) -> Fields {
 /// The crate's merge of the defaults into an empty config must give the same tables (its
 /// test `compiled_merged_defaults_equal_the_merge` checks this).
 fn merge_all<T>(into: &mut Vec<(T, Fields)>, from: impl IntoIterator<Item = (T, Fields)>) {
-    fn sel(g: &[String; 3]) -> [&str; 3] {
-        g.each_ref().map(String::as_str)
-    }
     for (tag, f) in from {
         match into
             .iter()
-            .find(|(_, x)| x.1 == f.1 && kind_order::selects(sel(&f.0), sel(&x.0)))
+            .find(|(_, x)| x.1 == f.1 && kind_order::selects(f.0.each_ref(), x.0.each_ref()))
         {
             Some((_, x)) => assert_eq!(x.2, f.2, "conflicting default field specs: {}", f.1),
             None => into.push((tag, f)),

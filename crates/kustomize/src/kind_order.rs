@@ -70,11 +70,12 @@ pub fn fieldspec_order_key(group: &str, version: &str, kind: &str) -> (i64, Stri
     (default_rank(kind), gvk_sort_string(group, version, kind))
 }
 
-/// Whether `selector`'s non-empty parts (group, version, kind) all equal `gvk`'s.
+/// Whether `selector`'s non-empty parts (group, version, kind) all equal `gvk`'s. Each
+/// part is read only when the ones before it matched.
 #[inline]
-pub fn selects(selector: [&str; 3], gvk: [&str; 3]) -> bool {
-    selector
-        .iter()
-        .zip(gvk)
-        .all(|(s, g)| s.is_empty() || *s == g)
+pub fn selects<S: AsRef<str> + ?Sized>(selector: [&S; 3], gvk: [&S; 3]) -> bool {
+    selector.iter().zip(gvk).all(|(s, g)| {
+        let s = s.as_ref();
+        s.is_empty() || s == g.as_ref()
+    })
 }
