@@ -293,8 +293,10 @@ impl ResMap {
 
     /// [`ResMap::write_yaml`], with resources printed on up to `threads` threads (the calling
     /// thread writes them, in order), no more than there are cores (`usize::MAX`: every
-    /// core); threads start only for a large output. At most a few resources per thread
-    /// wait, printed, to be written.
+    /// core); threads start only for a large output. The threads take runs of resources of
+    /// about [`PRINT_BATCH_BYTES`] of text (at the mean size printed so far), so that small
+    /// resources do not cost a hand-over each; at most a few runs per thread wait, printed,
+    /// to be written.
     pub fn write_yaml_threads(
         &self,
         w: &mut dyn std::io::Write,
@@ -339,11 +341,17 @@ impl ResMap {
         if first == n {
             return Ok(());
         }
+        let per = (PRINT_BATCH_BYTES * first / printed.max(1)).max(1);
+        let batches = (n - first).div_ceil(per);
+        let emit_batch = |b: usize, buf: &mut String| {
+            let start = first + b * per;
+            (start..n.min(start + per)).try_for_each(|i| emit(i, buf))
+        };
         let window = 4 * threads;
-        let next = std::sync::atomic::AtomicUsize::new(first);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         let state = std::sync::Mutex::new(Printed {
             texts: std::collections::VecDeque::new(),
-            written: first,
+            written: 0,
             failed: false,
         });
         let changed = std::sync::Condvar::new();
@@ -352,7 +360,7 @@ impl ResMap {
             for _ in 0..threads {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= n {
+                    if i >= batches {
                         break;
                     }
                     let mut st = lock();
@@ -364,7 +372,7 @@ impl ResMap {
                     }
                     drop(st);
                     let mut buf = String::new();
-                    let text = emit(i, &mut buf).map(|()| buf);
+                    let text = emit_batch(i, &mut buf).map(|()| buf);
                     let mut st = lock();
                     let slot = i - st.written;
                     if st.texts.len() <= slot {
@@ -375,7 +383,7 @@ impl ResMap {
                 });
             }
             let mut result = Ok(());
-            for _ in first..n {
+            for _ in 0..batches {
                 let mut st = lock();
                 let text = loop {
                     if let Some(Some(_)) = st.texts.front() {
@@ -416,8 +424,11 @@ impl ResMap {
 /// threads.
 const PARALLEL_PRINT_BYTES: usize = 128 * 1024;
 
-/// Resources printed by [`ResMap::write_yaml_threads`]'s threads, waiting to be written:
-/// `texts[k]` is resource `written + k`.
+/// About how much text [`ResMap::write_yaml_threads`]'s threads print per hand-over.
+const PRINT_BATCH_BYTES: usize = 64 * 1024;
+
+/// Runs of resources printed by [`ResMap::write_yaml_threads`]'s threads, waiting to be
+/// written: `texts[k]` is run `written + k`.
 struct Printed {
     texts: std::collections::VecDeque<Option<Result<String, Error>>>,
     written: usize,
