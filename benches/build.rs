@@ -130,5 +130,146 @@ fn bench_build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_build, bench_patches, bench_scale_1000);
+/// The base of [`plain_tree`] with one overlay per builtin transformer (and `none`, the
+/// base alone): each overlay's time less `none`'s is that transformer's cost on 1,000
+/// resources.
+pub fn transformer_trees(n: usize) -> MemoryFs {
+    let mut fs = plain_tree(n);
+    let smp = "apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: any\n    spec:\n      template:\n        spec:\n          containers:\n          - name: main\n            env:\n            - name: PATCHED\n              value: \"yes\"";
+    let overlays: [(&str, String); 11] = [
+        ("none", String::new()),
+        ("namePrefix", "namePrefix: prod-\n".into()),
+        ("namespace", "namespace: prod\n".into()),
+        ("labels", "labels:\n- pairs: {env: prod}\n  includeSelectors: true\n  includeTemplates: true\n".into()),
+        ("commonAnnotations", "commonAnnotations: {team: platform}\n".into()),
+        ("images", "images:\n- name: registry.example.com/app\n  newName: mirror.example.com/app\n  newTag: v2\n".into()),
+        ("replicas", "replicas:\n- name: app-0\n  count: 5\n".into()),
+        ("patch-smp", format!("patches:\n- target: {{kind: Deployment}}\n  patch: |-\n    {smp}\n")),
+        ("patch-json6902", "patches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: add\n      path: /metadata/labels/patched\n      value: \"true\"\n".into()),
+        ("replacements", "replacements:\n- source: {kind: ConfigMap, name: app-2, fieldPath: data.greeting}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.annotations.greeting]\n    options: {create: true}\n".into()),
+        ("configMapGenerator", "configMapGenerator:\n- name: settings\n  literals: [LEVEL=info, PORT=8080]\n".into()),
+    ];
+    for (name, body) in overlays {
+        fs.add_file(
+            format!("/tree/t-{name}/kustomization.yaml"),
+            format!("resources:\n- ../base\n{body}"),
+        );
+    }
+    fs
+}
+
+fn bench_transformers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("transformer-1000");
+    group.sample_size(20);
+    let fs: Arc<dyn FileSystem> = Arc::new(transformer_trees(1_000));
+    let k = Kustomizer::new(Options::default());
+    for name in [
+        "none",
+        "namePrefix",
+        "namespace",
+        "labels",
+        "commonAnnotations",
+        "images",
+        "replicas",
+        "patch-smp",
+        "patch-json6902",
+        "replacements",
+        "configMapGenerator",
+    ] {
+        let dir = format!("/tree/t-{name}");
+        group.bench_function(name, |b| {
+            b.iter_with_large_drop(|| k.build(Arc::clone(&fs), Path::new(&dir)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// `../shared`, when present.
+fn shared() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    dir.is_dir().then_some(dir)
+}
+
+/// The five heaviest real-world entry points without flags (by the reference's time in
+/// `../shared/realworld/cases.tsv`), built and printed.
+fn bench_realworld(c: &mut Criterion) {
+    let Some(shared) = shared() else {
+        println!("skipped realworld: ../shared not found");
+        return;
+    };
+    let cases = std::fs::read_to_string(shared.join("realworld/cases.tsv")).unwrap_or_default();
+    let mut entries: Vec<(f64, String)> = cases
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let (entry, args, ms) = (f.get(1)?, f.get(2)?, f.get(6)?);
+            args.is_empty()
+                .then(|| Some((ms.parse().ok()?, entry.to_string())))?
+        })
+        .collect();
+    entries.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut group = c.benchmark_group("realworld");
+    group.sample_size(10);
+    let k = Kustomizer::new(Options::default());
+    for (_, entry) in entries.iter().take(5) {
+        let dir = shared.join("realworld").join(entry);
+        group.bench_function(entry.as_str(), |b| {
+            b.iter_with_large_drop(|| {
+                let out = k.build(Arc::new(kustomize::fs::DiskFs), &dir).unwrap();
+                let yaml = out.resources.to_yaml().unwrap();
+                (out, yaml)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Trees of 10,000 and 100,000 resources from `../shared/tools/gen-scale-tree` (written
+/// once into `target/bench-trees`), their `overlays/dev` built and printed. The 100,000
+/// takes about a minute.
+fn bench_generated(c: &mut Criterion) {
+    let Some(shared) = shared() else {
+        println!("skipped generated: ../shared not found");
+        return;
+    };
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-trees");
+    let mut group = c.benchmark_group("generated");
+    group.sample_size(10);
+    let k = Kustomizer::new(Options::default());
+    for n in [10_000, 100_000] {
+        let root = trees.join(format!("gs{n}"));
+        if !root.join("overlays/dev").is_dir() {
+            let made = std::process::Command::new(shared.join("tools/gen-scale-tree"))
+                .arg(n.to_string())
+                .arg(&root)
+                .args(["--overlays", "1", "--seed", "1"])
+                .status();
+            if !made.is_ok_and(|s| s.success()) {
+                println!("skipped generated/{n}: gen-scale-tree failed");
+                continue;
+            }
+        }
+        let dir = root.join("overlays/dev");
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter_with_large_drop(|| {
+                let out = k.build(Arc::new(kustomize::fs::DiskFs), &dir).unwrap();
+                let yaml = out.resources.to_yaml().unwrap();
+                (out, yaml)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_build,
+    bench_patches,
+    bench_transformers,
+    bench_scale_1000,
+    bench_realworld,
+    bench_generated
+);
 criterion_main!(benches);
