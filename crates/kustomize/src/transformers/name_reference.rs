@@ -94,6 +94,9 @@ impl Transformer for NameReferenceTransformer {
             .filter(|c| !c.org_cluster_scoped)
             .map(|c| c.org_namespace.clone())
             .collect();
+        // The (back reference, referrer spec) pairs that select each original Gvk, in table
+        // order: resources share a handful of Gvks, and the table holds ~170 specs.
+        let mut selected: HashMap<Gvk, Vec<(usize, usize)>> = HashMap::new();
         for r in resources.iter_mut() {
             // Checked for every referrer, renames or not, as upstream does.
             let referrer = Referrer::of(r)?;
@@ -101,36 +104,44 @@ impl Transformer for NameReferenceTransformer {
                 continue;
             }
             let org_gvk = r.org_id().gvk;
-            for backref in &self.back_references {
-                for spec in &backref.referrers {
-                    if !org_gvk.is_selected_by(&spec.gvk) {
-                        continue;
-                    }
-                    let selection = Selection {
-                        candidates: &candidates,
-                        org_namespaces: &org_namespaces,
-                        by_prev_name: &by_prev_name,
-                        referrer: &referrer,
-                        target: &backref.gvk,
-                        is_role_ref: spec.path.ends_with("roleRef/name"),
-                    };
-                    let field = FieldSpec {
-                        gvk: Gvk::default(),
-                        path: spec.path.clone(),
-                        create: false,
-                    };
-                    field
-                        .apply(r.value_mut(), &referrer.cur.gvk, None, &mut |node| {
-                            selection.set(node)
+            let pairs = selected.entry(org_gvk).or_insert_with_key(|gvk| {
+                let backrefs = self.back_references.iter().enumerate();
+                backrefs
+                    .flat_map(|(b, backref)| {
+                        let specs = backref.referrers.iter().enumerate();
+                        specs.filter_map(move |(s, spec)| {
+                            gvk.is_selected_by(&spec.gvk).then_some((b, s))
                         })
-                        .map_err(|e| Error::Transform {
-                            transformer: "NameReferenceTransformer",
-                            message: format!(
-                                "updating name reference in '{}' field of '{}': {e}",
-                                spec.path, referrer.cur
-                            ),
-                        })?;
-                }
+                    })
+                    .collect()
+            });
+            for &(b, s) in pairs.iter() {
+                let backref = &self.back_references[b];
+                let spec = &backref.referrers[s];
+                let selection = Selection {
+                    candidates: &candidates,
+                    org_namespaces: &org_namespaces,
+                    by_prev_name: &by_prev_name,
+                    referrer: &referrer,
+                    target: &backref.gvk,
+                    is_role_ref: spec.path.ends_with("roleRef/name"),
+                };
+                let field = FieldSpec {
+                    gvk: Gvk::default(),
+                    path: spec.path.clone(),
+                    create: false,
+                };
+                field
+                    .apply(r.value_mut(), &referrer.cur.gvk, None, &mut |node| {
+                        selection.set(node)
+                    })
+                    .map_err(|e| Error::Transform {
+                        transformer: "NameReferenceTransformer",
+                        message: format!(
+                            "updating name reference in '{}' field of '{}': {e}",
+                            spec.path, referrer.cur
+                        ),
+                    })?;
             }
         }
         Ok(())
