@@ -270,12 +270,15 @@ impl ResMap {
         mut key: impl FnMut(&Resource) -> K,
         mut cmp: impl FnMut(&K, &K) -> std::cmp::Ordering,
     ) {
-        let mut keyed: Vec<(K, Resource)> = std::mem::take(&mut self.resources)
-            .into_iter()
-            .map(|r| (key(&r), r))
+        // Keys are sorted with positions, and the resources (a few hundred bytes each)
+        // moved once, into their places.
+        let mut keyed: Vec<(K, usize)> = (self.resources.iter().map(&mut key))
+            .zip(0..)
             .collect();
         keyed.sort_by(|a, b| cmp(&a.0, &b.0));
-        self.resources = keyed.into_iter().map(|(_, r)| r).collect();
+        let mut slots: Vec<Option<Resource>> =
+            std::mem::take(&mut self.resources).into_iter().map(Some).collect();
+        self.resources = keyed.iter().filter_map(|&(_, i)| slots[i].take()).collect();
         self.index_fresh = false;
         self.any_index.take();
     }
