@@ -269,16 +269,12 @@ impl TransformerConfig {
             merge_all(&mut out, b).map(|()| out)
         };
         let mut name_reference = self.name_reference.clone();
-        if self.name_reference == input.name_reference {
-            for backrefs in &self.name_reference {
-                check_merge_into_itself(&backrefs.referrers)?;
-            }
-        } else {
-            for backrefs in &input.name_reference {
-                match name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
-                    Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
-                    None => name_reference.push(backrefs.clone()),
-                }
+        // (A list with one Gvk twice merges both into the first: no shortcut for equal
+        // lists here; merge_all has one for equal referrer lists.)
+        for backrefs in &input.name_reference {
+            match name_reference.iter_mut().find(|b| b.gvk == backrefs.gvk) {
+                Some(mine) => merge_all(&mut mine.referrers, &backrefs.referrers)?,
+                None => name_reference.push(backrefs.clone()),
             }
         }
         let mut merged = TransformerConfig {
@@ -486,6 +482,27 @@ mod tests {
             path: path.into(),
             create,
         }
+    }
+
+    /// A name-reference list holding one Gvk twice merges both entries into the first, even
+    /// into an equal list.
+    #[test]
+    fn a_gvk_twice_in_name_references_merges_into_the_first() {
+        let backref = |path: &str| NameBackReferences {
+            gvk: Gvk::new("", "v1", "ConfigMap"),
+            referrers: vec![spec(("Pod", path, false))],
+        };
+        let twice = TransformerConfig {
+            name_reference: vec![backref("a"), backref("b")],
+            ..TransformerConfig::default()
+        };
+        let merged = twice.merged(&twice).unwrap();
+        let paths: Vec<Vec<&str>> = merged
+            .name_reference
+            .iter()
+            .map(|b| b.referrers.iter().map(|f| &*f.path).collect())
+            .collect();
+        assert_eq!(paths, [vec!["a", "b"], vec!["b"]]);
     }
 
     #[test]
