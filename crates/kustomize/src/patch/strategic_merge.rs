@@ -67,6 +67,10 @@ pub fn merge(target: &mut Value, patch: &Value, _gvk: &Gvk, schema: &Schema) -> 
 
 type Id = usize;
 
+/// A map node's entries, in order (foldhash: the keys are short, and hashed on every
+/// import and lookup).
+type NodeMap = IndexMap<CompactString, Id, foldhash::fast::RandomState>;
+
 /// A YAML node. Scalars keep their resolved value; their *text* (what kyaml compares) is
 /// derived from it.
 #[derive(Debug, Clone)]
@@ -80,7 +84,7 @@ enum Node {
         /// Written as nothing (`key:`): upstream drops it where the patch leaves it be.
         blank: bool,
     },
-    Map(IndexMap<CompactString, Id>),
+    Map(NodeMap),
     Seq(Vec<Id>),
 }
 
@@ -139,7 +143,7 @@ impl<'s> Merger<'s> {
                 blank: true,
             },
             Value::Map(m) => {
-                let mut out = IndexMap::with_capacity(m.len());
+                let mut out = NodeMap::with_capacity_and_hasher(m.len(), Default::default());
                 for (k, v) in m {
                     let id = self.import(v);
                     out.insert(k.clone(), id);
