@@ -12,8 +12,8 @@
 //! `---` line. Texts with tabs, CRLF or control characters go to saphyr whole, and so does
 //! any text with an error, so that saphyr words it with the file's lines. Without a final
 //! newline only a literal block that ends the text differs (it has no last line break): its
-//! document goes to saphyr. `tests/fast_path.rs` holds it to saphyr on every YAML file under `../shared` and
-//! on generated YAML.
+//! document goes to saphyr. `tests/fast_path.rs` holds the fast path to saphyr on every
+//! YAML file under `../shared` and on generated YAML.
 
 use std::borrow::Cow;
 
