@@ -13,7 +13,9 @@
 //! Candidates are indexed by previous name, so the cost grows with the number of
 //! references, not with referrers times resources.
 
-use std::collections::{HashMap, HashSet};
+/// Hash maps and sets keyed by names and Gvks: foldhash, faster than SipHash on short keys.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 use kustomize_yaml::Value;
 
@@ -80,9 +82,9 @@ struct Selection<'a> {
 impl Transformer for NameReferenceTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         let candidates: Vec<Candidate> = resources.iter().map(Candidate::of).collect();
-        let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, c) in candidates.iter().enumerate() {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             for id in &c.prev_ids {
                 if seen.insert(id.name.as_str()) {
                     by_prev_name.entry(id.name.as_str()).or_default().push(i);
@@ -96,7 +98,7 @@ impl Transformer for NameReferenceTransformer {
             .collect();
         // The (back reference, referrer spec) pairs that select each original Gvk, in table
         // order: resources share a handful of Gvks, and the table holds ~170 specs.
-        let mut selected: HashMap<Gvk, Vec<(usize, usize)>> = HashMap::new();
+        let mut selected: HashMap<Gvk, Vec<(usize, usize)>> = HashMap::default();
         for r in resources.iter_mut() {
             // Checked for every referrer, renames or not, as upstream does.
             let referrer = Referrer::of(r)?;
@@ -153,7 +155,7 @@ impl Referrer {
     /// `namespace` that is not a string (upstream: "namespace is blank").
     fn of(r: &Resource) -> Result<Self, Error> {
         let obj = r.value();
-        let mut binding_namespaces = HashSet::new();
+        let mut binding_namespaces = HashSet::default();
         if r.kind() == "RoleBinding" {
             if let Some(Value::Seq(subjects)) = obj.get("subjects") {
                 for s in subjects {
