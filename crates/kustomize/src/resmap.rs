@@ -272,12 +272,12 @@ impl ResMap {
     ) {
         // Keys are sorted with positions, and the resources (a few hundred bytes each)
         // moved once, into their places.
-        let mut keyed: Vec<(K, usize)> = (self.resources.iter().map(&mut key))
-            .zip(0..)
-            .collect();
+        let mut keyed: Vec<(K, usize)> = (self.resources.iter().map(&mut key)).zip(0..).collect();
         keyed.sort_by(|a, b| cmp(&a.0, &b.0));
-        let mut slots: Vec<Option<Resource>> =
-            std::mem::take(&mut self.resources).into_iter().map(Some).collect();
+        let mut slots: Vec<Option<Resource>> = std::mem::take(&mut self.resources)
+            .into_iter()
+            .map(Some)
+            .collect();
         self.resources = keyed.iter().filter_map(|&(_, i)| slots[i].take()).collect();
         self.index_fresh = false;
         self.any_index.take();

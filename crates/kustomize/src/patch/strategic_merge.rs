@@ -57,7 +57,7 @@ pub fn merge(target: &mut Value, patch: &Value, _gvk: &Gvk, schema: &Schema) -> 
     let origin = m.import(patch);
     match m.walk(None, [Some(dest), Some(origin)])? {
         None => *target = Value::Null,
-        Some(r) if r == dest => *target = m.export(dest),
+        Some(r) if r == dest => m.export_into(dest, target),
         // Upstream keeps the resource node it patched in place; a merge that returns another
         // node (the patch, for `$patch: replace` at the top) leaves the resource unchanged.
         Some(_) => {}
@@ -174,6 +174,39 @@ impl<'s> Merger<'s> {
                 Value::Map(out)
             }
             Node::Seq(s) => Value::Seq(s.iter().map(|&v| self.export(v)).collect()),
+        }
+    }
+
+    /// Writes node `id` into `into` (which holds what `id` was imported from): the result
+    /// equals [`Merger::export`]'s, but a mapping whose keys stay the same, in the same
+    /// order, and a sequence of the same length are updated in place, and a mapping whose
+    /// keys changed reuses the old values of its keys. A patch touches a resource in a few
+    /// places, so most of its allocations are kept (and the time and memory of copying it).
+    fn export_into(&self, id: Id, into: &mut Value) {
+        match (&self.nodes[id], into) {
+            (Node::Map(m), Value::Map(old))
+                if old.len() == m.len() && old.keys().zip(m.keys()).all(|(a, b)| a == b) =>
+            {
+                for (slot, &child) in old.values_mut().zip(m.values()) {
+                    self.export_into(child, slot);
+                }
+            }
+            (Node::Map(m), into @ Value::Map(_)) => {
+                let Value::Map(old) = into else { return };
+                let mut out = Mapping::with_capacity(m.len());
+                for (k, &child) in m {
+                    let mut value = old.get_mut(k).map(std::mem::take).unwrap_or_default();
+                    self.export_into(child, &mut value);
+                    out.insert(k.clone(), value);
+                }
+                *into = Value::Map(out);
+            }
+            (Node::Seq(s), Value::Seq(old)) if old.len() == s.len() => {
+                for (slot, &child) in old.iter_mut().zip(s) {
+                    self.export_into(child, slot);
+                }
+            }
+            (_, into) => *into = self.export(id),
         }
     }
 
@@ -1094,20 +1127,7 @@ mod tests {
     }
 
     fn run(target: &str, patch: &str, linear: bool) -> Result<Value, String> {
-        let schema = Schema::builtin();
-        let mut m = Merger {
-            nodes: Vec::new(),
-            schema: &schema,
-            linear,
-        };
-        let (t, p) = (yaml(target), yaml(patch));
-        let dest = m.import(&t);
-        let origin = m.import(&p);
-        Ok(match m.walk(None, [Some(dest), Some(origin)])? {
-            None => Value::Null,
-            Some(r) if r == dest => m.export(dest),
-            Some(_) => t,
-        })
+        merged(&yaml(target), &yaml(patch), linear)
     }
 
     /// Merges with both list algorithms, checks they agree, compares with `expected`
@@ -1423,6 +1443,8 @@ mod tests {
             })
     }
 
+    /// What [`merge`] makes of `target`, by either list algorithm; also checks that
+    /// writing the result over the resource gives what exporting it afresh does.
     fn merged(target: &Value, patch: &Value, linear: bool) -> Result<Value, String> {
         let schema = Schema::builtin();
         let mut m = Merger {
@@ -1434,7 +1456,13 @@ mod tests {
         let origin = m.import(patch);
         Ok(match m.walk(None, [Some(dest), Some(origin)])? {
             None => Value::Null,
-            Some(r) if r == dest => m.export(dest),
+            Some(r) if r == dest => {
+                let fresh = m.export(dest);
+                let mut in_place = target.clone();
+                m.export_into(dest, &mut in_place);
+                assert_eq!(in_place, fresh, "export_into and export disagree");
+                fresh
+            }
             Some(_) => target.clone(),
         })
     }
