@@ -53,8 +53,11 @@ pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(
     {
         return Err(Unsupported);
     }
+    // Sized up front: growing it would leave freed copies among the parsed nodes.
+    let mut lines = Vec::with_capacity(src.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(src.split_terminator('\n'));
     let mut p = Fast {
-        lines: src.split_terminator('\n').collect(),
+        lines,
         at: 0,
         final_newline: src.ends_with('\n'),
         sink,
