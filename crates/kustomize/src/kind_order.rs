@@ -46,15 +46,23 @@ pub fn default_rank(kind: &str) -> i64 {
     }
 }
 
-/// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
+/// The pieces of upstream's Gvk sort text: group, version and kind, with `~G`, `~V`, `~K`
+/// for empty parts.
+pub fn sort_pieces<'a>(group: &'a str, version: &'a str, kind: &'a str) -> [&'a str; 3] {
+    [(group, "~G"), (version, "~V"), (kind, "~K")].map(
+        |(part, empty)| {
+            if part.is_empty() {
+                empty
+            } else {
+                part
+            }
+        },
+    )
+}
+
+/// Upstream's Gvk sort text: the [`sort_pieces`] joined by `_`.
 pub fn gvk_sort_string(group: &str, version: &str, kind: &str) -> String {
-    let parts = [(group, "~G"), (version, "~V"), (kind, "~K")].map(|(part, empty)| {
-        if part.is_empty() {
-            empty
-        } else {
-            part
-        }
-    });
+    let parts = sort_pieces(group, version, kind);
     let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {

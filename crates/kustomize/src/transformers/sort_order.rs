@@ -116,10 +116,11 @@ pub(crate) use crate::kind_order::default_rank;
 
 /// The order of two Gvks' [`gvk_sort_string`]s, compared without building them.
 pub(crate) fn cmp_gvk_sort_strings(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
-    fn pieces(g: &Gvk) -> [&str; 3] {
-        [or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K")]
-    }
-    cmp_joined(&pieces(a), &pieces(b))
+    use crate::kind_order::sort_pieces;
+    cmp_joined(
+        &sort_pieces(&a.group, &a.version, &a.kind),
+        &sort_pieces(&b.group, &b.version, &b.kind),
+    )
 }
 
 /// The order of `a.join("_")` and `b.join("_")`. Equal leading pieces are skipped; then,
