@@ -32,7 +32,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use indexmap::IndexMap;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
 use kustomize_yaml::{CompactString, Mapping, Number, Value};
 
@@ -67,9 +66,122 @@ pub fn merge(target: &mut Value, patch: &Value, _gvk: &Gvk, schema: &Schema) -> 
 
 type Id = usize;
 
-/// A map node's entries, in order (foldhash: the keys are short, and hashed on every
-/// import and lookup).
-type NodeMap = IndexMap<CompactString, Id, foldhash::fast::RandomState>;
+/// A map node's entries, in order. Searched linearly up to [`NodeMap::INDEXED_FROM`]
+/// entries (a resource's maps are small, and one allocation per map is what importing a
+/// resource per patch costs), through a hash index of positions past that.
+#[derive(Debug, Clone, Default)]
+struct NodeMap {
+    entries: Vec<(CompactString, Id)>,
+    index: Option<NodeIndex>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NodeIndex {
+    slots: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl NodeIndex {
+    fn hash(&self, key: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, key)
+    }
+
+    fn of(entries: &[(CompactString, Id)]) -> NodeIndex {
+        let mut index = NodeIndex::default();
+        for (i, (k, _)) in entries.iter().enumerate() {
+            index.push(entries, k, i);
+        }
+        index
+    }
+
+    fn push(&mut self, entries: &[(CompactString, Id)], key: &str, at: usize) {
+        let hash = self.hash(key);
+        let hasher = &self.hasher;
+        self.slots.insert_unique(hash, at, |&i| {
+            std::hash::BuildHasher::hash_one(hasher, entries[i].0.as_str())
+        });
+    }
+}
+
+impl NodeMap {
+    const INDEXED_FROM: usize = 16;
+
+    fn with_capacity(n: usize) -> Self {
+        NodeMap {
+            entries: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index
+                .slots
+                .find(index.hash(key), |&i| self.entries[i].0 == key)
+                .copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Id> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    /// Sets `key`: an existing key keeps its place (as `IndexMap::insert`).
+    fn insert(&mut self, key: CompactString, id: Id) -> Option<Id> {
+        if let Some(i) = self.position(&key) {
+            return Some(std::mem::replace(&mut self.entries[i].1, id));
+        }
+        let at = self.entries.len();
+        self.entries.push((key, id));
+        match &mut self.index {
+            Some(index) => index.push(&self.entries, &self.entries[at].0, at),
+            None if self.entries.len() > Self::INDEXED_FROM => {
+                self.index = Some(NodeIndex::of(&self.entries))
+            }
+            None => {}
+        }
+        None
+    }
+
+    /// Removes `key`, keeping the others in order (as `IndexMap::shift_remove`).
+    fn shift_remove(&mut self, key: &str) -> Option<Id> {
+        let i = self.position(key)?;
+        let (_, id) = self.entries.remove(i);
+        if self.index.is_some() {
+            self.index = Some(NodeIndex::of(&self.entries));
+        }
+        Some(id)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &CompactString> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Id> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+impl<'a> IntoIterator for &'a NodeMap {
+    type Item = (&'a CompactString, &'a Id);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (CompactString, Id)>,
+        fn(&'a (CompactString, Id)) -> (&'a CompactString, &'a Id),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
 
 /// A YAML node. Scalars keep their resolved value; their *text* (what kyaml compares) is
 /// derived from it.
@@ -143,7 +255,7 @@ impl<'s> Merger<'s> {
                 blank: true,
             },
             Value::Map(m) => {
-                let mut out = NodeMap::with_capacity_and_hasher(m.len(), Default::default());
+                let mut out = NodeMap::with_capacity(m.len());
                 for (k, v) in m {
                     let id = self.import(v);
                     out.insert(k.clone(), id);
@@ -1468,6 +1580,31 @@ mod tests {
     }
 
     proptest! {
+        /// NodeMap keeps entries as IndexMap does (insert keeps a key's place, removal
+        /// keeps the others' order), below and past the size where it starts indexing.
+        #[test]
+        fn node_map_behaves_as_indexmap(
+            ops in proptest::collection::vec((0u8..40, 0usize..100, proptest::bool::weighted(0.8)), 0..200)
+        ) {
+            let mut ours = NodeMap::default();
+            let mut theirs: indexmap::IndexMap<CompactString, Id> = indexmap::IndexMap::new();
+            for (k, v, insert) in ops {
+                let key = CompactString::from(format!("k{k}"));
+                if insert {
+                    prop_assert_eq!(ours.insert(key.clone(), v), theirs.insert(key, v));
+                } else {
+                    prop_assert_eq!(ours.shift_remove(&key), theirs.shift_remove(&key));
+                }
+                for k in 0..40 {
+                    let key = format!("k{k}");
+                    prop_assert_eq!(ours.get(&key), theirs.get(key.as_str()));
+                }
+                let a: Vec<_> = ours.into_iter().collect();
+                let b: Vec<_> = theirs.iter().collect();
+                prop_assert_eq!(a, b);
+            }
+        }
+
         #[test]
         fn empty_patch_is_identity(d in deployment()) {
             let p = yaml(DEPLOY.trim_end_matches("spec:\n  template:\n    spec:\n"));
