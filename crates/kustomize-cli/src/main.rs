@@ -25,6 +25,15 @@ extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
+    // No glibc fast bins: small freed blocks go to the ordinary bins, where later blocks
+    // reuse them. With fast bins they piled up and were consolidated on every larger
+    // request; without, the generated 100k tree peaks at 5% less memory, no slower.
+    const M_MXFAST: std::ffi::c_int = 1;
+    unsafe extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    // SAFETY: mallopt only sets a parameter of glibc's allocator, at any time.
+    unsafe { mallopt(M_MXFAST, 0) };
     let code = std::panic::catch_unwind(cli_main).map_or(101, |code| match code {
         ExitCode::SUCCESS => 0,
         _ => 1,
