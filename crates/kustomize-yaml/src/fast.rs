@@ -319,22 +319,14 @@ impl<'s> Fast<'s, '_> {
             };
         }
         let (scalar, style, after): (Cow<'s, str>, _, &str) = match text.as_bytes()[0] {
-            b'"' => match double_quoted(text) {
-                Some((s, after)) => (s, ScalarStyle::DoubleQuoted, after),
-                None => {
-                    let (s, last, after) = self.double_quoted_lines(text, n)?;
-                    self.at = last;
-                    (Cow::Owned(s), ScalarStyle::DoubleQuoted, after)
-                }
-            },
-            b'\'' => match single_quoted(text) {
-                Some((s, after)) => (s, ScalarStyle::SingleQuoted, after),
-                None => {
-                    let (s, last, after) = self.single_quoted_lines(text, n)?;
-                    self.at = last;
-                    (Cow::Owned(s), ScalarStyle::SingleQuoted, after)
-                }
-            },
+            b'"' => {
+                let (s, after) = self.quoted(text, n, double_quoted, Self::double_quoted_lines)?;
+                (s, ScalarStyle::DoubleQuoted, after)
+            }
+            b'\'' => {
+                let (s, after) = self.quoted(text, n, single_quoted, Self::single_quoted_lines)?;
+                (s, ScalarStyle::SingleQuoted, after)
+            }
             b'|' => return self.literal(&text[1..], n),
             b'{' => {
                 // Only `{}`: an empty mapping.
@@ -390,6 +382,24 @@ impl<'s> Fast<'s, '_> {
         self.scalar(scalar, style)?;
         self.at += 1;
         self.no_continuation(n)
+    }
+
+    /// A quoted scalar starting `text` (the current line from its quote): closed on this
+    /// line (`one_line`), else on a later one (`lines`, after which the current line is the
+    /// one it closes on). Its value and the text after it.
+    fn quoted(
+        &mut self,
+        text: &'s str,
+        n: usize,
+        one_line: fn(&'s str) -> Option<(Cow<'s, str>, &'s str)>,
+        lines: impl FnOnce(&Self, &'s str, usize) -> Result<(String, usize, &'s str), Unsupported>,
+    ) -> Result<(Cow<'s, str>, &'s str), Unsupported> {
+        if let Some(closed) = one_line(text) {
+            return Ok(closed);
+        }
+        let (s, last, after) = lines(self, text, n)?;
+        self.at = last;
+        Ok((Cow::Owned(s), after))
     }
 
     /// A double-quoted scalar that starts on the current line (`text`) and closes on a

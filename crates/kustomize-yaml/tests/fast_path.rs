@@ -168,35 +168,18 @@ mod generated {
         trailing_comments: bool,
     }
 
-    fn style() -> impl Strategy<Value = Style> {
-        (
-            1usize..4,
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-            1usize..4,
-            any::<bool>(),
-        )
-            .prop_map(
-                |(
-                    step,
-                    indentless,
-                    comments,
-                    blank_lines,
-                    compact,
-                    dash_gap,
-                    trailing_comments,
-                )| Style {
-                    step,
-                    indentless,
-                    comments,
-                    blank_lines,
-                    compact,
-                    dash_gap,
-                    trailing_comments,
-                },
-            )
+    prop_compose! {
+        fn style()(
+            step in 1usize..4,
+            indentless in any::<bool>(),
+            comments in any::<bool>(),
+            blank_lines in any::<bool>(),
+            compact in any::<bool>(),
+            dash_gap in 1usize..4,
+            trailing_comments in any::<bool>(),
+        ) -> Style {
+            Style { step, indentless, comments, blank_lines, compact, dash_gap, trailing_comments }
+        }
     }
 
     fn pad(n: usize) -> String {
