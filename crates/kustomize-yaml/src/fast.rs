@@ -19,6 +19,9 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 
+/// A quoted scalar's value and the text after its closing quote.
+type Quoted<'s> = (Cow<'s, str>, &'s str);
+
 /// The fast path cannot (or must not) handle this text.
 #[derive(Debug)]
 pub(crate) struct Unsupported;
@@ -391,9 +394,9 @@ impl<'s> Fast<'s, '_> {
         &mut self,
         text: &'s str,
         n: usize,
-        one_line: fn(&'s str) -> Option<(Cow<'s, str>, &'s str)>,
+        one_line: fn(&'s str) -> Option<Quoted<'s>>,
         lines: impl FnOnce(&Self, &'s str, usize) -> Result<(String, usize, &'s str), Unsupported>,
-    ) -> Result<(Cow<'s, str>, &'s str), Unsupported> {
+    ) -> Result<Quoted<'s>, Unsupported> {
         if let Some(closed) = one_line(text) {
             return Ok(closed);
         }
@@ -762,7 +765,7 @@ fn flow_sequence(text: &str) -> Option<(Vec<FlowItem<'_>>, &str)> {
 }
 
 /// A single-quoted scalar closed on its line: its value and the text after it.
-fn single_quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
+fn single_quoted(text: &str) -> Option<Quoted<'_>> {
     let body = &text[1..];
     let mut owned: Option<String> = None;
     let mut i = 0;
@@ -787,7 +790,7 @@ fn single_quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
 
 /// A double-quoted scalar closed on its line, with the common escapes: its value and the
 /// text after it. Other escapes are left to saphyr.
-fn double_quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
+fn double_quoted(text: &str) -> Option<Quoted<'_>> {
     let body = &text[1..];
     let end = body.find(['"', '\\'])?;
     if body.as_bytes()[end] == b'"' {
