@@ -46,7 +46,7 @@ use crate::{BuildOutput, Error, Options, Reorder};
 use kustomize_yaml::Value;
 
 /// Bytes of a kustomization's resource files read on the calling thread before the rest are
-/// parsed on [`Options::parse_threads`] threads (see [`Builder::prefetch`]): below this a
+/// parsed on [`Options::parse_threads`] threads (see [`Builder::accumulate_target`]): below this a
 /// kustomization parses in less time than starting threads takes.
 const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
 
@@ -296,10 +296,26 @@ impl Builder<'_> {
         mut ra: Accumulator,
     ) -> Result<Accumulator, Error> {
         let k = &kt.kustomization;
-        let mut parsed = self.prefetch(kt, &k.resources);
-        for (i, entry) in k.resources.iter().enumerate() {
-            let ready = parsed.get_mut(i).and_then(Option::take);
-            self.accumulate_resource(kt, entry, ready, &mut ra)?;
+        let entries = &k.resources;
+        // Entries are read in turn on this thread until PARALLEL_PARSE_BYTES of files have
+        // been; the local files among the rest (if four or more are left) are then parsed
+        // ahead on `parse_threads` threads, because starting threads costs more than
+        // parsing a small kustomization.
+        let mut threads = self.options.parse_threads;
+        let (mut ahead, mut ahead_from) = (Vec::new(), entries.len());
+        let mut bytes = 0;
+        for (i, entry) in entries.iter().enumerate() {
+            if threads >= 2 && bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
+                threads = crate::cap_to_cores(threads.min(entries.len() - i));
+                if threads >= 2 {
+                    ahead = self.parse_in_parallel(kt, &entries[i..], threads);
+                    (ahead_from, threads) = (i, 1);
+                }
+            }
+            let ready = (i.checked_sub(ahead_from))
+                .and_then(|j| ahead.get_mut(j))
+                .and_then(Option::take);
+            bytes += self.accumulate_resource(kt, entry, ready, &mut ra)?;
         }
         self.merge_configurations(kt, &mut ra)?;
         self.merge_crds(kt, &mut ra)?;
@@ -465,7 +481,9 @@ impl Builder<'_> {
                         configs.resources.append(r)?;
                     }
                 }
-                Err(_) => self.accumulate_resource(kt, entry, None, &mut configs)?,
+                Err(_) => {
+                    self.accumulate_resource(kt, entry, None, &mut configs)?;
+                }
             }
         }
         Ok(configs.resources)
@@ -533,38 +551,9 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
-    /// The local resource files among `entries`, read and parsed ahead of the pipeline, by
-    /// position; `None` where an entry is not a local file or failed (the entry is then
-    /// handled in turn, so errors come in order). Files are read one by one on the calling
-    /// thread until [`PARALLEL_PARSE_BYTES`] have been read; the rest go to
-    /// [`Options::parse_threads`] threads only then, and only if at least four entries are
-    /// left, because starting threads costs more than parsing a small kustomization.
-    fn prefetch(&self, kt: &KustTarget, entries: &[String]) -> Vec<Option<Vec<Resource>>> {
-        let threads = self.options.parse_threads;
-        if threads < 2 || entries.len() < 4 {
-            return Vec::new();
-        }
-        let mut slots = Vec::with_capacity(entries.len());
-        let mut bytes = 0;
-        let mut one_core = false;
-        for (i, entry) in entries.iter().enumerate() {
-            if !one_core && bytes >= PARALLEL_PARSE_BYTES && entries.len() - i >= 4 {
-                let threads = crate::cap_to_cores(threads.min(entries.len() - i));
-                if threads >= 2 {
-                    slots.extend(self.parse_in_parallel(kt, &entries[i..], threads));
-                    break;
-                }
-                one_core = true;
-            }
-            slots.push(self.load_local(kt, entry).map(|(len, resources)| {
-                bytes += len;
-                resources
-            }));
-        }
-        slots
-    }
-
-    /// [`Builder::load_local`] of each entry, on `threads` threads.
+    /// [`Builder::load_local`] of each entry, on `threads` threads, by position; `None`
+    /// where an entry is not a local file or failed (the entry is then handled in turn, so
+    /// errors come in order).
     fn parse_in_parallel(
         &self,
         kt: &KustTarget,
@@ -579,7 +568,7 @@ impl Builder<'_> {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(entry) = entries.get(i) else { break };
-                    if let Some((_, resources)) = self.load_local(kt, entry) {
+                    if let Some(resources) = self.load_local(kt, entry) {
                         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(resources);
                     }
                 });
@@ -591,33 +580,34 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// The resources of `entry` and the length of its file, when it is a local file that
-    /// reads and parses; `None` otherwise.
-    fn load_local(&self, kt: &KustTarget, entry: &str) -> Option<(usize, Vec<Resource>)> {
+    /// The resources of `entry`, when it is a local file that reads and parses; `None`
+    /// otherwise.
+    fn load_local(&self, kt: &KustTarget, entry: &str) -> Option<Vec<Resource>> {
         if entry.contains("://") || RepoSpec::parse(entry).is_ok() {
             return None;
         }
         let (bytes, path) = kt.loader.load(entry).ok()?;
-        let resources = self.parse_resources(&bytes, &path).ok()?;
-        Some((bytes.len(), resources))
+        self.parse_resources(&bytes, &path).ok()
     }
 
     /// One `resources` entry: a file of resources, else a kustomization directory.
-    /// `ready` holds the file's resources when [`Builder::prefetch`] parsed them already.
+    /// `ready` holds the file's resources when [`Builder::parse_in_parallel`] parsed them
+    /// already. Returns the bytes of the file it read itself (0 for anything else).
     fn accumulate_resource(
         &mut self,
         kt: &KustTarget,
         entry: &str,
         ready: Option<Vec<Resource>>,
         ra: &mut Accumulator,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let remote_repo = RepoSpec::parse(entry).is_ok();
+        let mut read = 0;
         let loaded = match ready {
             Some(resources) => Ok(Ok(resources)),
-            None => kt
-                .loader
-                .load(entry)
-                .map(|(bytes, path)| self.parse_resources(&bytes, &path)),
+            None => kt.loader.load(entry).map(|(bytes, path)| {
+                read = bytes.len();
+                self.parse_resources(&bytes, &path)
+            }),
         };
         let file_error = match loaded {
             Ok(parsed) => match parsed {
@@ -628,7 +618,7 @@ impl Builder<'_> {
                         }
                         ra.resources.append(r)?;
                     }
-                    return Ok(());
+                    return Ok(read);
                 }
                 // A URL that serves something else (a git host's web page) may still be
                 // a repository to clone.
@@ -651,7 +641,7 @@ impl Builder<'_> {
                 if ra.config.is_empty() {
                     ra.config = self.merge_into_empty(std::mem::take(&mut sub.config))?;
                 }
-                ra.absorb(sub)
+                ra.absorb(sub).map(|()| 0)
             }
             // Neither a file nor a directory: say so plainly when it does not exist.
             Err(Error::Io { source, .. })
