@@ -254,7 +254,9 @@ impl Resource {
         let namespace = id.effective_namespace().to_owned();
         // Most resources keep one or two: a `Vec`'s first growth would make room for four
         // 120-byte ids, on every resource of the build.
-        self.prev_ids.reserve_exact(1);
+        if self.prev_ids.capacity() == 0 {
+            self.prev_ids.reserve_exact(1);
+        }
         self.prev_ids.push(ResId::new(id.gvk, id.name, namespace));
     }
 
@@ -274,7 +276,9 @@ impl Resource {
     /// Records a name prefix added by the prefix transformer.
     pub fn add_name_prefix(&mut self, prefix: &str) {
         if !prefix.is_empty() {
-            self.prefixes.reserve_exact(1);
+            if self.prefixes.capacity() == 0 {
+                self.prefixes.reserve_exact(1);
+            }
             self.prefixes.push(prefix.to_owned());
         }
     }
@@ -282,7 +286,9 @@ impl Resource {
     /// Records a name suffix added by the suffix transformer.
     pub fn add_name_suffix(&mut self, suffix: &str) {
         if !suffix.is_empty() {
-            self.suffixes.reserve_exact(1);
+            if self.suffixes.capacity() == 0 {
+                self.suffixes.reserve_exact(1);
+            }
             self.suffixes.push(suffix.to_owned());
         }
     }
@@ -314,10 +320,7 @@ impl Resource {
 
     /// A top-level or `metadata` scalar as text, borrowed when it is a string.
     pub fn text_at(&self, path: &[&str]) -> std::borrow::Cow<'_, str> {
-        match self.obj.get_path(path) {
-            Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
-            other => std::borrow::Cow::Owned(scalar_text(other)),
-        }
+        scalar_str(self.obj.get_path(path))
     }
 
     /// `kind`, or empty.
@@ -440,7 +443,7 @@ fn string_map_value<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Value
 }
 
 /// [`scalar_text`], borrowed when the value is a string (ids are read all the time).
-pub fn scalar_str(v: Option<&Value>) -> std::borrow::Cow<'_, str> {
+pub(crate) fn scalar_str(v: Option<&Value>) -> std::borrow::Cow<'_, str> {
     match v {
         Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
         other => std::borrow::Cow::Owned(scalar_text(other)),

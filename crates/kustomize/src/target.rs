@@ -22,7 +22,7 @@ use crate::generators::helm_chart::HelmChartGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::{merge_options, Generator};
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
-use crate::loader::Loader;
+use crate::loader::{is_remote_file, Loader};
 use crate::origin::Origin;
 use crate::patch::schema::Schema;
 use crate::remote::RepoSpec;
@@ -49,6 +49,10 @@ use kustomize_yaml::Value;
 /// parsed on [`Options::parse_threads`] threads (see [`Builder::accumulate_target`]): below this a
 /// kustomization parses in less time than starting threads takes.
 const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
+
+/// A `resources` entry read as a file: `Err` when it could not be read; else its length
+/// and resources, or the error parsing them.
+type Loaded = Result<Result<(usize, Vec<Resource>), Error>, Error>;
 
 /// One loaded kustomization directory.
 #[derive(Debug)]
@@ -551,26 +555,27 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
-    /// [`Builder::load_local`] of each entry, on `threads` threads, by position; `None`
-    /// where an entry is not a local file or failed (the entry is then handled in turn, so
-    /// errors come in order).
+    /// [`Builder::load_file`] of each entry that is not remote, on `threads` threads, by
+    /// position (`None` for the remote ones, which are loaded in turn).
     fn parse_in_parallel(
         &self,
         kt: &KustTarget,
         entries: &[String],
         threads: usize,
-    ) -> Vec<Option<Vec<Resource>>> {
+    ) -> Vec<Option<Loaded>> {
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<Vec<Resource>>>> =
+        let slots: Vec<std::sync::Mutex<Option<Loaded>>> =
             entries.iter().map(|_| Default::default()).collect();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(entry) = entries.get(i) else { break };
-                    if let Some(resources) = self.load_local(kt, entry) {
-                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(resources);
+                    if is_remote_file(entry) || RepoSpec::parse(entry).is_ok() {
+                        continue;
                     }
+                    let loaded = self.load_file(kt, entry);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
                 });
             }
         });
@@ -580,38 +585,38 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// The resources of `entry`, when it is a local file that reads and parses; `None`
-    /// otherwise.
-    fn load_local(&self, kt: &KustTarget, entry: &str) -> Option<Vec<Resource>> {
-        if entry.contains("://") || RepoSpec::parse(entry).is_ok() {
-            return None;
-        }
-        let (bytes, path) = kt.loader.load(entry).ok()?;
-        self.parse_resources(&bytes, &path).ok()
+    /// `entry` read as a file of resources: the read's error, or the parse's.
+    fn load_file(&self, kt: &KustTarget, entry: &str) -> Loaded {
+        kt.loader.load(entry).map(|(bytes, path)| {
+            self.parse_resources(&bytes, &path)
+                .map(|r| (bytes.len(), r))
+        })
     }
 
     /// One `resources` entry: a file of resources, else a kustomization directory.
-    /// `ready` holds the file's resources when [`Builder::parse_in_parallel`] parsed them
-    /// already. Returns the bytes of the file it read itself (0 for anything else).
+    /// `ready` holds the entry loaded as a file when [`Builder::parse_in_parallel`] tried
+    /// it already. Returns the bytes of the file it read itself (0 for anything else).
     fn accumulate_resource(
         &mut self,
         kt: &KustTarget,
         entry: &str,
-        ready: Option<Vec<Resource>>,
+        ready: Option<Loaded>,
         ra: &mut Accumulator,
     ) -> Result<usize, Error> {
         let remote_repo = RepoSpec::parse(entry).is_ok();
-        let mut read = 0;
-        let loaded = match ready {
-            Some(resources) => Ok(Ok(resources)),
-            None => kt.loader.load(entry).map(|(bytes, path)| {
-                read = bytes.len();
-                self.parse_resources(&bytes, &path)
-            }),
+        let (loaded, read) = match ready {
+            Some(loaded) => (loaded, 0),
+            None => {
+                let loaded = self.load_file(kt, entry);
+                let read = loaded
+                    .as_ref()
+                    .map_or(0, |p| p.as_ref().map_or(0, |(n, _)| *n));
+                (loaded, read)
+            }
         };
         let file_error = match loaded {
             Ok(parsed) => match parsed {
-                Ok(resources) => {
+                Ok((_, resources)) => {
                     for mut r in resources {
                         if let Some(o) = &kt.origin {
                             r.set_origin(o.append(entry));
