@@ -70,7 +70,10 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
             // Whatever the fast path had started of this document is dropped.
             loader.stack.clear();
             loader.root = None;
-            let more = parse_full(text, schema).map_err(|_| ())?;
+            // The declined documents share the whole text's alias budget, as they would in
+            // one saphyr parse of it.
+            let more =
+                parse_full_with(text, schema, Some(&mut loader.alias_budget)).map_err(|_| ())?;
             loader.docs.extend(more);
             Ok(())
         }
@@ -82,12 +85,30 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
 /// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
+    parse_full_with(src, schema, None)
+}
+
+/// [`parse_full`], drawing alias expansions from `budget` (and leaving what is left in
+/// it) when given, else from a budget of `src`'s own.
+fn parse_full_with(
+    src: &str,
+    schema: Schema,
+    mut budget: Option<&mut usize>,
+) -> Result<Vec<Value>, Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
-        let loader = Loader::new(&src, schema);
+        let mut loader = Loader::new(&src, schema);
+        if let Some(budget) = &budget {
+            loader.alias_budget = **budget;
+        }
         match loader.run(&src) {
-            Ok(docs) => return Ok(docs),
+            Ok((docs, left)) => {
+                if let Some(budget) = &mut budget {
+                    **budget = left;
+                }
+                return Ok(docs);
+            }
             Err(Failure::Scan(e)) => {
                 let fixed = (fixes < MAX_FIXES).then(|| lenient_fix(&src, &e)).flatten();
                 match fixed {
@@ -323,13 +344,14 @@ impl Loader {
         }
     }
 
-    fn run(mut self, src: &str) -> Result<Vec<Value>, Failure> {
+    /// The documents of `src`, and the alias budget left.
+    fn run(mut self, src: &str) -> Result<(Vec<Value>, usize), Failure> {
         let mut parser = Parser::new_from_str(src);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(Failure::Scan)?;
             self.event(event, span)?;
         }
-        Ok(self.docs)
+        Ok((self.docs, self.alias_budget))
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
@@ -1084,6 +1106,27 @@ mod tests {
             ));
         }
         let e = kyaml_err(&src);
+        assert!(e.contains("alias expansion limit exceeded"), "{e}");
+    }
+
+    /// The alias budget is the whole text's, not each document's: documents the fast path
+    /// declines (all with aliases) share it.
+    #[test]
+    fn alias_budget_spans_documents() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..5 {
+            let prev = format!("*a{}", i - 1);
+            doc.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
+        }
+        assert!(
+            parse_documents(&doc, Schema::Kyaml).is_ok(),
+            "one document fits"
+        );
+        let many = vec![doc; 15].join("---\n");
+        let e = kyaml_err(&many);
         assert!(e.contains("alias expansion limit exceeded"), "{e}");
     }
 
