@@ -328,9 +328,13 @@ impl ResMap {
         let mut printed = 0;
         let mut buf = String::new();
         let mut threads = threads;
+        // Resources per run: about PRINT_BATCH_BYTES at the mean size printed so far.
+        let per_run =
+            |first: usize, printed: usize| (PRINT_BATCH_BYTES * first / printed.max(1)).max(1);
         while first < n {
             if threads >= 2 && printed >= PARALLEL_PRINT_BYTES && n - first >= 16 {
-                threads = crate::cap_to_cores(threads.min(n - first));
+                let runs = (n - first).div_ceil(per_run(first, printed));
+                threads = crate::cap_to_cores(threads.min(runs));
                 if threads >= 2 {
                     break;
                 }
@@ -344,11 +348,15 @@ impl ResMap {
         if first == n {
             return Ok(());
         }
-        let per = (PRINT_BATCH_BYTES * first / printed.max(1)).max(1);
+        let per = per_run(first, printed);
         let batches = (n - first).div_ceil(per);
+        // A run that panics while printing becomes its error, so that the writer, which
+        // waits for every run in turn, is never left waiting.
         let emit_batch = |b: usize, buf: &mut String| {
             let start = first + b * per;
-            (start..n.min(start + per)).try_for_each(|i| emit(i, buf))
+            let run = || (start..n.min(start + per)).try_for_each(|i| emit(i, buf));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                .unwrap_or_else(|_| Err(Error::Other("printing the output panicked".into())))
         };
         let window = 4 * threads;
         let next = std::sync::atomic::AtomicUsize::new(0);
@@ -360,8 +368,9 @@ impl ResMap {
         let changed = std::sync::Condvar::new();
         let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
         std::thread::scope(|scope| {
+            let mut started = 0;
             for _ in 0..threads {
-                scope.spawn(|| loop {
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if i >= batches {
                         break;
@@ -383,6 +392,20 @@ impl ResMap {
                     }
                     st.texts[slot] = Some(text);
                     changed.notify_all();
+                });
+                match spawned {
+                    Ok(_) => started += 1,
+                    // The system refused another thread: those started do all the runs.
+                    Err(_) => break,
+                }
+            }
+            if started == 0 {
+                // Not one: the calling thread prints the rest itself.
+                let mut buf = String::new();
+                return (0..batches).try_for_each(|b| {
+                    buf.clear();
+                    emit_batch(b, &mut buf)?;
+                    write(w, &buf)
                 });
             }
             let mut result = Ok(());
