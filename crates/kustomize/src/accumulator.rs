@@ -34,7 +34,7 @@ impl Accumulator {
 
     pub(crate) fn merge_config(&mut self, config: &TransformerConfig) -> Result<(), Error> {
         // Merging nothing leaves a config (a merge's result, so sorted) as it is.
-        if *config == self.config || config.is_empty() {
+        if config.is_empty() || *config == self.config {
             return Ok(());
         }
         self.config = self

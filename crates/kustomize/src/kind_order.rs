@@ -60,6 +60,20 @@ pub fn sort_pieces<'a>(group: &'a str, version: &'a str, kind: &'a str) -> [&'a 
     )
 }
 
+/// The order of two Gvks' sort texts ([`gvk_sort_string`]), from their [`sort_pieces`],
+/// compared without building them: equal leading pieces are skipped; then, unless one
+/// piece is a prefix of the other, those two pieces decide.
+pub fn cmp_sort_texts(a: [&str; 3], b: [&str; 3]) -> std::cmp::Ordering {
+    let same = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (Some(x), Some(y)) = (a.get(same), b.get(same)) else {
+        return std::cmp::Ordering::Equal;
+    };
+    if !x.starts_with(*y) && !y.starts_with(*x) {
+        return x.cmp(y);
+    }
+    a[same..].join("_").cmp(&b[same..].join("_"))
+}
+
 /// Upstream's Gvk sort text: the [`sort_pieces`] joined by `_`.
 pub fn gvk_sort_string(group: &str, version: &str, kind: &str) -> String {
     let parts = sort_pieces(group, version, kind);

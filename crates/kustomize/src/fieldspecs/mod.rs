@@ -326,13 +326,18 @@ impl TransformerConfig {
 
 /// The order of [`gvk_order_key`]s, compared without building them.
 fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
-    use crate::transformers::sort_order::{cmp_gvk_sort_strings, default_rank};
+    use crate::kind_order::{cmp_sort_texts, default_rank, sort_pieces};
     if a == b {
         return std::cmp::Ordering::Equal;
     }
     default_rank(&a.kind)
         .cmp(&default_rank(&b.kind))
-        .then_with(|| cmp_gvk_sort_strings(a, b))
+        .then_with(|| {
+            cmp_sort_texts(
+                sort_pieces(&a.group, &a.version, &a.kind),
+                sort_pieces(&b.group, &b.version, &b.kind),
+            )
+        })
 }
 
 /// Upstream's `Gvk.IsLessThan` as a sort key: legacy kind rank, then `group_version_kind`

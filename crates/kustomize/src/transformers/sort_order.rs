@@ -112,34 +112,6 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
     }
 }
 
-pub(crate) use crate::kind_order::default_rank;
-
-/// The order of two Gvks' [`gvk_sort_string`]s, compared without building them.
-pub(crate) fn cmp_gvk_sort_strings(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
-    use crate::kind_order::sort_pieces;
-    cmp_joined(
-        &sort_pieces(&a.group, &a.version, &a.kind),
-        &sort_pieces(&b.group, &b.version, &b.kind),
-    )
-}
-
-/// The order of `a.join("_")` and `b.join("_")`. Equal leading pieces are skipped; then,
-/// unless one piece is a prefix of the other, those two pieces decide.
-fn cmp_joined(a: &[&str], b: &[&str]) -> std::cmp::Ordering {
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (&a[same..], &b[same..]);
-    match (a.first(), b.first()) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) if !x.starts_with(*y) && !y.starts_with(*x) => x.cmp(y),
-        _ => {
-            let bytes = |parts: &[&str]| parts.join("_").into_bytes();
-            bytes(a).cmp(&bytes(b))
-        }
-    }
-}
-
 /// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
 pub(crate) fn gvk_sort_string(g: &Gvk) -> String {
     crate::kind_order::gvk_sort_string(&g.group, &g.version, &g.kind)
@@ -170,7 +142,10 @@ mod tests {
             let a = Gvk::new(a.0, a.1, a.2);
             let b = Gvk::new(b.0, b.1, b.2);
             prop_assert_eq!(
-                cmp_gvk_sort_strings(&a, &b),
+                crate::kind_order::cmp_sort_texts(
+                    crate::kind_order::sort_pieces(&a.group, &a.version, &a.kind),
+                    crate::kind_order::sort_pieces(&b.group, &b.version, &b.kind),
+                ),
                 gvk_sort_string(&a).cmp(&gvk_sort_string(&b))
             );
         }
