@@ -4,7 +4,11 @@
 //! stack-guard probe reads and parses `/proc/self/maps`, about 9% of building a small
 //! tree. What that set-up did that matters here is done by hand (stdout flushed at exit, a
 //! panic exits with 101), and SIGPIPE keeps its default: the process ends quietly when its
-//! reader goes away, as upstream's does. (std reads the arguments itself on glibc.)
+//! reader goes away, as upstream's does. (std reads the arguments itself on glibc.) What is
+//! given up: std's stack-overflow handler (a runaway recursion ends in a plain SIGSEGV,
+//! without its message) and the main thread's name in panic messages. The binary is also
+//! linked position-dependent (`build.rs`), so its own code is not placed at a random
+//! address.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod args;
