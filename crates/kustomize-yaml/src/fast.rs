@@ -41,6 +41,7 @@ pub(crate) enum Item<'s> {
 /// breaks a rule the fast path checks up front, holds no document, or the sink failed on a
 /// declined document (an error, which saphyr then words for the whole text).
 pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(), ()>) -> Step {
+    // Tabs among them: no line the fast path reads holds one.
     if src.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7F) {
         return Err(Unsupported);
     }
@@ -197,7 +198,7 @@ impl<'s> Fast<'s, '_> {
     fn block_node(&mut self, parent: isize) -> Step {
         let line = self.line().ok_or(Unsupported)?;
         let n = indent(line);
-        if n as isize <= parent || line.contains('\t') {
+        if n as isize <= parent {
             return Err(Unsupported);
         }
         let text = &line[n..];
@@ -219,9 +220,6 @@ impl<'s> Fast<'s, '_> {
             match self.next_content_indent() {
                 Some(i) if i == n => {
                     let line = self.line().ok_or(Unsupported)?;
-                    if line.contains('\t') {
-                        return Err(Unsupported);
-                    }
                     entry = &line[n..];
                     if is_entry(entry) {
                         return Err(Unsupported);
@@ -240,9 +238,6 @@ impl<'s> Fast<'s, '_> {
         self.event(Event::SequenceStart(0, None))?;
         loop {
             let line = self.line().ok_or(Unsupported)?;
-            if line.contains('\t') {
-                return Err(Unsupported);
-            }
             let text = &line[n..];
             let item = text.strip_prefix('-').ok_or(Unsupported)?;
             let pad = item.len() - item.trim_start_matches(' ').len();
@@ -360,7 +355,7 @@ impl<'s> Fast<'s, '_> {
             _ => {
                 let end = text.find(" #").unwrap_or(text.len());
                 let plain = text[..end].trim_end_matches(' ');
-                if plain.contains(": ") || plain.ends_with(':') || plain.contains('\t') {
+                if plain.contains(": ") || plain.ends_with(':') {
                     return Err(Unsupported);
                 }
                 // Lines indented past `n` continue the scalar, unless a comment ended it.
@@ -503,7 +498,7 @@ impl<'s> Fast<'s, '_> {
     /// Line `i` continuing a quoted scalar, without its indentation.
     fn continuation(&self, i: usize, n: usize) -> Result<&'s str, Unsupported> {
         let line = self.lines.get(i).ok_or(Unsupported)?;
-        if indent(line) <= n || line.contains('\t') {
+        if indent(line) <= n {
             return Err(Unsupported);
         }
         Ok(line.trim_start_matches(' '))
@@ -531,7 +526,6 @@ impl<'s> Fast<'s, '_> {
                 || content.contains(": ")
                 || content.contains(" #")
                 || content.ends_with(':')
-                || content.contains('\t')
             {
                 return Err(Unsupported);
             }
@@ -745,7 +739,7 @@ fn flow_sequence(text: &str) -> Option<(Vec<FlowItem<'_>>, &str)> {
                 let plain = rest[..end].trim_end_matches(' ');
                 if plain.is_empty()
                     || !plain_may_start(plain)
-                    || plain.contains([':', '#', '[', ']', '{', '}', '\t'])
+                    || plain.contains([':', '#', '[', ']', '{', '}'])
                 {
                     return None;
                 }
