@@ -64,8 +64,7 @@ pub fn apply_sm_patch(
     if options.allow_name_change || options.allow_kind_change {
         r.store_previous_id();
     }
-    let gvk = r.gvk();
-    strategic_merge::merge(r.value_mut(), patch, &gvk, schema).map_err(|message| Error::Patch {
+    strategic_merge::merge(r.value_mut(), patch, schema).map_err(|message| Error::Patch {
         patch: format!("strategic merge patch on {}", r.cur_id()),
         message,
     })?;

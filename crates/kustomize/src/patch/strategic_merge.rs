@@ -36,7 +36,6 @@ use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
 use kustomize_yaml::{CompactString, Mapping, Number, Value};
 
 use super::schema::{FieldSchema, Schema};
-use crate::resid::Gvk;
 
 /// Applies strategic-merge patch `patch` to resource `target` as upstream's
 /// `patchstrategicmerge.Filter` does. When the patch deletes the resource (`$patch: delete`
@@ -44,9 +43,8 @@ use crate::resid::Gvk;
 /// upstream's `Resource.ApplySmPatch` is the caller's.
 ///
 /// The schema for the resource is looked up, as upstream does, by the `apiVersion` and
-/// `kind` in the documents themselves (the resource's first, then the patch's); `_gvk` is
-/// accepted for callers' convenience.
-pub fn merge(target: &mut Value, patch: &Value, _gvk: &Gvk, schema: &Schema) -> Result<(), String> {
+/// `kind` in the documents themselves (the resource's first, then the patch's).
+pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), String> {
     let mut m = Merger {
         nodes: Vec::new(),
         schema,
