@@ -1447,13 +1447,7 @@ mod tests {
     fn public_merge_deletes_target() {
         let mut t = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n");
         let p = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n$patch: delete\n");
-        merge(
-            &mut t,
-            &p,
-            &Gvk::new("", "v1", "ConfigMap"),
-            &Schema::builtin(),
-        )
-        .expect("merge");
+        merge(&mut t, &p, &Schema::builtin()).expect("merge");
         assert_eq!(t, Value::Null);
     }
 
