@@ -1095,17 +1095,23 @@ mod tests {
         assert_eq!(v.get_path(&["d", "c"]), Some(&s("l1\nl2\n")));
     }
 
-    #[test]
-    fn alias_bomb_is_an_error() {
+    /// A document of `levels` anchors, each a list of ten aliases of the one before: it
+    /// expands to about 10^levels nodes.
+    fn alias_chain(levels: usize) -> String {
         let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-        for i in 1..12 {
+        for i in 1..levels {
             let prev = format!("*a{}", i - 1);
             src.push_str(&format!(
                 "a{i}: &a{i} [{}]\n",
                 [prev.as_str(); 10].join(", ")
             ));
         }
-        let e = kyaml_err(&src);
+        src
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error() {
+        let e = kyaml_err(&alias_chain(12));
         assert!(e.contains("alias expansion limit exceeded"), "{e}");
     }
 
@@ -1113,14 +1119,7 @@ mod tests {
     /// declines (all with aliases) share it.
     #[test]
     fn alias_budget_spans_documents() {
-        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-        for i in 1..5 {
-            let prev = format!("*a{}", i - 1);
-            doc.push_str(&format!(
-                "a{i}: &a{i} [{}]\n",
-                [prev.as_str(); 10].join(", ")
-            ));
-        }
+        let doc = alias_chain(5);
         assert!(
             parse_documents(&doc, Schema::Kyaml).is_ok(),
             "one document fits"
