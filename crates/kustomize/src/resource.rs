@@ -37,6 +37,24 @@ pub struct Resource {
     transformations: Vec<Origin>,
 }
 
+/// A resource's previous ids and name affixes, moved out by [`Resource::take_history`].
+#[derive(Debug, Default)]
+pub(crate) struct History {
+    /// Earlier ids, oldest first.
+    pub prev_ids: Vec<ResId>,
+    /// Name prefixes added, innermost first.
+    pub prefixes: Vec<String>,
+    /// Name suffixes added, innermost first.
+    pub suffixes: Vec<String>,
+}
+
+impl History {
+    /// The id the resource had when it entered the build, given its current one.
+    pub fn org_id<'a>(&'a self, cur: &'a ResId) -> &'a ResId {
+        self.prev_ids.first().unwrap_or(cur)
+    }
+}
+
 impl Resource {
     /// Wraps an object without checking it.
     pub fn new(obj: Value) -> Self {
@@ -252,12 +270,27 @@ impl Resource {
     pub fn store_previous_id(&mut self) {
         let id = self.cur_id();
         let namespace = id.effective_namespace().to_owned();
-        // Most resources keep one or two: a `Vec`'s first growth would make room for four
-        // 120-byte ids, on every resource of the build.
-        if self.prev_ids.capacity() == 0 {
-            self.prev_ids.reserve_exact(1);
-        }
+        // Resources keep one to three, and every resource of a build is held at once: grow
+        // one 120-byte id at a time (a `Vec`'s doubling would make room for four).
+        self.prev_ids.reserve_exact(1);
         self.prev_ids.push(ResId::new(id.gvk, id.name, namespace));
+    }
+
+    /// Moves the previous ids and name affixes out, for a pass that reads them for every
+    /// resource while it changes others; [`Resource::restore_history`] puts them back.
+    pub(crate) fn take_history(&mut self) -> History {
+        History {
+            prev_ids: std::mem::take(&mut self.prev_ids),
+            prefixes: std::mem::take(&mut self.prefixes),
+            suffixes: std::mem::take(&mut self.suffixes),
+        }
+    }
+
+    /// Puts back what [`Resource::take_history`] moved out.
+    pub(crate) fn restore_history(&mut self, history: History) {
+        self.prev_ids = history.prev_ids;
+        self.prefixes = history.prefixes;
+        self.suffixes = history.suffixes;
     }
 
     /// Earlier ids, oldest first.

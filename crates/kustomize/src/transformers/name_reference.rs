@@ -24,7 +24,7 @@ use crate::fieldspec::FieldSpec;
 use crate::fieldspecs::NameBackReferences;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
-use crate::resource::{scalar_text, Resource};
+use crate::resource::{scalar_text, History, Resource};
 use crate::Error;
 
 /// Fixes name references after renames.
@@ -34,78 +34,91 @@ pub struct NameReferenceTransformer {
     pub back_references: Vec<NameBackReferences>,
 }
 
-/// What the selection needs of a possible referral, taken before referrers change.
+/// What the selection needs of a possible referral, taken before referrers change. The
+/// resource's previous ids and name affixes are moved here for the pass (not copied: the
+/// pass holds one candidate per resource of the build) and moved back after it.
 struct Candidate {
     cur: ResId,
-    org_namespace: String,
-    org_cluster_scoped: bool,
-    prev_ids: Vec<ResId>,
-    prefixes: Vec<String>,
-    suffixes: Vec<String>,
+    history: History,
 }
 
 impl Candidate {
-    fn of(r: &Resource) -> Self {
-        let org = r.org_id();
+    fn take(r: &mut Resource) -> Self {
         Candidate {
             cur: r.cur_id(),
-            org_namespace: org.effective_namespace().to_owned(),
-            org_cluster_scoped: org.gvk.is_cluster_scoped(),
-            prev_ids: r.prev_ids().to_vec(),
-            prefixes: r.name_prefixes().to_vec(),
-            suffixes: r.name_suffixes().to_vec(),
+            history: r.take_history(),
         }
+    }
+
+    fn org_id(&self) -> &ResId {
+        self.history.org_id(&self.cur)
+    }
+
+    fn prev_ids(&self) -> &[ResId] {
+        &self.history.prev_ids
     }
 }
 
 /// The referrer as the selection sees it.
-struct Referrer {
-    cur: ResId,
+struct Referrer<'a> {
+    cur: &'a ResId,
     /// Namespaces of a RoleBinding's ServiceAccount subjects.
     binding_namespaces: HashSet<kustomize_yaml::CompactString>,
     /// `roleRef`'s group and kind, when the referrer has one.
     role_ref: Option<Gvk>,
-    prefixes: Vec<String>,
-    suffixes: Vec<String>,
+    /// The referrer's own previous ids and affixes.
+    history: &'a History,
 }
 
 struct Selection<'a> {
     candidates: &'a [Candidate],
     /// Original namespaces of all namespaced resources.
-    org_namespaces: &'a HashSet<String>,
+    org_namespaces: &'a HashSet<&'a str>,
     by_prev_name: &'a HashMap<&'a str, Vec<usize>>,
-    referrer: &'a Referrer,
+    referrer: &'a Referrer<'a>,
     target: &'a Gvk,
     is_role_ref: bool,
 }
 
 impl Transformer for NameReferenceTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        let candidates: Vec<Candidate> = resources.iter().map(Candidate::of).collect();
+        let candidates: Vec<Candidate> = resources.iter_mut().map(Candidate::take).collect();
+        let result = self.fix(resources, &candidates);
+        for (r, c) in resources.iter_mut().zip(candidates) {
+            r.restore_history(c.history);
+        }
+        result
+    }
+}
+
+impl NameReferenceTransformer {
+    /// The pass itself, with each resource's previous ids and affixes in `candidates`.
+    fn fix(&self, resources: &mut ResMap, candidates: &[Candidate]) -> Result<(), Error> {
         let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, c) in candidates.iter().enumerate() {
             let mut seen = HashSet::default();
-            for id in &c.prev_ids {
+            for id in c.prev_ids() {
                 if seen.insert(id.name.as_str()) {
                     by_prev_name.entry(id.name.as_str()).or_default().push(i);
                 }
             }
         }
-        let org_namespaces: HashSet<String> = candidates
+        let org_namespaces: HashSet<&str> = candidates
             .iter()
-            .filter(|c| !c.org_cluster_scoped)
-            .map(|c| c.org_namespace.clone())
+            .map(Candidate::org_id)
+            .filter(|org| !org.gvk.is_cluster_scoped())
+            .map(ResId::effective_namespace)
             .collect();
         // The (back reference, referrer spec) pairs that select each original Gvk, in table
         // order: resources share a handful of Gvks, and the table holds ~170 specs.
         let mut selected: HashMap<Gvk, Vec<(usize, usize)>> = HashMap::default();
-        for r in resources.iter_mut() {
+        for (r, own) in resources.iter_mut().zip(candidates) {
             // Checked for every referrer, renames or not, as upstream does.
-            let referrer = Referrer::of(r)?;
+            let referrer = Referrer::of(r, own)?;
             if by_prev_name.is_empty() {
                 continue;
             }
-            let org_gvk = r.org_id().gvk;
+            let org_gvk = own.org_id().gvk.clone();
             let pairs = selected.entry(org_gvk).or_insert_with_key(|gvk| {
                 let backrefs = self.back_references.iter().enumerate();
                 backrefs
@@ -121,7 +134,7 @@ impl Transformer for NameReferenceTransformer {
                 let backref = &self.back_references[b];
                 let spec = &backref.referrers[s];
                 let selection = Selection {
-                    candidates: &candidates,
+                    candidates,
                     org_namespaces: &org_namespaces,
                     by_prev_name: &by_prev_name,
                     referrer: &referrer,
@@ -150,10 +163,11 @@ impl Transformer for NameReferenceTransformer {
     }
 }
 
-impl Referrer {
-    /// The referrer's view; an error for a RoleBinding whose ServiceAccount subject has a
-    /// `namespace` that is not a string (upstream: "namespace is blank").
-    fn of(r: &Resource) -> Result<Self, Error> {
+impl<'a> Referrer<'a> {
+    /// The referrer's view (`own` is its candidate); an error for a RoleBinding whose
+    /// ServiceAccount subject has a `namespace` that is not a string (upstream: "namespace
+    /// is blank").
+    fn of(r: &Resource, own: &'a Candidate) -> Result<Self, Error> {
         let obj = r.value();
         let mut binding_namespaces = HashSet::default();
         if r.kind() == "RoleBinding" {
@@ -172,7 +186,7 @@ impl Referrer {
                                 transformer: "NameReferenceTransformer",
                                 message: format!(
                                     "Invalid Input: namespace is blank for resource \"{}\"",
-                                    r.cur_id()
+                                    own.cur
                                 ),
                             })
                         }
@@ -190,11 +204,10 @@ impl Referrer {
             ))
         });
         Ok(Referrer {
-            cur: r.cur_id(),
+            cur: &own.cur,
             binding_namespaces,
             role_ref,
-            prefixes: r.name_prefixes().to_vec(),
-            suffixes: r.name_suffixes().to_vec(),
+            history: &own.history,
         })
     }
 }
@@ -278,8 +291,8 @@ impl Selection<'_> {
             // else by current namespace; cluster-scoped ones are in no group.
             if self.org_namespaces.contains(ns) {
                 list.retain(|&i| {
-                    let c = &self.candidates[i];
-                    !c.org_cluster_scoped && c.org_namespace == ns
+                    let org = self.candidates[i].org_id();
+                    !org.gvk.is_cluster_scoped() && org.effective_namespace() == ns
                 });
             } else {
                 list.retain(|&i| {
@@ -291,7 +304,7 @@ impl Selection<'_> {
         let referrer_cluster_scoped = self.referrer.cur.gvk.is_cluster_scoped();
         list.retain(|&i| {
             let c = &self.candidates[i];
-            c.prev_ids
+            c.prev_ids()
                 .iter()
                 .any(|id| id.gvk.is_selected_by(self.target))
                 && (!self.is_role_ref
@@ -299,7 +312,7 @@ impl Selection<'_> {
                         .referrer
                         .role_ref
                         .as_ref()
-                        .is_none_or(|rr| c.prev_ids.iter().any(|id| id.gvk.is_selected_by(rr))))
+                        .is_none_or(|rr| c.prev_ids().iter().any(|id| id.gvk.is_selected_by(rr))))
                 && (referrer_cluster_scoped
                     || c.cur.gvk.is_cluster_scoped()
                     || c.cur.gvk.kind == "ServiceAccount"
@@ -338,7 +351,7 @@ impl Selection<'_> {
 
     /// Upstream's `PrefixesSuffixesEquals`.
     fn affixes_match(&self, c: &Candidate, allow_empty: bool) -> bool {
-        let r = self.referrer;
+        let (r, c) = (self.referrer.history, &c.history);
         let prefixes = (allow_empty && (r.prefixes.is_empty() || c.prefixes.is_empty()))
             || same_ending(&r.prefixes, &c.prefixes);
         let suffixes = (allow_empty && (r.suffixes.is_empty() || c.suffixes.is_empty()))
