@@ -270,15 +270,14 @@ impl ResMap {
         mut key: impl FnMut(&Resource) -> K,
         mut cmp: impl FnMut(&K, &K) -> std::cmp::Ordering,
     ) {
-        // Keys are sorted with positions, and the resources (a few hundred bytes each)
-        // moved once, into their places.
-        let mut keyed: Vec<(K, usize)> = (self.resources.iter().map(&mut key)).zip(0..).collect();
-        keyed.sort_by(|a, b| cmp(&a.0, &b.0));
-        let mut slots: Vec<Option<Resource>> = std::mem::take(&mut self.resources)
-            .into_iter()
-            .map(Some)
-            .collect();
-        self.resources = keyed.iter().filter_map(|&(_, i)| slots[i].take()).collect();
+        // Positions are sorted by their keys (a stable sort: its scratch space holds
+        // positions, not keys), and the resources (a few hundred bytes each) then permuted
+        // in place, following each cycle of the order: no second list is held.
+        let keys: Vec<K> = self.resources.iter().map(&mut key).collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| cmp(&keys[a], &keys[b]));
+        drop(keys);
+        permute(&mut self.resources, &mut order);
         self.index_fresh = false;
         self.any_index.take();
     }
@@ -523,10 +522,27 @@ fn check_printable(v: &kustomize_yaml::Value) -> Result<(), Error> {
     }
 }
 
+/// Reorders `items` so that place `j` holds what was at `order[j]` (`order` a permutation
+/// of the positions; it is used up as the visited marks).
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..order.len() {
+        // Follow the cycle through `start`: each place takes its element from the place
+        // the order names, which the cycle has not touched yet.
+        let mut place = start;
+        while order[place] != start {
+            let from = std::mem::replace(&mut order[place], place);
+            items.swap(place, from);
+            place = from;
+        }
+        order[place] = place;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::resource::resources_from_bytes;
+    use proptest::strategy::Strategy;
 
     /// `n` config maps of about 4 KiB each: the first 32 reach `PARALLEL_PRINT_BYTES`.
     fn config_maps(n: usize) -> ResMap {
@@ -577,6 +593,20 @@ mod tests {
         // The first 32 are written before the threads start.
         let err = m.write_yaml_threads(&mut FailAfter(40), 2).unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// The in-place permutation puts each element where collecting in order would.
+        #[test]
+        fn permute_is_reordering(order in (0..40usize).prop_flat_map(|n| {
+            proptest::strategy::Just((0..n).collect::<Vec<usize>>()).prop_shuffle()
+        })) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("r{i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let mut permuted = items;
+            permute(&mut permuted, &mut order.clone());
+            proptest::prop_assert_eq!(permuted, expected);
+        }
     }
 }
 
