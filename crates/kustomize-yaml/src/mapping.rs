@@ -83,6 +83,15 @@ impl Mapping {
         self.entries.shrink_to_fit();
     }
 
+    /// Moves the entries into a new mapping of exactly their number, leaving this one
+    /// empty with its room kept (the parser fills one buffer per depth).
+    pub(crate) fn take_exact(&mut self) -> Mapping {
+        Mapping {
+            entries: self.entries.drain(..).collect(),
+            index: self.index.take(),
+        }
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -319,6 +319,11 @@ struct Loader {
     alias_budget: usize,
     root: Option<Value>,
     docs: Vec<Value>,
+    /// Buffers of closed collections, for the next ones to fill: each finished collection
+    /// is copied out once, at its exact size, so that no growth or trimming leaves holes
+    /// between the nodes a build keeps.
+    spare_maps: Vec<(Mapping, Vec<usize>)>,
+    spare_seqs: Vec<Vec<Value>>,
     /// Characters in the source, when it does not end with a line break: a block scalar
     /// ending there has no final line break (saphyr-parser adds one; go-yaml does not).
     unterminated_len: Option<usize>,
@@ -339,6 +344,8 @@ impl Loader {
             alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
             root: None,
             docs: Vec::new(),
+            spare_maps: Vec::new(),
+            spare_seqs: Vec::new(),
             unterminated_len: (!src.is_empty() && !src.ends_with('\n'))
                 .then(|| src.chars().count()),
         }
@@ -411,17 +418,16 @@ impl Loader {
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(&span)?;
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    anchor,
-                });
+                let items = self.spare_seqs.pop().unwrap_or_default();
+                self.stack.push(Frame::Seq { items, anchor });
             }
             Event::MappingStart(anchor, _) => {
                 self.open(&span)?;
                 let root = self.stack.is_empty();
+                let (map, lines) = self.spare_maps.pop().unwrap_or_default();
                 self.stack.push(Frame::Map {
-                    map: Mapping::default(),
-                    lines: Vec::new(),
+                    map,
+                    lines,
                     key: None,
                     merge: None,
                     root,
@@ -432,8 +438,8 @@ impl Loader {
                 let Some(Frame::Seq { mut items, anchor }) = self.stack.pop() else {
                     return Err(err_at(&span, "unbalanced sequence end"));
                 };
-                items.shrink_to_fit();
-                let value = Value::Seq(items);
+                let value = Value::Seq(items.drain(..).collect());
+                self.spare_seqs.push(items);
                 if anchor != 0 && self.keep_anchors {
                     self.anchor(anchor, value.clone(), None);
                 }
@@ -442,6 +448,7 @@ impl Loader {
             Event::MappingEnd => {
                 let Some(Frame::Map {
                     mut map,
+                    mut lines,
                     merge,
                     anchor,
                     ..
@@ -459,8 +466,9 @@ impl Loader {
                 }
                 // A build holds every tree at once: no room is kept for entries that
                 // will not come (the few maps that grow later regrow).
-                map.shrink_to_fit();
-                let value = Value::Map(map);
+                let value = Value::Map(map.take_exact());
+                lines.clear();
+                self.spare_maps.push((map, lines));
                 if anchor != 0 && self.keep_anchors {
                     self.anchor(anchor, value.clone(), None);
                 }
