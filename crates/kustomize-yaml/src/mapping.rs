@@ -86,8 +86,10 @@ impl Mapping {
     /// Moves the entries into a new mapping of exactly their number, leaving this one
     /// empty with its room kept (the parser fills one buffer per depth).
     pub(crate) fn take_exact(&mut self) -> Mapping {
+        let mut entries = Vec::with_capacity(self.entries.len());
+        entries.append(&mut self.entries);
         Mapping {
-            entries: self.entries.drain(..).collect(),
+            entries,
             index: self.index.take(),
         }
     }

@@ -438,7 +438,9 @@ impl Loader {
                 let Some(Frame::Seq { mut items, anchor }) = self.stack.pop() else {
                     return Err(err_at(&span, "unbalanced sequence end"));
                 };
-                let value = Value::Seq(items.drain(..).collect());
+                let mut exact = Vec::with_capacity(items.len());
+                exact.append(&mut items);
+                let value = Value::Seq(exact);
                 self.spare_seqs.push(items);
                 if anchor != 0 && self.keep_anchors {
                     self.anchor(anchor, value.clone(), None);
