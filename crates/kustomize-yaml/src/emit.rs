@@ -131,14 +131,8 @@ fn natural_less<T: Copy + Eq + Ord>(
 /// need not be a total order for odd keys, which `slice::sort_by` may panic on).
 fn sort_entries<'v>(entries: &mut Vec<(&'v CompactString, &'v Value)>) {
     let less = |a: &(&CompactString, &Value), b: &(&CompactString, &Value)| key_less(a.0, b.0);
-    if entries.len() <= 16 {
-        for i in 1..entries.len() {
-            let mut j = i;
-            while j > 0 && less(&entries[j], &entries[j - 1]) {
-                entries.swap(j, j - 1);
-                j -= 1;
-            }
-        }
+    if entries.len() <= SMALL_MAP {
+        insertion_sort(entries, less);
         return;
     }
     let mut src = std::mem::take(entries);
@@ -166,6 +160,20 @@ fn sort_entries<'v>(entries: &mut Vec<(&'v CompactString, &'v Value)>) {
         width *= 2;
     }
     *entries = src;
+}
+
+/// Mappings up to this size are sorted by insertion, as positions in an array on the stack.
+const SMALL_MAP: usize = 16;
+
+/// A stable insertion sort that only asks `less`.
+fn insertion_sort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && less(&items[j], &items[j - 1]) {
+            items.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 /// The node context libyaml tracks (`mapping_context`, `simple_key_context`).
@@ -533,34 +541,54 @@ impl Emitter<'_> {
                 }
                 self.pop_indent();
             }
+            Value::Map(m) if m.len() <= SMALL_MAP => {
+                // Most mappings: sorted without allocating.
+                self.increase_indent(false, false);
+                let mut order = [0u8; SMALL_MAP];
+                let order = &mut order[..m.len()];
+                (0..).zip(order.iter_mut()).for_each(|(i, slot)| *slot = i);
+                let key = |i: u8| m.get_index(usize::from(i)).map_or("", |(k, _)| k.as_str());
+                insertion_sort(order, |&a, &b| key_less(key(a), key(b)));
+                for &i in order.iter() {
+                    if let Some((k, v)) = m.get_index(usize::from(i)) {
+                        self.entry(k, v)?;
+                    }
+                }
+                self.pop_indent();
+            }
             Value::Map(m) => {
                 self.increase_indent(false, false);
                 let mut entries: Vec<(&CompactString, &Value)> = m.iter().collect();
                 sort_entries(&mut entries);
                 for (k, v) in entries {
-                    self.write_indent();
-                    if k.contains('\u{85}') {
-                        // The raw NEL in the JSON key is a line break inside an implicit key.
-                        return Err(Error::Emit(
-                            "yaml: did not find expected ',' or '}' (U+0085 in a key)".into(),
-                        ));
-                    }
-                    let simple = k.len() <= MAX_SIMPLE_KEY_LEN && !k.contains(is_break);
-                    if simple {
-                        self.string(k, Ctx::SIMPLE_KEY)?;
-                        self.write_indicator(":", false, false, false);
-                    } else {
-                        self.write_indicator("?", true, false, true);
-                        self.string(k, Ctx::MAP_VALUE)?;
-                        self.write_indent();
-                        self.write_indicator(":", true, false, true);
-                    }
-                    self.node(v, Ctx::MAP_VALUE)?;
+                    self.entry(k, v)?;
                 }
                 self.pop_indent();
             }
         }
         Ok(())
+    }
+
+    /// One mapping entry: the key, then its value.
+    fn entry(&mut self, k: &str, v: &Value) -> Result<(), Error> {
+        self.write_indent();
+        if k.contains('\u{85}') {
+            // The raw NEL in the JSON key is a line break inside an implicit key.
+            return Err(Error::Emit(
+                "yaml: did not find expected ',' or '}' (U+0085 in a key)".into(),
+            ));
+        }
+        let simple = k.len() <= MAX_SIMPLE_KEY_LEN && !k.contains(is_break);
+        if simple {
+            self.string(k, Ctx::SIMPLE_KEY)?;
+            self.write_indicator(":", false, false, false);
+        } else {
+            self.write_indicator("?", true, false, true);
+            self.string(k, Ctx::MAP_VALUE)?;
+            self.write_indent();
+            self.write_indicator(":", true, false, true);
+        }
+        self.node(v, Ctx::MAP_VALUE)
     }
 
     fn empty_flow(&mut self, text: &str) {

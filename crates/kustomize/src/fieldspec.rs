@@ -109,14 +109,39 @@ impl FieldSpec {
             return Ok(());
         }
         let create = if self.create { create } else { None };
-        if self.path.contains('\\') {
+        let result = if self.path.contains('\\') {
             let owned = self.segments();
             let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
-            return walk(obj, &segs, create, set)
-                .map_err(|e| format!("considering field '{}': {e}", self.path));
+            walk(obj, Rest::Split(&segs), create, set)
+        } else {
+            // Called for every resource and spec: the path is read in place.
+            let path = self.path.trim_start_matches('/');
+            walk(obj, Rest::Slashed(Some(path)), create, set)
+        };
+        result.map_err(|e| format!("considering field '{}': {e}", self.path))
+    }
+}
+
+/// What is left of a field path to walk.
+#[derive(Clone, Copy)]
+enum Rest<'p> {
+    /// Segments separated by `/` (no escapes), or none left.
+    Slashed(Option<&'p str>),
+    /// Segments already split (a path with escaped `/`).
+    Split(&'p [&'p str]),
+}
+
+impl<'p> Rest<'p> {
+    /// The next segment and what follows it.
+    fn next(self) -> Option<(&'p str, Rest<'p>)> {
+        match self {
+            Rest::Slashed(None) => None,
+            Rest::Slashed(Some(path)) => Some(match path.split_once('/') {
+                Some((head, rest)) => (head, Rest::Slashed(Some(rest))),
+                None => (path, Rest::Slashed(None)),
+            }),
+            Rest::Split(segs) => segs.split_first().map(|(head, rest)| (*head, Rest::Split(rest))),
         }
-        let segs: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
-        walk(obj, &segs, create, set).map_err(|e| format!("considering field '{}': {e}", self.path))
     }
 }
 
@@ -143,11 +168,11 @@ pub fn split_path(path: &str, delim: char) -> Vec<String> {
 
 fn walk(
     obj: &mut Value,
-    path: &[&str],
+    path: Rest<'_>,
     create: Option<Create>,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
-    let Some((head, rest)) = path.split_first() else {
+    let Some((head, rest)) = path.next() else {
         return set(obj);
     };
     match obj {
@@ -158,13 +183,17 @@ fn walk(
         Value::Map(map) => {
             let (name, is_seq) = match head.strip_suffix("[]") {
                 Some(name) => (name, true),
-                None => (*head, false),
+                None => (head, false),
             };
             if name.is_empty() {
                 return Err("cannot set or create an empty field name".into());
             }
             let make = match create {
-                Some(kind) if !is_seq => Some(if rest.is_empty() { kind } else { Create::Map }),
+                Some(kind) if !is_seq => Some(if rest.next().is_none() {
+                    kind
+                } else {
+                    Create::Map
+                }),
                 _ => None,
             };
             let field = match make {

@@ -51,7 +51,7 @@ enum StepRef<'a> {
 impl StepRef<'_> {
     fn to_step(self) -> Step {
         match self {
-            StepRef::Key(k) => Step::Key(k.to_owned()),
+            StepRef::Key(k) => Step::Key(k.into()),
             StepRef::Index(i) => Step::Index(i),
         }
     }
@@ -63,31 +63,37 @@ impl Transformer for ImageTagTransformer {
             return Ok(());
         }
         let index = ImageIndex::new(&self.images)?;
+        let specs: Vec<(&FieldSpec, Vec<&str>)> = (self.field_specs.iter())
+            .map(|spec| (spec, spec.path.trim_start_matches('/').split('/').collect()))
+            .collect();
+        // Every image field of a resource, in the order found, with how many of the two
+        // passes reach it (reused from resource to resource).
+        let mut order: Vec<(Vec<Step>, usize)> = Vec::new();
+        let mut found: HashMap<Vec<Step>, usize> = HashMap::new();
+        let mut prefix = Vec::new();
         for r in resources.iter_mut() {
             if r.kind() == "CustomResourceDefinition" {
                 continue;
             }
             let gvk = r.gvk();
             let obj = r.value_mut();
-            // Every image field with how many of the two passes reach it.
-            let mut order: Vec<Vec<Step>> = Vec::new();
-            let mut counts: HashMap<Vec<Step>, usize> = HashMap::new();
-            let mut record = |path: Vec<Step>| {
-                let n = counts.entry(path.clone()).or_insert(0);
-                if *n == 0 {
-                    order.push(path);
+            order.clear();
+            found.clear();
+            let mut record = |path: Vec<Step>| match found.get(&path) {
+                Some(&at) => order[at].1 += 1,
+                None => {
+                    found.insert(path.clone(), order.len());
+                    order.push((path, 1));
                 }
-                *n += 1;
             };
             containers_paths(obj, &mut Vec::new(), &mut record);
-            for spec in &self.field_specs {
+            for (spec, segs) in &specs {
                 if spec.applies_to(&gvk) {
-                    let segs: Vec<&str> = spec.path.trim_start_matches('/').split('/').collect();
-                    spec_paths(obj, &segs, &mut Vec::new(), &mut record);
+                    prefix.clear();
+                    spec_paths(obj, segs, &mut prefix, &mut record);
                 }
             }
-            for path in order {
-                let times = counts.get(&path).copied().unwrap_or(1);
+            for (path, times) in order.drain(..) {
                 let Some(node) = node_at(obj, &path) else {
                     continue;
                 };
@@ -331,7 +337,7 @@ fn spec_paths(
             if is_seq && field.is_null() {
                 *field = Value::Seq(Vec::new());
             }
-            prefix.push(Step::Key(name.to_owned()));
+            prefix.push(Step::Key(name.into()));
             spec_paths(field, rest, prefix, record);
             prefix.pop();
         }

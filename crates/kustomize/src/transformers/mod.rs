@@ -74,7 +74,8 @@ pub(crate) fn set_map_entries(
 /// A step from a resource's root to a field: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Step {
-    Key(String),
+    /// Inline up to 24 bytes: paths are recorded for every resource.
+    Key(kustomize_yaml::CompactString),
     Index(usize),
 }
 

@@ -408,7 +408,7 @@ fn match_paths(
     let Some(field) = map.get_mut(part.as_str()) else {
         return Ok(());
     };
-    prefix.push(Step::Key(part.clone()));
+    prefix.push(Step::Key(part.as_str().into()));
     match_paths(field, rest, create, prefix, made, out)?;
     prefix.pop();
     Ok(())
