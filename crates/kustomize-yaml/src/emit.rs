@@ -516,8 +516,8 @@ impl Emitter<'_> {
             Value::Null | Value::Blank => self.simple_scalar("null"),
             Value::Bool(true) => self.simple_scalar("true"),
             Value::Bool(false) => self.simple_scalar("false"),
-            Value::Number(Number::Int(i)) => self.simple_scalar(&i.to_string()),
-            Value::Number(Number::UInt(u)) => self.simple_scalar(&u.to_string()),
+            Value::Number(Number::Int(i)) => self.simple_scalar(itoa::Buffer::new().format(*i)),
+            Value::Number(Number::UInt(u)) => self.simple_scalar(itoa::Buffer::new().format(*u)),
             Value::Number(Number::Float(f)) => match float_output_text(*f) {
                 Some(s) => self.simple_scalar(&s),
                 None => {

@@ -207,7 +207,7 @@ fn walk(
                     None => return Ok(()),
                 },
                 Some(kind) => {
-                    let f = map.entry(name.to_owned()).or_insert(Value::Null);
+                    let f = map.entry(name).or_insert(Value::Null);
                     if f.is_null() {
                         *f = kind.make();
                     }

@@ -49,6 +49,7 @@ pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), S
         nodes: Vec::new(),
         schema,
         linear: true,
+        spare_names: Vec::new(),
     };
     let dest = m.import(target);
     let origin = m.import(patch);
@@ -232,6 +233,8 @@ struct Merger<'s> {
     schema: &'s Schema,
     /// Whether associative lists may take the linear path (tests turn it off to compare).
     linear: bool,
+    /// Key lists of finished map walks, for the next ones to fill (one per open walk).
+    spare_names: Vec<Vec<CompactString>>,
 }
 
 impl<'s> Merger<'s> {
@@ -496,7 +499,7 @@ impl<'s> Merger<'s> {
             return Ok(None);
         };
         src[DEST] = Some(dest);
-        let mut names: Vec<CompactString> = Vec::new();
+        let mut names = self.spare_names.pop().unwrap_or_default();
         for &id in src.iter().flatten() {
             if let Node::Map(m) = &self.nodes[id] {
                 names.extend(m.keys().cloned());
@@ -504,12 +507,13 @@ impl<'s> Merger<'s> {
         }
         names.sort_unstable();
         names.dedup();
-        for name in names {
+        for name in names.drain(..) {
             let field_schema = schema.and_then(|s| s.field(&name));
             let fv = [self.field(src[DEST], &name), self.field(src[ORIGIN], &name)];
             let val = self.walk(field_schema, fv)?;
             self.set_field(dest, &name, val);
         }
+        self.spare_names.push(names);
         Ok(Some(dest))
     }
 
@@ -1555,6 +1559,7 @@ mod tests {
             nodes: Vec::new(),
             schema: &schema,
             linear,
+            spare_names: Vec::new(),
         };
         let dest = m.import(target);
         let origin = m.import(patch);

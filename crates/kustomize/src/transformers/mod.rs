@@ -58,7 +58,7 @@ pub(crate) fn set_map_entries(
                     return Err(format!("expected a map, found a {}", node.type_name()));
                 };
                 for (k, v) in entries {
-                    map.insert(k.clone(), Value::from(v.clone()));
+                    map.insert(k.as_str(), Value::from(v.as_str()));
                 }
                 Ok(())
             })
