@@ -59,12 +59,13 @@ pub fn apply_sm_patch(
     patch: &Value,
     options: PatchOptions,
     schema: &Schema,
+    scratch: &mut strategic_merge::Scratch,
 ) -> Result<bool, Error> {
     let (name, namespace, kind) = (r.name(), r.namespace(), r.kind());
     if options.allow_name_change || options.allow_kind_change {
         r.store_previous_id();
     }
-    strategic_merge::merge(r.value_mut(), patch, schema).map_err(|message| Error::Patch {
+    strategic_merge::merge_with(r.value_mut(), patch, schema, scratch).map_err(|message| Error::Patch {
         patch: format!("strategic merge patch on {}", r.cur_id()),
         message,
     })?;
@@ -104,6 +105,7 @@ pub fn apply_sm_patch_to(
     schema: &Schema,
 ) -> Result<(), Error> {
     let mut deleted = Vec::new();
+    let mut scratch = strategic_merge::Scratch::default();
     for &i in targets {
         let applied = resources.update_at(i, |r| {
             let mut copy = patch.value().clone();
@@ -115,7 +117,7 @@ pub fn apply_sm_patch_to(
                     m.insert("apiVersion", Value::from(api_version));
                 }
             }
-            apply_sm_patch(r, &copy, options, schema)
+            apply_sm_patch(r, &copy, options, schema, &mut scratch)
         });
         if let Some(false) = applied.transpose()? {
             deleted.push(i);

@@ -45,22 +45,42 @@ use super::schema::{FieldSchema, Schema};
 /// The schema for the resource is looked up, as upstream does, by the `apiVersion` and
 /// `kind` in the documents themselves (the resource's first, then the patch's).
 pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), String> {
+    merge_with(target, patch, schema, &mut Scratch::default())
+}
+
+/// Buffers that merges of one patch into many resources pass on: the node arena and the
+/// key lists (cleared, their room kept).
+#[derive(Default)]
+pub struct Scratch {
+    nodes: Vec<Node>,
+    names: Vec<Vec<CompactString>>,
+}
+
+/// [`merge`], with buffers from earlier merges.
+pub fn merge_with(
+    target: &mut Value,
+    patch: &Value,
+    schema: &Schema,
+    scratch: &mut Scratch,
+) -> Result<(), String> {
     let mut m = Merger {
-        nodes: Vec::new(),
+        nodes: std::mem::take(&mut scratch.nodes),
         schema,
         linear: true,
-        spare_names: Vec::new(),
+        spare_names: std::mem::take(&mut scratch.names),
     };
     let dest = m.import(target);
     let origin = m.import(patch);
-    match m.walk(None, [Some(dest), Some(origin)])? {
+    let result = m.walk(None, [Some(dest), Some(origin)]).map(|merged| match merged {
         None => *target = Value::Null,
         Some(r) if r == dest => m.export_into(dest, target),
         // Upstream keeps the resource node it patched in place; a merge that returns another
         // node (the patch, for `$patch: replace` at the top) leaves the resource unchanged.
         Some(_) => {}
-    }
-    Ok(())
+    });
+    m.nodes.clear();
+    (scratch.nodes, scratch.names) = (m.nodes, m.spare_names);
+    result
 }
 
 type Id = usize;
@@ -1618,6 +1638,26 @@ mod tests {
         #[test]
         fn linear_and_general_paths_agree(d in deployment(), p in deployment()) {
             prop_assert_eq!(merged(&d, &p, true), merged(&d, &p, false));
+        }
+
+        /// Buffers passed on from earlier merges (of other resources, one failing) change
+        /// nothing.
+        #[test]
+        fn reused_scratch_merges_alike(
+            targets in proptest::collection::vec(deployment(), 1..4),
+            p in deployment(),
+        ) {
+            let schema = Schema::builtin();
+            let mut scratch = Scratch::default();
+            let bad = yaml("apiVersion: apps/v1\nkind: Deployment\nspec: {$patch: foo}\n");
+            for d in targets {
+                let mut fresh = d.clone();
+                let expected = merge(&mut fresh, &p, &schema).map(|()| fresh);
+                let mut reused = d.clone();
+                let got = merge_with(&mut reused, &p, &schema, &mut scratch).map(|()| reused);
+                prop_assert_eq!(got, expected);
+                prop_assert!(merge_with(&mut d.clone(), &bad, &schema, &mut scratch).is_err());
+            }
         }
     }
 }
