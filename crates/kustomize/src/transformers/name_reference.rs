@@ -109,43 +109,30 @@ impl NameReferenceTransformer {
             .filter(|org| !org.gvk.is_cluster_scoped())
             .map(ResId::effective_namespace)
             .collect();
-        // The (back reference, referrer spec) pairs that select each original Gvk, in table
-        // order: resources share a handful of Gvks, and the table holds ~170 specs.
-        let mut selected: HashMap<Gvk, Vec<(usize, usize)>> = HashMap::default();
+        // The referrer fields that select each original Gvk (with their back reference),
+        // in table order: resources share a handful of Gvks, and the table holds ~170 specs.
+        let mut selected: HashMap<Gvk, Vec<SelectedField>> = HashMap::default();
         for (r, own) in resources.iter_mut().zip(candidates) {
             // Checked for every referrer, renames or not, as upstream does.
             let referrer = Referrer::of(r, own)?;
             if by_prev_name.is_empty() {
                 continue;
             }
-            let org_gvk = own.org_id().gvk.clone();
-            let pairs = selected.entry(org_gvk).or_insert_with_key(|gvk| {
-                let backrefs = self.back_references.iter().enumerate();
-                backrefs
-                    .flat_map(|(b, backref)| {
-                        let specs = backref.referrers.iter().enumerate();
-                        specs.filter_map(move |(s, spec)| {
-                            gvk.is_selected_by(&spec.gvk).then_some((b, s))
-                        })
-                    })
-                    .collect()
-            });
-            for &(b, s) in pairs.iter() {
-                let backref = &self.back_references[b];
-                let spec = &backref.referrers[s];
+            let org_gvk = &own.org_id().gvk;
+            if !selected.contains_key(org_gvk) {
+                let fields = self.fields_selecting(org_gvk);
+                selected.insert(org_gvk.clone(), fields);
+            }
+            for selected in &selected[org_gvk] {
                 let selection = Selection {
                     candidates,
                     org_namespaces: &org_namespaces,
                     by_prev_name: &by_prev_name,
                     referrer: &referrer,
-                    target: &backref.gvk,
-                    is_role_ref: spec.path.ends_with("roleRef/name"),
+                    target: &self.back_references[selected.backref].gvk,
+                    is_role_ref: selected.is_role_ref,
                 };
-                let field = FieldSpec {
-                    gvk: Gvk::default(),
-                    path: spec.path.clone(),
-                    create: false,
-                };
+                let field = &selected.field;
                 field
                     .apply(r.value_mut(), &referrer.cur.gvk, None, &mut |node| {
                         selection.set(node)
@@ -154,13 +141,40 @@ impl NameReferenceTransformer {
                         transformer: "NameReferenceTransformer",
                         message: format!(
                             "updating name reference in '{}' field of '{}': {e}",
-                            spec.path, referrer.cur
+                            field.path, referrer.cur
                         ),
                     })?;
             }
         }
         Ok(())
     }
+
+    /// The referrer fields of every back reference whose spec selects `gvk`, in table order.
+    fn fields_selecting(&self, gvk: &Gvk) -> Vec<SelectedField> {
+        let backrefs = self.back_references.iter().enumerate();
+        backrefs
+            .flat_map(|(b, backref)| {
+                let specs = backref.referrers.iter();
+                specs.filter(|spec| gvk.is_selected_by(&spec.gvk)).map(move |spec| SelectedField {
+                    backref: b,
+                    // The spec has selected the referrer: its path applies to any kind.
+                    field: FieldSpec {
+                        gvk: Gvk::default(),
+                        path: spec.path.clone(),
+                        create: false,
+                    },
+                    is_role_ref: spec.path.ends_with("roleRef/name"),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A referrer field that selects some Gvk, and the back reference it belongs to.
+struct SelectedField {
+    backref: usize,
+    field: FieldSpec,
+    is_role_ref: bool,
 }
 
 impl<'a> Referrer<'a> {
