@@ -28,11 +28,18 @@ pub struct Resource {
     needs_hash: bool,
     /// For a generated resource: how it meets an existing one of the same id.
     behavior: Behavior,
+    /// What few resources have (vars that read it, build metadata): boxed, as every
+    /// resource of a build is held at once.
+    tracked: Option<Box<Tracked>>,
+}
+
+/// What a build records about some resources only.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Tracked {
     /// Names of the `vars:` whose `objref` is this resource.
     ref_var_names: Vec<String>,
-    /// Where it came from (tracked only with `buildMetadata`; boxed, as it is rare and
-    /// large, and every resource of a build is held at once).
-    origin: Option<Box<Origin>>,
+    /// Where it came from (tracked only with `buildMetadata`).
+    origin: Option<Origin>,
     /// The transformers that ran on it (tracked only with `buildMetadata`).
     transformations: Vec<Origin>,
 }
@@ -65,40 +72,43 @@ impl Resource {
             suffixes: Vec::new(),
             needs_hash: false,
             behavior: Behavior::Unspecified,
-            ref_var_names: Vec::new(),
-            origin: None,
-            transformations: Vec::new(),
+            tracked: None,
         }
     }
 
     /// Where the resource came from, when tracked.
     pub fn origin(&self) -> Option<&Origin> {
-        self.origin.as_deref()
+        self.tracked.as_ref()?.origin.as_ref()
+    }
+
+    fn tracked_mut(&mut self) -> &mut Tracked {
+        self.tracked.get_or_insert_with(Box::default)
     }
 
     /// Sets where the resource came from.
     pub fn set_origin(&mut self, origin: Origin) {
-        self.origin = Some(Box::new(origin));
+        self.tracked_mut().origin = Some(origin);
     }
 
     /// Records that a transformer ran: the origin of a resource without one, else one
     /// more transformation (upstream's `AddTransformerAnnotation`).
     pub fn add_transformation(&mut self, by: &Origin) {
-        match self.origin {
-            None => self.origin = Some(Box::new(by.clone())),
-            Some(_) => self.transformations.push(by.clone()),
+        let tracked = self.tracked_mut();
+        match tracked.origin {
+            None => tracked.origin = Some(by.clone()),
+            Some(_) => tracked.transformations.push(by.clone()),
         }
     }
 
     /// Writes the build-metadata annotations that are asked for.
     pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
         let origin = self
-            .origin
-            .as_deref()
+            .origin()
             .filter(|_| origins)
             .map(Origin::to_annotation);
-        let list = (transformations && !self.transformations.is_empty())
-            .then(|| crate::origin::transformations_annotation(&self.transformations));
+        let list = (self.tracked.as_deref())
+            .filter(|t| transformations && !t.transformations.is_empty())
+            .map(|t| crate::origin::transformations_annotation(&t.transformations));
         for (key, value) in [
             (crate::origin::ORIGIN_ANNOTATION, origin),
             (crate::origin::TRANSFORMATIONS_ANNOTATION, list),
@@ -119,12 +129,12 @@ impl Resource {
 
     /// Names of the vars that read this resource.
     pub fn ref_var_names(&self) -> &[String] {
-        &self.ref_var_names
+        self.tracked.as_ref().map_or(&[], |t| &t.ref_var_names)
     }
 
     /// Records that a var reads this resource.
     pub fn add_ref_var_name(&mut self, name: &str) {
-        self.ref_var_names.push(name.to_owned());
+        self.tracked_mut().ref_var_names.push(name.to_owned());
     }
 
     /// Whether the name takes a content hash suffix at the end of the build.
@@ -169,11 +179,18 @@ impl Resource {
         self.prefixes = old.prefixes.clone();
         self.suffixes = old.suffixes.clone();
         self.needs_hash = old.needs_hash && self.needs_hash;
-        self.ref_var_names = old.ref_var_names.clone();
-        self.transformations = old.transformations.clone();
-        if self.behavior == Behavior::Merge || self.origin.is_none() {
-            self.origin = old.origin.clone().or(self.origin.take());
-        }
+        let takes_old_origin = self.behavior == Behavior::Merge || self.origin().is_none();
+        let own_origin = self.tracked.take().and_then(|t| t.origin);
+        let tracked = Tracked {
+            ref_var_names: old.ref_var_names().to_vec(),
+            transformations: old.tracked.as_ref().map_or_else(Vec::new, |t| t.transformations.clone()),
+            origin: if takes_old_origin {
+                old.origin().cloned().or(own_origin)
+            } else {
+                own_origin
+            },
+        };
+        self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
     }
 
     /// Merges `old`'s `data` and `binaryData` under this one's (this one's keys win).
@@ -585,6 +602,6 @@ mod tests {
     #[test]
     fn resource_stays_small() {
         let size = std::mem::size_of::<Resource>();
-        assert!(size <= 192, "Resource is {size} bytes");
+        assert!(size <= 120, "Resource is {size} bytes");
     }
 }
