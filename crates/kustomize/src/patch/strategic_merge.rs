@@ -33,7 +33,7 @@
 use std::collections::{HashMap, HashSet};
 
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
-use kustomize_yaml::{CompactString, Mapping, Number, Value};
+use kustomize_yaml::{CompactString, Mapping, Number, ToCompactString, Value};
 
 use super::schema::{FieldSchema, Schema};
 
@@ -84,6 +84,9 @@ pub fn merge_with(
 }
 
 type Id = usize;
+
+/// A scalar's text as kyaml compares it (inline up to 24 bytes: list keys are short).
+type Text = CompactString;
 
 /// A map node's entries, in order. Searched linearly up to [`NodeMap::INDEXED_FROM`]
 /// entries (a resource's maps are small, and one allocation per map is what importing a
@@ -369,12 +372,12 @@ impl<'s> Merger<'s> {
     }
 
     /// The node's text (`yaml.Node.Value`): a scalar's text, empty for maps and lists.
-    fn text(&self, id: Id) -> String {
+    fn text(&self, id: Id) -> Text {
         match &self.nodes[id] {
             Node::Scalar(v) => scalar_text(v),
-            Node::Null { blank: true, .. } => String::new(),
+            Node::Null { blank: true, .. } => Text::default(),
             Node::Null { .. } => "null".into(),
-            Node::Map(_) | Node::Seq(_) => String::new(),
+            Node::Map(_) | Node::Seq(_) => Text::default(),
         }
     }
 
@@ -613,7 +616,7 @@ impl<'s> Merger<'s> {
                 }
                 let text = self.text(v);
                 let d = parse_directive(&text)?;
-                self.element_setter(o, None, &[KEY.to_owned()], &[text])?;
+                self.element_setter(o, None, &[KEY], &[text])?;
                 Ok(d)
             }
             Node::Scalar(_) | Node::Null { .. } => Err(format!(
@@ -634,8 +637,8 @@ impl<'s> Merger<'s> {
             return Ok(None);
         };
         src[DEST] = Some(dest);
-        let keys: Vec<String> = schema
-            .map(|s| s.merge_keys().map(str::to_owned).collect())
+        let keys: Vec<&str> = schema
+            .map(|s| s.merge_keys().collect())
             .unwrap_or_default();
         let elem_schema = schema.and_then(|s| s.elements());
         if !keys.is_empty() {
@@ -647,7 +650,7 @@ impl<'s> Merger<'s> {
             let values = self.element_values(&src, &keys);
             return self.set_associative_elements(elem_schema, src, values, &keys, dest);
         }
-        let empty = [String::new()];
+        let empty = [""];
         if self.linear {
             if let Some(r) = self.try_linear_primitive(elem_schema, src, dest)? {
                 return Ok(r);
@@ -658,17 +661,17 @@ impl<'s> Merger<'s> {
     }
 
     /// The values of `keys` in one element, `""` where missing or empty.
-    fn key_values(&self, elem: Id, keys: &[String]) -> Vec<String> {
+    fn key_values(&self, elem: Id, keys: &[&str]) -> Vec<Text> {
         keys.iter()
             .map(|k| match self.field(Some(elem), k) {
                 Some(f) if !self.nil_or_empty(f) => self.text(f),
-                _ => String::new(),
+                _ => Text::default(),
             })
             .collect()
     }
 
     /// `elementValues`: each element's key values, the patch's elements first, no repeats.
-    fn element_values(&self, src: &Sources, keys: &[String]) -> Vec<Vec<String>> {
+    fn element_values(&self, src: &Sources, keys: &[&str]) -> Vec<Vec<Text>> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for id in [src[ORIGIN], src[DEST]].into_iter().flatten() {
@@ -685,7 +688,7 @@ impl<'s> Merger<'s> {
     }
 
     /// `elementPrimitiveValues`: each element's text, the patch's elements first, no repeats.
-    fn element_primitive_values(&self, src: &Sources) -> Vec<Vec<String>> {
+    fn element_primitive_values(&self, src: &Sources) -> Vec<Vec<Text>> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for id in [src[ORIGIN], src[DEST]].into_iter().flatten() {
@@ -704,8 +707,8 @@ impl<'s> Merger<'s> {
         &mut self,
         elem_schema: Option<FieldSchema<'s>>,
         src: Sources,
-        mut values_list: Vec<Vec<String>>,
-        keys: &[String],
+        mut values_list: Vec<Vec<Text>>,
+        keys: &[&str],
         dest: Id,
     ) -> Result<Option<Id>, String> {
         let items = self.alloc(Node::Seq(Vec::new()));
@@ -723,7 +726,7 @@ impl<'s> Merger<'s> {
                 }
             }
         }
-        let mut valid_keys: Vec<String> = Vec::new();
+        let mut valid_keys: Vec<&str> = Vec::new();
         for values in &values_list {
             if values.is_empty() {
                 continue;
@@ -736,7 +739,7 @@ impl<'s> Merger<'s> {
             for (i, key) in valid_keys.iter().enumerate() {
                 match val {
                     Some(v) if !self.is_null(v) && !self.is_empty_map(v) => {
-                        let value = valid_values.get(i).map(String::as_str).unwrap_or("");
+                        let value = valid_values.get(i).map(Text::as_str).unwrap_or("");
                         if self.field(Some(v), key).is_none() && !value.is_empty() {
                             self.set_key_field(v, key, value)?;
                         }
@@ -786,24 +789,24 @@ impl<'s> Merger<'s> {
     }
 
     /// `elementValueList`: the element matching the key values in each source.
-    fn element_value_list(&self, src: &Sources, keys: &[String], values: &[String]) -> Sources {
+    fn element_value_list(&self, src: &Sources, keys: &[&str], values: &[Text]) -> Sources {
         let set: HashSet<&str> = keys
             .iter()
             .zip(values)
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.as_str())
+            .map(|(k, _)| *k)
             .collect();
         let (keys, values) = validate_keys(&set, values, keys);
         src.map(|s| s.and_then(|s| self.element_list(s, &keys, &values)))
     }
 
     /// `RNode.ElementList`: the first element whose key fields have exactly these texts.
-    fn element_list(&self, seq: Id, keys: &[String], values: &[String]) -> Option<Id> {
+    fn element_list(&self, seq: Id, keys: &[&str], values: &[Text]) -> Option<Id> {
         let Node::Seq(content) = self.node(seq) else {
             return None;
         };
-        let first_key = keys.first().map(String::as_str).unwrap_or("");
-        let first_value = values.first().map(String::as_str).unwrap_or("");
+        let first_key = keys.first().copied().unwrap_or("");
+        let first_value = values.first().map(Text::as_str).unwrap_or("");
         if first_key.is_empty() {
             return content
                 .iter()
@@ -848,10 +851,10 @@ impl<'s> Merger<'s> {
         &mut self,
         seq: Id,
         element: Option<Id>,
-        keys: &[String],
-        values: &[String],
+        keys: &[&str],
+        values: &[Text],
     ) -> Result<Option<Id>, String> {
-        let default_keys = [String::new()];
+        let default_keys = [""];
         let keys = if keys.is_empty() {
             &default_keys[..]
         } else {
@@ -904,12 +907,12 @@ impl<'s> Merger<'s> {
     }
 
     /// `appendListNode(dst, src, keys)`: sets each element of `src` on `dst`.
-    fn append_list_node(&mut self, dst: Id, src: Id, keys: &[String]) -> Result<Id, String> {
+    fn append_list_node(&mut self, dst: Id, src: Id, keys: &[&str]) -> Result<Id, String> {
         let first_key_empty = keys.first().is_none_or(|k| k.is_empty());
         for elem in self.seq(src).to_vec() {
             if first_key_empty {
                 let t = self.text(elem);
-                self.element_setter(dst, Some(elem), &[String::new()], &[t])?;
+                self.element_setter(dst, Some(elem), &[""], &[t])?;
                 continue;
             }
             let mut v = Vec::with_capacity(keys.len());
@@ -950,7 +953,7 @@ impl<'s> Merger<'s> {
         elem_schema: Option<FieldSchema<'s>>,
         src: Sources,
         dest: Id,
-        keys: &[String],
+        keys: &[&str],
     ) -> Result<Option<Option<Id>>, String> {
         let origin = src[ORIGIN];
         let Some(dest_index) = self.unique_keyed_index(dest, keys) else {
@@ -965,7 +968,7 @@ impl<'s> Merger<'s> {
             },
         };
         // Tuples in merge order: the patch's, then the resource's others.
-        let mut order: Vec<(Vec<String>, Option<Id>, Option<Id>)> = Vec::new();
+        let mut order: Vec<(Vec<Text>, Option<Id>, Option<Id>)> = Vec::new();
         let origin_content = origin.map(|o| self.seq(o).to_vec()).unwrap_or_default();
         for &e in &origin_content {
             let t = self.key_values(e, keys);
@@ -979,7 +982,7 @@ impl<'s> Merger<'s> {
             }
         }
         let mut deleted: HashSet<Id> = HashSet::new();
-        let mut items: Vec<(Vec<String>, Id)> = Vec::with_capacity(order.len());
+        let mut items: Vec<(Vec<Text>, Id)> = Vec::with_capacity(order.len());
         for (t, d, o) in order {
             let val = self.walk(elem_schema, [d, o])?;
             match val {
@@ -1006,7 +1009,7 @@ impl<'s> Merger<'s> {
             .collect();
         let result = if keys.len() == 1 {
             // Each resource element takes the place of its merged element.
-            let mut pos: HashMap<Vec<String>, usize> = HashMap::with_capacity(items.len());
+            let mut pos: HashMap<Vec<Text>, usize> = HashMap::with_capacity(items.len());
             for (i, (t, _)) in items.iter().enumerate() {
                 pos.insert(t.clone(), i);
             }
@@ -1021,7 +1024,7 @@ impl<'s> Merger<'s> {
             out
         } else {
             // Multiple keys: each resource element is removed and appended again.
-            let dest_tuples: HashSet<Vec<String>> = remaining
+            let dest_tuples: HashSet<Vec<Text>> = remaining
                 .iter()
                 .map(|&e| self.key_values(e, keys))
                 .collect();
@@ -1047,7 +1050,7 @@ impl<'s> Merger<'s> {
 
     /// Key tuple -> element, when every element is a map with a non-empty scalar for every
     /// key and no tuple repeats.
-    fn unique_keyed_index(&self, seq: Id, keys: &[String]) -> Option<HashMap<Vec<String>, Id>> {
+    fn unique_keyed_index(&self, seq: Id, keys: &[&str]) -> Option<HashMap<Vec<Text>, Id>> {
         let content = match self.node(seq) {
             Node::Seq(s) => s,
             Node::Null { .. } => return Some(HashMap::new()),
@@ -1060,7 +1063,7 @@ impl<'s> Merger<'s> {
             };
             let mut t = Vec::with_capacity(keys.len());
             for k in keys {
-                let f = *m.get(k.as_str())?;
+                let f = *m.get(k)?;
                 if !matches!(self.node(f), Node::Scalar(_)) {
                     return None;
                 }
@@ -1097,7 +1100,7 @@ impl<'s> Merger<'s> {
                 None => return Ok(None),
             },
         };
-        let mut order: Vec<(String, Option<Id>, Option<Id>)> = Vec::new();
+        let mut order: Vec<(Text, Option<Id>, Option<Id>)> = Vec::new();
         let origin_content = origin.map(|o| self.seq(o).to_vec()).unwrap_or_default();
         for &e in &origin_content {
             let t = self.text(e);
@@ -1124,7 +1127,7 @@ impl<'s> Merger<'s> {
 
     /// Text -> element, when every element is a non-null scalar with a non-empty text and no
     /// text repeats.
-    fn unique_scalar_index(&self, seq: Id) -> Option<HashMap<String, Id>> {
+    fn unique_scalar_index(&self, seq: Id) -> Option<HashMap<Text, Id>> {
         let content = match self.node(seq) {
             Node::Seq(s) => s,
             Node::Null { .. } => return Some(HashMap::new()),
@@ -1154,18 +1157,18 @@ fn parse_directive(v: &str) -> Result<Directive, String> {
 }
 
 /// `validateKeys`: the keys some element has a value for, and this element's values for them.
-fn validate_keys(
+fn validate_keys<'k>(
     valid_key_set: &HashSet<&str>,
-    values: &[String],
-    keys: &[String],
-) -> (Vec<String>, Vec<String>) {
+    values: &[Text],
+    keys: &[&'k str],
+) -> (Vec<&'k str>, Vec<Text>) {
     if valid_key_set.is_empty() {
         return (keys.to_vec(), values.to_vec());
     }
     let valid_keys = keys
         .iter()
-        .filter(|k| valid_key_set.contains(k.as_str()))
-        .cloned()
+        .filter(|k| valid_key_set.contains(*k))
+        .copied()
         .collect();
     let valid_values = values
         .iter()
@@ -1174,7 +1177,7 @@ fn validate_keys(
             !v.is_empty()
                 || keys
                     .get(*i)
-                    .is_some_and(|k| valid_key_set.contains(k.as_str()))
+                    .is_some_and(|k| valid_key_set.contains(*k))
         })
         .map(|(_, v)| v.clone())
         .collect();
@@ -1183,7 +1186,7 @@ fn validate_keys(
 
 /// `mergeValues`: key tuples that agree where both have a value are unified (a port without
 /// `protocol` and the same port with one count as one element).
-fn merge_values(values_list: &mut [Vec<String>]) {
+fn merge_values(values_list: &mut [Vec<Text>]) {
     // Tuples without an empty value only ever match themselves.
     if values_list.iter().all(|v| v.iter().all(|s| !s.is_empty())) {
         return;
@@ -1201,7 +1204,7 @@ fn merge_values(values_list: &mut [Vec<String>]) {
 }
 
 /// `match`: tuples match when they share a value and differ only where one is empty.
-fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
+fn match_values(a: &[Text], b: &[Text]) -> Option<Vec<Text>> {
     if a.len() != b.len() {
         return None;
     }
@@ -1222,15 +1225,15 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
 }
 
 /// The text kyaml compares for a scalar.
-fn scalar_text(v: &Value) -> String {
+fn scalar_text(v: &Value) -> Text {
     match v {
-        Value::String(s) => s.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(Number::Int(i)) => i.to_string(),
-        Value::Number(Number::UInt(u)) => u.to_string(),
-        Value::Number(Number::Float(f)) => go_format_float64(*f),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_compact_string(),
+        Value::Number(Number::Int(i)) => i.to_compact_string(),
+        Value::Number(Number::UInt(u)) => u.to_compact_string(),
+        Value::Number(Number::Float(f)) => go_format_float64(*f).into(),
         Value::Null => "null".into(),
-        Value::Blank | Value::Seq(_) | Value::Map(_) => String::new(),
+        Value::Blank | Value::Seq(_) | Value::Map(_) => Text::default(),
     }
 }
 
