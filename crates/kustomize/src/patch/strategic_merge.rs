@@ -48,12 +48,25 @@ pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), S
     merge_with(target, patch, schema, &mut Scratch::default())
 }
 
-/// Buffers that merges of one patch into many resources pass on: the node arena and the
-/// key lists (cleared, their room kept).
+/// Buffers that merges of one patch into many resources pass on: the node arena, and the
+/// maps, lists and key lists of earlier nodes (cleared, their room kept).
 #[derive(Default)]
 pub struct Scratch {
     nodes: Vec<Node>,
+    spare: Spare,
+}
+
+/// Emptied buffers for the next nodes to fill.
+#[derive(Default)]
+struct Spare {
     names: Vec<Vec<CompactString>>,
+    maps: Vec<NodeMap>,
+    seqs: Vec<Vec<Id>>,
+}
+
+impl Spare {
+    /// Buffers kept of each sort, at most (a merge holds as many as its nodes).
+    const MAX: usize = 1024;
 }
 
 /// [`merge`], with buffers from earlier merges.
@@ -67,7 +80,7 @@ pub fn merge_with(
         nodes: std::mem::take(&mut scratch.nodes),
         schema,
         linear: true,
-        spare_names: std::mem::take(&mut scratch.names),
+        spare: std::mem::take(&mut scratch.spare),
     };
     let dest = m.import(target);
     let origin = m.import(patch);
@@ -78,8 +91,8 @@ pub fn merge_with(
         // node (the patch, for `$patch: replace` at the top) leaves the resource unchanged.
         Some(_) => {}
     });
-    m.nodes.clear();
-    (scratch.nodes, scratch.names) = (m.nodes, m.spare_names);
+    m.recycle();
+    (scratch.nodes, scratch.spare) = (m.nodes, m.spare);
     result
 }
 
@@ -128,11 +141,13 @@ impl NodeIndex {
 impl NodeMap {
     const INDEXED_FROM: usize = 16;
 
-    fn with_capacity(n: usize) -> Self {
-        NodeMap {
-            entries: Vec::with_capacity(n),
-            index: None,
-        }
+    fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.index = None;
     }
 
     fn len(&self) -> usize {
@@ -256,8 +271,8 @@ struct Merger<'s> {
     schema: &'s Schema,
     /// Whether associative lists may take the linear path (tests turn it off to compare).
     linear: bool,
-    /// Key lists of finished map walks, for the next ones to fill (one per open walk).
-    spare_names: Vec<Vec<CompactString>>,
+    /// Buffers of finished nodes and map walks, for the next ones to fill.
+    spare: Spare,
 }
 
 impl<'s> Merger<'s> {
@@ -266,6 +281,23 @@ impl<'s> Merger<'s> {
     fn alloc(&mut self, n: Node) -> Id {
         self.nodes.push(n);
         self.nodes.len() - 1
+    }
+
+    /// Empties the arena, keeping the buffers of its maps and lists.
+    fn recycle(&mut self) {
+        for node in self.nodes.drain(..) {
+            match node {
+                Node::Map(mut map) if self.spare.maps.len() < Spare::MAX => {
+                    map.clear();
+                    self.spare.maps.push(map);
+                }
+                Node::Seq(mut ids) if self.spare.seqs.len() < Spare::MAX => {
+                    ids.clear();
+                    self.spare.seqs.push(ids);
+                }
+                _ => {}
+            }
+        }
     }
 
     fn import(&mut self, v: &Value) -> Id {
@@ -279,14 +311,23 @@ impl<'s> Merger<'s> {
                 blank: true,
             },
             Value::Map(m) => {
-                let mut out = NodeMap::with_capacity(m.len());
+                let mut out = self.spare.maps.pop().unwrap_or_default();
+                out.reserve(m.len());
                 for (k, v) in m {
                     let id = self.import(v);
                     out.insert(k.clone(), id);
                 }
                 Node::Map(out)
             }
-            Value::Seq(s) => Node::Seq(s.iter().map(|v| self.import(v)).collect()),
+            Value::Seq(s) => {
+                let mut ids = self.spare.seqs.pop().unwrap_or_default();
+                ids.reserve(s.len());
+                for v in s {
+                    let id = self.import(v);
+                    ids.push(id);
+                }
+                Node::Seq(ids)
+            }
             scalar => Node::Scalar(scalar.clone()),
         };
         self.alloc(node)
@@ -522,7 +563,7 @@ impl<'s> Merger<'s> {
             return Ok(None);
         };
         src[DEST] = Some(dest);
-        let mut names = self.spare_names.pop().unwrap_or_default();
+        let mut names = self.spare.names.pop().unwrap_or_default();
         for &id in src.iter().flatten() {
             if let Node::Map(m) = &self.nodes[id] {
                 names.extend(m.keys().cloned());
@@ -536,7 +577,7 @@ impl<'s> Merger<'s> {
             let val = self.walk(field_schema, fv)?;
             self.set_field(dest, &name, val);
         }
-        self.spare_names.push(names);
+        self.spare.names.push(names);
         Ok(Some(dest))
     }
 
@@ -1582,7 +1623,7 @@ mod tests {
             nodes: Vec::new(),
             schema: &schema,
             linear,
-            spare_names: Vec::new(),
+            spare: Spare::default(),
         };
         let dest = m.import(target);
         let origin = m.import(patch);
