@@ -102,7 +102,13 @@ impl Gvk {
 /// standing for empty parts.
 impl fmt::Display for Gvk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let or = |s: &str, empty: &'static str| if s.is_empty() { empty } else { s }.to_owned();
+        fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
+            if s.is_empty() {
+                empty
+            } else {
+                s
+            }
+        }
         write!(
             f,
             "{}.{}.{}",

@@ -489,7 +489,7 @@ impl AnyIdIndex {
                 self.names.insert(name.into(), vec![i]);
             }
         };
-        add_name(&r.name());
+        add_name(&r.text_at(&["metadata", "name"]));
         for id in r.prev_ids() {
             add_name(&id.name);
         }

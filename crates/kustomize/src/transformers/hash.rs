@@ -48,7 +48,7 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
         }
     };
     let mut m = Mapping::default();
-    match r.kind().as_str() {
+    match &*r.text_at(&["kind"]) {
         "ConfigMap" => {
             m.insert("kind", Value::from("ConfigMap"));
             m.insert("name", Value::from(""));

@@ -72,7 +72,7 @@ impl Transformer for ImageTagTransformer {
         let mut found: HashMap<Vec<Step>, usize> = HashMap::new();
         let mut prefix = Vec::new();
         for r in resources.iter_mut() {
-            if r.kind() == "CustomResourceDefinition" {
+            if r.text_at(&["kind"]) == "CustomResourceDefinition" {
                 continue;
             }
             let gvk = r.gvk();

@@ -184,7 +184,7 @@ impl<'a> Referrer<'a> {
     fn of(r: &Resource, own: &'a Candidate) -> Result<Self, Error> {
         let obj = r.value();
         let mut binding_namespaces = HashSet::default();
-        if r.kind() == "RoleBinding" {
+        if r.text_at(&["kind"]) == "RoleBinding" {
             if let Some(Value::Seq(subjects)) = obj.get("subjects") {
                 for s in subjects {
                     let Some(ns) = s.get("namespace") else {

@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::kustomization::{LegacySortOptions, SortOptions};
 use crate::resid::{Gvk, ResId};
@@ -62,12 +63,23 @@ impl LegacySorter {
     }
 
     fn sort(&self, resources: &mut ResMap) {
+        // Resources share a handful of Gvks: each one's rank and text are made once.
+        let mut by_gvk: HashMap<Gvk, (i64, Rc<str>)> = HashMap::new();
         resources.sort_by_key_with(
             |r| {
                 let id = r.cur_id();
+                let (rank, gvk_string) = match by_gvk.get(&id.gvk) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let rank = self.ranks.get(&id.gvk.kind).copied().unwrap_or(0);
+                        let known = (rank, Rc::from(gvk_sort_string(&id.gvk)));
+                        by_gvk.insert(id.gvk.clone(), known.clone());
+                        known
+                    }
+                };
                 SortKey {
-                    rank: self.ranks.get(&id.gvk.kind).copied().unwrap_or(0),
-                    gvk_string: gvk_sort_string(&id.gvk),
+                    rank,
+                    gvk_string,
                     id_string: id_sort_string(&id),
                     id,
                 }
@@ -81,7 +93,7 @@ impl LegacySorter {
 struct SortKey {
     id: ResId,
     rank: i64,
-    gvk_string: String,
+    gvk_string: Rc<str>,
     id_string: String,
 }
 
