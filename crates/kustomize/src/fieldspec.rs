@@ -140,7 +140,9 @@ impl<'p> Rest<'p> {
                 Some((head, rest)) => (head, Rest::Slashed(Some(rest))),
                 None => (path, Rest::Slashed(None)),
             }),
-            Rest::Split(segs) => segs.split_first().map(|(head, rest)| (*head, Rest::Split(rest))),
+            Rest::Split(segs) => segs
+                .split_first()
+                .map(|(head, rest)| (*head, Rest::Split(rest))),
         }
     }
 }

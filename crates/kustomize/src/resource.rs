@@ -18,12 +18,8 @@ pub const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     obj: Value,
-    /// Earlier ids, oldest first (namespaces as effective namespaces).
-    prev_ids: Vec<ResId>,
-    /// Name prefixes added, innermost first.
-    prefixes: Vec<String>,
-    /// Name suffixes added, innermost first.
-    suffixes: Vec<String>,
+    /// Earlier ids and the name prefixes and suffixes added.
+    history: History,
     /// Generated, and its name takes the content hash at the end of the build.
     needs_hash: bool,
     /// For a generated resource: how it meets an existing one of the same id.
@@ -44,10 +40,11 @@ struct Tracked {
     transformations: Vec<Origin>,
 }
 
-/// A resource's previous ids and name affixes, moved out by [`Resource::take_history`].
-#[derive(Debug, Default)]
+/// A resource's previous ids and name affixes (moved out whole by
+/// [`Resource::take_history`]).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct History {
-    /// Earlier ids, oldest first.
+    /// Earlier ids, oldest first (namespaces as effective namespaces).
     pub prev_ids: Vec<ResId>,
     /// Name prefixes added, innermost first.
     pub prefixes: Vec<String>,
@@ -67,9 +64,7 @@ impl Resource {
     pub fn new(obj: Value) -> Self {
         Resource {
             obj,
-            prev_ids: Vec::new(),
-            prefixes: Vec::new(),
-            suffixes: Vec::new(),
+            history: History::default(),
             needs_hash: false,
             behavior: Behavior::Unspecified,
             tracked: None,
@@ -102,10 +97,7 @@ impl Resource {
 
     /// Writes the build-metadata annotations that are asked for.
     pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
-        let origin = self
-            .origin()
-            .filter(|_| origins)
-            .map(Origin::to_annotation);
+        let origin = self.origin().filter(|_| origins).map(Origin::to_annotation);
         let list = (self.tracked.as_deref())
             .filter(|t| transformations && !t.transformations.is_empty())
             .map(|t| crate::origin::transformations_annotation(&t.transformations));
@@ -175,15 +167,16 @@ impl Resource {
         } else {
             meta.insert("namespace", Value::from(ns));
         }
-        self.prev_ids = old.prev_ids.clone();
-        self.prefixes = old.prefixes.clone();
-        self.suffixes = old.suffixes.clone();
+        self.history = old.history.clone();
         self.needs_hash = old.needs_hash && self.needs_hash;
         let takes_old_origin = self.behavior == Behavior::Merge || self.origin().is_none();
         let own_origin = self.tracked.take().and_then(|t| t.origin);
         let tracked = Tracked {
             ref_var_names: old.ref_var_names().to_vec(),
-            transformations: old.tracked.as_ref().map_or_else(Vec::new, |t| t.transformations.clone()),
+            transformations: old
+                .tracked
+                .as_ref()
+                .map_or_else(Vec::new, |t| t.transformations.clone()),
             origin: if takes_old_origin {
                 old.origin().cloned().or(own_origin)
             } else {
@@ -280,7 +273,7 @@ impl Resource {
     /// Whether the current or any previous id equals `id` (upstream's
     /// `GetMatchingResourcesByAnyId(id.Equals)` test for one resource).
     pub fn any_id_equals(&self, id: &ResId) -> bool {
-        self.cur_id_equals(id) || self.prev_ids.iter().any(|p| p.equals(id))
+        self.cur_id_equals(id) || self.history.prev_ids.iter().any(|p| p.equals(id))
     }
 
     /// Remembers the current id as a previous one (before a rename or namespace change).
@@ -289,35 +282,31 @@ impl Resource {
         let namespace = id.effective_namespace().to_owned();
         // Resources keep one to three, and every resource of a build is held at once: grow
         // one 120-byte id at a time (a `Vec`'s doubling would make room for four).
-        self.prev_ids.reserve_exact(1);
-        self.prev_ids.push(ResId::new(id.gvk, id.name, namespace));
+        self.history.prev_ids.reserve_exact(1);
+        self.history
+            .prev_ids
+            .push(ResId::new(id.gvk, id.name, namespace));
     }
 
     /// Moves the previous ids and name affixes out, for a pass that reads them for every
     /// resource while it changes others; [`Resource::restore_history`] puts them back.
     pub(crate) fn take_history(&mut self) -> History {
-        History {
-            prev_ids: std::mem::take(&mut self.prev_ids),
-            prefixes: std::mem::take(&mut self.prefixes),
-            suffixes: std::mem::take(&mut self.suffixes),
-        }
+        std::mem::take(&mut self.history)
     }
 
     /// Puts back what [`Resource::take_history`] moved out.
     pub(crate) fn restore_history(&mut self, history: History) {
-        self.prev_ids = history.prev_ids;
-        self.prefixes = history.prefixes;
-        self.suffixes = history.suffixes;
+        self.history = history;
     }
 
     /// Earlier ids, oldest first.
     pub fn prev_ids(&self) -> &[ResId] {
-        &self.prev_ids
+        &self.history.prev_ids
     }
 
     /// The id the resource had when it entered the build.
     pub fn org_id(&self) -> ResId {
-        match self.prev_ids.first() {
+        match self.history.prev_ids.first() {
             Some(id) => id.clone(),
             None => self.cur_id(),
         }
@@ -326,31 +315,31 @@ impl Resource {
     /// Records a name prefix added by the prefix transformer.
     pub fn add_name_prefix(&mut self, prefix: &str) {
         if !prefix.is_empty() {
-            if self.prefixes.capacity() == 0 {
-                self.prefixes.reserve_exact(1);
+            if self.history.prefixes.capacity() == 0 {
+                self.history.prefixes.reserve_exact(1);
             }
-            self.prefixes.push(prefix.to_owned());
+            self.history.prefixes.push(prefix.to_owned());
         }
     }
 
     /// Records a name suffix added by the suffix transformer.
     pub fn add_name_suffix(&mut self, suffix: &str) {
         if !suffix.is_empty() {
-            if self.suffixes.capacity() == 0 {
-                self.suffixes.reserve_exact(1);
+            if self.history.suffixes.capacity() == 0 {
+                self.history.suffixes.reserve_exact(1);
             }
-            self.suffixes.push(suffix.to_owned());
+            self.history.suffixes.push(suffix.to_owned());
         }
     }
 
     /// Name prefixes added, innermost first.
     pub fn name_prefixes(&self) -> &[String] {
-        &self.prefixes
+        &self.history.prefixes
     }
 
     /// Name suffixes added, innermost first.
     pub fn name_suffixes(&self) -> &[String] {
-        &self.suffixes
+        &self.history.suffixes
     }
 
     /// The object.

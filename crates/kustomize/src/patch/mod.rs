@@ -65,9 +65,11 @@ pub fn apply_sm_patch(
     if options.allow_name_change || options.allow_kind_change {
         r.store_previous_id();
     }
-    strategic_merge::merge_with(r.value_mut(), patch, schema, scratch).map_err(|message| Error::Patch {
-        patch: format!("strategic merge patch on {}", r.cur_id()),
-        message,
+    strategic_merge::merge_with(r.value_mut(), patch, schema, scratch).map_err(|message| {
+        Error::Patch {
+            patch: format!("strategic merge patch on {}", r.cur_id()),
+            message,
+        }
     })?;
     if r.value().as_map().is_none_or(Mapping::is_empty) {
         return Ok(false);

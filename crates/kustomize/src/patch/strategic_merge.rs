@@ -84,13 +84,15 @@ pub fn merge_with(
     };
     let dest = m.import(target);
     let origin = m.import(patch);
-    let result = m.walk(None, [Some(dest), Some(origin)]).map(|merged| match merged {
-        None => *target = Value::Null,
-        Some(r) if r == dest => m.export_into(dest, target),
-        // Upstream keeps the resource node it patched in place; a merge that returns another
-        // node (the patch, for `$patch: replace` at the top) leaves the resource unchanged.
-        Some(_) => {}
-    });
+    let result = m
+        .walk(None, [Some(dest), Some(origin)])
+        .map(|merged| match merged {
+            None => *target = Value::Null,
+            Some(r) if r == dest => m.export_into(dest, target),
+            // Upstream keeps the resource node it patched in place; a merge that returns another
+            // node (the patch, for `$patch: replace` at the top) leaves the resource unchanged.
+            Some(_) => {}
+        });
     m.recycle();
     (scratch.nodes, scratch.spare) = (m.nodes, m.spare);
     result
@@ -678,9 +680,7 @@ impl<'s> Merger<'s> {
             return Ok(None);
         };
         src[DEST] = Some(dest);
-        let keys: Vec<&str> = schema
-            .map(|s| s.merge_keys().collect())
-            .unwrap_or_default();
+        let keys: Vec<&str> = schema.map(|s| s.merge_keys().collect()).unwrap_or_default();
         let elem_schema = schema.and_then(|s| s.elements());
         if !keys.is_empty() {
             if self.linear {
@@ -1214,12 +1214,7 @@ fn validate_keys<'k>(
     let valid_values = values
         .iter()
         .enumerate()
-        .filter(|(i, v)| {
-            !v.is_empty()
-                || keys
-                    .get(*i)
-                    .is_some_and(|k| valid_key_set.contains(*k))
-        })
+        .filter(|(i, v)| !v.is_empty() || keys.get(*i).is_some_and(|k| valid_key_set.contains(*k)))
         .map(|(_, v)| v.clone())
         .collect();
     (valid_keys, valid_values)

@@ -155,16 +155,18 @@ impl NameReferenceTransformer {
         backrefs
             .flat_map(|(b, backref)| {
                 let specs = backref.referrers.iter();
-                specs.filter(|spec| gvk.is_selected_by(&spec.gvk)).map(move |spec| SelectedField {
-                    backref: b,
-                    // The spec has selected the referrer: its path applies to any kind.
-                    field: FieldSpec {
-                        gvk: Gvk::default(),
-                        path: spec.path.clone(),
-                        create: false,
-                    },
-                    is_role_ref: spec.path.ends_with("roleRef/name"),
-                })
+                specs
+                    .filter(|spec| gvk.is_selected_by(&spec.gvk))
+                    .map(move |spec| SelectedField {
+                        backref: b,
+                        // The spec has selected the referrer: its path applies to any kind.
+                        field: FieldSpec {
+                            gvk: Gvk::default(),
+                            path: spec.path.clone(),
+                            create: false,
+                        },
+                        is_role_ref: spec.path.ends_with("roleRef/name"),
+                    })
             })
             .collect()
     }
