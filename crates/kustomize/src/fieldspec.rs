@@ -313,4 +313,19 @@ mod tests {
             )
             .is_err());
     }
+
+    proptest::proptest! {
+        /// A path read in place yields the segments splitting it on `/` gives, empty ones
+        /// included.
+        #[test]
+        fn path_read_in_place_splits_alike(path in "[a/]{0,8}") {
+            let mut read = Vec::new();
+            let mut rest = Rest::Slashed(Some(&path));
+            while let Some((head, next)) = rest.next() {
+                read.push(head);
+                rest = next;
+            }
+            proptest::prop_assert_eq!(read, path.split('/').collect::<Vec<_>>());
+        }
+    }
 }
