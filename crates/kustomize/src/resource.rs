@@ -1,7 +1,7 @@
 //! A [`Resource`]: one Kubernetes object of a build, as a node tree, with the identity
 //! accessors every transformer uses.
 
-use kustomize_yaml::{Mapping, Number, Value};
+use kustomize_yaml::{CompactString, Mapping, Number, Value};
 
 use crate::generators::Behavior;
 use crate::origin::Origin;
@@ -47,9 +47,9 @@ pub(crate) struct History {
     /// Earlier ids, oldest first (namespaces as effective namespaces).
     pub prev_ids: Vec<ResId>,
     /// Name prefixes added, innermost first.
-    pub prefixes: Vec<String>,
+    pub prefixes: Vec<CompactString>,
     /// Name suffixes added, innermost first.
-    pub suffixes: Vec<String>,
+    pub suffixes: Vec<CompactString>,
 }
 
 impl History {
@@ -318,7 +318,7 @@ impl Resource {
             if self.history.prefixes.capacity() == 0 {
                 self.history.prefixes.reserve_exact(1);
             }
-            self.history.prefixes.push(prefix.to_owned());
+            self.history.prefixes.push(prefix.into());
         }
     }
 
@@ -328,17 +328,17 @@ impl Resource {
             if self.history.suffixes.capacity() == 0 {
                 self.history.suffixes.reserve_exact(1);
             }
-            self.history.suffixes.push(suffix.to_owned());
+            self.history.suffixes.push(suffix.into());
         }
     }
 
     /// Name prefixes added, innermost first.
-    pub fn name_prefixes(&self) -> &[String] {
+    pub fn name_prefixes(&self) -> &[CompactString] {
         &self.history.prefixes
     }
 
     /// Name suffixes added, innermost first.
-    pub fn name_suffixes(&self) -> &[String] {
+    pub fn name_suffixes(&self) -> &[CompactString] {
         &self.history.suffixes
     }
 

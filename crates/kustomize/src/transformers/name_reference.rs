@@ -378,7 +378,7 @@ impl Selection<'_> {
 
 /// Whether the shorter slice is the end of the longer (two empty slices match; one empty
 /// and one not do not).
-fn same_ending(a: &[String], b: &[String]) -> bool {
+fn same_ending<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.is_empty() {
         return long.is_empty();
