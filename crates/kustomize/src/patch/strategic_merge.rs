@@ -53,6 +53,7 @@ pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), S
 #[derive(Default)]
 pub struct Scratch {
     nodes: Vec<Node>,
+    sources: Vec<usize>,
     spare: Spare,
 }
 
@@ -78,6 +79,7 @@ pub fn merge_with(
 ) -> Result<(), String> {
     let mut m = Merger {
         nodes: std::mem::take(&mut scratch.nodes),
+        sources: std::mem::take(&mut scratch.sources),
         schema,
         linear: true,
         spare: std::mem::take(&mut scratch.spare),
@@ -94,11 +96,37 @@ pub fn merge_with(
             Some(_) => {}
         });
     m.recycle();
-    (scratch.nodes, scratch.spare) = (m.nodes, m.spare);
+    (scratch.nodes, scratch.sources, scratch.spare) = (m.nodes, m.sources, m.spare);
     result
 }
 
 type Id = usize;
+
+/// Positions of a list's elements by address (searched linearly in short lists).
+enum SourcePositions {
+    Few(Vec<usize>),
+    Many(HashMap<usize, usize>),
+}
+
+impl SourcePositions {
+    fn of(list: &[Value]) -> Self {
+        let addresses = list.iter().map(|v| std::ptr::from_ref(v) as usize);
+        if list.len() <= 16 {
+            SourcePositions::Few(addresses.collect())
+        } else {
+            SourcePositions::Many(addresses.zip(0..).collect())
+        }
+    }
+
+    /// The position of the element at `address`; none for 0 (a node the merge made).
+    fn find(&self, address: usize) -> Option<usize> {
+        match self {
+            _ if address == 0 => None,
+            SourcePositions::Few(addresses) => addresses.iter().position(|&a| a == address),
+            SourcePositions::Many(positions) => positions.get(&address).copied(),
+        }
+    }
+}
 
 /// A scalar's text as kyaml compares it (inline up to 24 bytes: list keys are short).
 type Text = CompactString;
@@ -270,6 +298,9 @@ const ORIGIN: usize = 1;
 
 struct Merger<'s> {
     nodes: Vec<Node>,
+    /// For each node, the address of the value it was imported from (0 for nodes the merge
+    /// made): lets the result reuse the resource's own values where a list changed length.
+    sources: Vec<usize>,
     schema: &'s Schema,
     /// Whether associative lists may take the linear path (tests turn it off to compare).
     linear: bool,
@@ -282,11 +313,13 @@ impl<'s> Merger<'s> {
 
     fn alloc(&mut self, n: Node) -> Id {
         self.nodes.push(n);
+        self.sources.push(0);
         self.nodes.len() - 1
     }
 
     /// Empties the arena, keeping the buffers of its maps and lists.
     fn recycle(&mut self) {
+        self.sources.clear();
         for node in self.nodes.drain(..) {
             match node {
                 Node::Map(mut map) if self.spare.maps.len() < Spare::MAX => {
@@ -332,7 +365,9 @@ impl<'s> Merger<'s> {
             }
             scalar => Node::Scalar(scalar.clone()),
         };
-        self.alloc(node)
+        let id = self.alloc(node);
+        self.sources[id] = std::ptr::from_ref(v) as usize;
+        id
     }
 
     fn export(&self, id: Id) -> Value {
@@ -384,6 +419,22 @@ impl<'s> Merger<'s> {
                 for (slot, &child) in old.iter_mut().zip(s) {
                     self.export_into(child, slot);
                 }
+            }
+            (Node::Seq(s), Value::Seq(old)) => {
+                // A list of another length (a patch added or removed elements): each
+                // element imported from this list is moved to its new place and updated
+                // there, the others are exported afresh.
+                let at = SourcePositions::of(old);
+                let mut out = Vec::with_capacity(s.len());
+                for &child in s {
+                    let mut value = at
+                        .find(self.sources[child])
+                        .map(|j| std::mem::take(&mut old[j]))
+                        .unwrap_or_default();
+                    self.export_into(child, &mut value);
+                    out.push(value);
+                }
+                *old = out;
             }
             (_, into) => *into = self.export(id),
         }
@@ -1616,6 +1667,7 @@ mod tests {
         let schema = Schema::builtin();
         let mut m = Merger {
             nodes: Vec::new(),
+            sources: Vec::new(),
             schema: &schema,
             linear,
             spare: Spare::default(),
