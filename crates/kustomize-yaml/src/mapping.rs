@@ -78,6 +78,11 @@ impl Mapping {
         }
     }
 
+    /// Makes room for exactly `additional` more entries.
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
+    }
+
     /// Gives back the room no entry uses.
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();

@@ -57,6 +57,9 @@ pub(crate) fn set_map_entries(
                 let Value::Map(map) = node else {
                     return Err(format!("expected a map, found a {}", node.type_name()));
                 };
+                // One growth to the exact size (parsed maps have no room to spare).
+                let missing = entries.keys().filter(|k| !map.contains_key(k)).count();
+                map.reserve_exact(missing);
                 for (k, v) in entries {
                     map.insert(k.as_str(), Value::from(v.as_str()));
                 }
