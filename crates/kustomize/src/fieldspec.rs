@@ -209,6 +209,11 @@ fn walk(
                     None => return Ok(()),
                 },
                 Some(kind) => {
+                    if !map.contains_key(name) {
+                        // A created field is most often the only one its map gains (a
+                        // namespace): grow by one, not by half.
+                        map.reserve_exact(1);
+                    }
                     let f = map.entry(name).or_insert(Value::Null);
                     if f.is_null() {
                         *f = kind.make();
