@@ -24,43 +24,42 @@ const INDEXED_FROM: usize = 12;
 #[derive(Clone, Default)]
 pub struct Mapping {
     entries: Vec<(CompactString, Value)>,
-    index: Option<Box<Index>>,
+    index: Option<Box<KeyIndex>>,
 }
 
-/// Positions of a large mapping's entries, hashed by key.
-#[derive(Clone, Default)]
-struct Index {
+/// Positions of a vector's entries, hashed by their keys: what a [`Mapping`] past
+/// [`INDEXED_FROM`] entries keeps beside them (and the strategic merge's node maps). It
+/// holds positions only; the keys are read from the entries (`key_at`) when hashes meet.
+#[derive(Debug, Clone, Default)]
+pub struct KeyIndex {
     hasher: foldhash::fast::RandomState,
     slots: HashTable<usize>,
 }
 
-impl Index {
-    fn build(entries: &[(CompactString, Value)]) -> Box<Index> {
-        let mut index = Box::new(Index {
+impl KeyIndex {
+    /// The index of `len` distinct keys, the one at each position read with `key_at`.
+    pub fn of<'a>(len: usize, key_at: impl Fn(usize) -> &'a str) -> KeyIndex {
+        let mut index = KeyIndex {
             hasher: foldhash::fast::RandomState::default(),
-            slots: HashTable::with_capacity(entries.len()),
-        });
-        for (i, (k, _)) in entries.iter().enumerate() {
-            index.push(entries, k, i);
+            slots: HashTable::with_capacity(len),
+        };
+        for at in 0..len {
+            index.push(key_at(at), at, &key_at);
         }
         index
     }
 
-    fn hash(&self, key: &str) -> u64 {
-        self.hasher.hash_one(key)
+    /// The position of `key`, reading the key at a position with `key_at`.
+    pub fn find<'a>(&self, key: &str, key_at: impl Fn(usize) -> &'a str) -> Option<usize> {
+        let hash = self.hasher.hash_one(key);
+        self.slots.find(hash, |&i| key_at(i) == key).copied()
     }
 
-    fn find(&self, entries: &[(CompactString, Value)], key: &str) -> Option<usize> {
-        self.slots
-            .find(self.hash(key), |&i| entries[i].0 == key)
-            .copied()
-    }
-
-    fn push(&mut self, entries: &[(CompactString, Value)], key: &str, at: usize) {
-        let hash = self.hash(key);
+    /// Adds `key` (not yet present) at position `at`.
+    pub fn push<'a>(&mut self, key: &str, at: usize, key_at: impl Fn(usize) -> &'a str) {
         let hasher = &self.hasher;
         self.slots
-            .insert_unique(hash, at, |&i| hasher.hash_one(entries[i].0.as_str()));
+            .insert_unique(hasher.hash_one(key), at, |&i| hasher.hash_one(key_at(i)));
     }
 }
 
@@ -112,7 +111,7 @@ impl Mapping {
     /// The position of `key`, if present.
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
         match &self.index {
-            Some(index) => index.find(&self.entries, key),
+            Some(index) => index.find(key, |i| self.entries[i].0.as_str()),
             None => self.entries.iter().position(|(k, _)| k == key),
         }
     }
@@ -155,10 +154,11 @@ impl Mapping {
         }
         self.entries.push((key, value));
         match &mut self.index {
-            Some(index) => index.push(&self.entries, &self.entries[at].0, at),
-            None if self.entries.len() > INDEXED_FROM => {
-                self.index = Some(Index::build(&self.entries));
+            Some(index) => {
+                let entries = &self.entries;
+                index.push(&entries[at].0, at, |i| entries[i].0.as_str());
             }
+            None if self.entries.len() > INDEXED_FROM => self.reindex(),
             None => {}
         }
         at
@@ -166,7 +166,9 @@ impl Mapping {
 
     /// Rebuilds (or drops) the index after entries moved.
     fn reindex(&mut self) {
-        self.index = (self.entries.len() > INDEXED_FROM).then(|| Index::build(&self.entries));
+        let entries = &self.entries;
+        self.index = (entries.len() > INDEXED_FROM)
+            .then(|| Box::new(KeyIndex::of(entries.len(), |i| entries[i].0.as_str())));
     }
 
     /// Removes `key`, keeping the order of the others, and returns its value.
@@ -435,6 +437,7 @@ impl std::ops::Index<&str> for Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Number;
 
     fn keys(m: &Mapping) -> Vec<&str> {
         m.keys().map(|k| k.as_str()).collect()
@@ -464,6 +467,35 @@ mod tests {
             assert!(!m.contains_key("k2"));
             if n > 3 {
                 assert_eq!(m.get_index_of("k3"), Some(1));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A mapping keeps entries as IndexMap does (insert keeps a key's place, removal
+        /// keeps the others' order), below and past the size where it starts indexing.
+        #[test]
+        fn mapping_behaves_as_indexmap(
+            ops in proptest::collection::vec((0u8..40, proptest::bool::weighted(0.8)), 0..200)
+        ) {
+            let mut ours = Mapping::new();
+            let mut theirs: indexmap::IndexMap<String, i64> = indexmap::IndexMap::new();
+            for (n, (k, insert)) in ops.into_iter().enumerate() {
+                let key = format!("k{k}");
+                let value = i64::try_from(n).unwrap_or_default();
+                if insert {
+                    let old = ours.insert(key.as_str(), Value::Number(Number::Int(value)));
+                    let expected = theirs.insert(key, value).map(|v| Value::Number(Number::Int(v)));
+                    proptest::prop_assert_eq!(old, expected);
+                } else {
+                    let expected = theirs.shift_remove(&key).map(|v| Value::Number(Number::Int(v)));
+                    proptest::prop_assert_eq!(ours.shift_remove(&key), expected);
+                }
+                for k in 0..40 {
+                    let key = format!("k{k}");
+                    proptest::prop_assert_eq!(ours.get_index_of(&key), theirs.get_index_of(&key));
+                }
+                proptest::prop_assert!(keys(&ours).into_iter().eq(theirs.keys().map(String::as_str)));
             }
         }
     }

@@ -32,6 +32,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kustomize_yaml::mapping::KeyIndex;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
 use kustomize_yaml::{CompactString, Mapping, Number, ToCompactString, Value};
 
@@ -137,35 +138,7 @@ type Text = CompactString;
 #[derive(Debug, Clone, Default)]
 struct NodeMap {
     entries: Vec<(CompactString, Id)>,
-    index: Option<NodeIndex>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct NodeIndex {
-    slots: hashbrown::HashTable<usize>,
-    hasher: foldhash::fast::FixedState,
-}
-
-impl NodeIndex {
-    fn hash(&self, key: &str) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.hasher, key)
-    }
-
-    fn of(entries: &[(CompactString, Id)]) -> NodeIndex {
-        let mut index = NodeIndex::default();
-        for (i, (k, _)) in entries.iter().enumerate() {
-            index.push(entries, k, i);
-        }
-        index
-    }
-
-    fn push(&mut self, entries: &[(CompactString, Id)], key: &str, at: usize) {
-        let hash = self.hash(key);
-        let hasher = &self.hasher;
-        self.slots.insert_unique(hash, at, |&i| {
-            std::hash::BuildHasher::hash_one(hasher, entries[i].0.as_str())
-        });
-    }
+    index: Option<KeyIndex>,
 }
 
 impl NodeMap {
@@ -190,12 +163,16 @@ impl NodeMap {
 
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
-            Some(index) => index
-                .slots
-                .find(index.hash(key), |&i| self.entries[i].0 == key)
-                .copied(),
+            Some(index) => index.find(key, |i| self.entries[i].0.as_str()),
             None => self.entries.iter().position(|(k, _)| k == key),
         }
+    }
+
+    /// Rebuilds (or drops) the index after entries moved.
+    fn reindex(&mut self) {
+        let entries = &self.entries;
+        self.index = (entries.len() > Self::INDEXED_FROM)
+            .then(|| KeyIndex::of(entries.len(), |i| entries[i].0.as_str()));
     }
 
     fn get(&self, key: &str) -> Option<&Id> {
@@ -210,10 +187,11 @@ impl NodeMap {
         let at = self.entries.len();
         self.entries.push((key, id));
         match &mut self.index {
-            Some(index) => index.push(&self.entries, &self.entries[at].0, at),
-            None if self.entries.len() > Self::INDEXED_FROM => {
-                self.index = Some(NodeIndex::of(&self.entries))
+            Some(index) => {
+                let entries = &self.entries;
+                index.push(&entries[at].0, at, |i| entries[i].0.as_str());
             }
+            None if self.entries.len() > Self::INDEXED_FROM => self.reindex(),
             None => {}
         }
         None
@@ -224,7 +202,7 @@ impl NodeMap {
         let i = self.position(key)?;
         let (_, id) = self.entries.remove(i);
         if self.index.is_some() {
-            self.index = Some(NodeIndex::of(&self.entries));
+            self.reindex();
         }
         Some(id)
     }
