@@ -328,8 +328,9 @@ impl ResMap {
         let mut buf = String::new();
         let mut threads = threads;
         // Resources per run: about PRINT_BATCH_BYTES at the mean size printed so far.
-        let per_run =
-            |first: usize, printed: usize| (PRINT_BATCH_BYTES * first / printed.max(1)).max(1);
+        let per_run = |first: usize, printed: usize| {
+            (PRINT_BATCH_BYTES * first / printed.max(1)).clamp(1, PRINT_BATCH_MAX)
+        };
         while first < n {
             if threads >= 2 && printed >= PARALLEL_PRINT_BYTES && n - first >= 16 {
                 let runs = (n - first).div_ceil(per_run(first, printed));
@@ -451,6 +452,11 @@ const PARALLEL_PRINT_BYTES: usize = 128 * 1024;
 
 /// About how much text [`ResMap::write_yaml_threads`]'s threads print per hand-over.
 const PRINT_BATCH_BYTES: usize = 64 * 1024;
+
+/// The most resources in one hand-over. Runs are sized by the mean size printed first,
+/// and the legacy order puts small kinds first: without a bound, large resources later
+/// would make runs, and the texts waiting their turn, many times larger.
+const PRINT_BATCH_MAX: usize = 64;
 
 /// Runs of resources printed by [`ResMap::write_yaml_threads`]'s threads, waiting to be
 /// written: `texts[k]` is run `written + k`.
