@@ -70,10 +70,9 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
             // Whatever the fast path had started of this document is dropped.
             loader.stack.clear();
             loader.root = None;
-            // The declined documents share the whole text's alias budget, as they would in
-            // one saphyr parse of it.
-            let more =
-                parse_full_with(text, schema, Some(&mut loader.alias_budget)).map_err(|_| ())?;
+            // The declined document has the alias allowance it would have in one saphyr
+            // parse of the whole text.
+            let more = parse_full_with(text, schema, loader.alias_allowance).map_err(|_| ())?;
             loader.docs.extend(more);
             Ok(())
         }
@@ -85,30 +84,24 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
 /// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    parse_full_with(src, schema, None)
+    parse_full_with(src, schema, alias_allowance(src))
 }
 
-/// [`parse_full`], drawing alias expansions from `budget` (and leaving what is left in
-/// it) when given, else from a budget of `src`'s own.
-fn parse_full_with(
-    src: &str,
-    schema: Schema,
-    mut budget: Option<&mut usize>,
-) -> Result<Vec<Value>, Error> {
+/// The alias expansions a document of `src` may make: each document has its own, as
+/// upstream's decoder is made afresh for each document.
+fn alias_allowance(src: &str) -> usize {
+    ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4))
+}
+
+/// [`parse_full`], each document allowed `allowance` alias expansions.
+fn parse_full_with(src: &str, schema: Schema, allowance: usize) -> Result<Vec<Value>, Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
         let mut loader = Loader::new(&src, schema);
-        if let Some(budget) = &budget {
-            loader.alias_budget = **budget;
-        }
+        loader.alias_allowance = allowance;
         match loader.run(&src) {
-            Ok((docs, left)) => {
-                if let Some(budget) = &mut budget {
-                    **budget = left;
-                }
-                return Ok(docs);
-            }
+            Ok(docs) => return Ok(docs),
             Err(Failure::Scan(e)) => {
                 let fixed = (fixes < MAX_FIXES).then(|| lenient_fix(&src, &e)).flatten();
                 match fixed {
@@ -316,6 +309,9 @@ struct Loader {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     keep_anchors: bool,
+    /// Alias expansions each document may make ([`alias_allowance`]).
+    alias_allowance: usize,
+    /// What the current document has left of them.
     alias_budget: usize,
     root: Option<Value>,
     docs: Vec<Value>,
@@ -341,7 +337,8 @@ impl Loader {
             anchors: HashMap::new(),
             // Without a '*' there can be no alias, so anchored nodes need not be kept.
             keep_anchors: src.contains('*'),
-            alias_budget: ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4)),
+            alias_allowance: alias_allowance(src),
+            alias_budget: alias_allowance(src),
             root: None,
             docs: Vec::new(),
             spare_maps: Vec::new(),
@@ -351,14 +348,14 @@ impl Loader {
         }
     }
 
-    /// The documents of `src`, and the alias budget left.
-    fn run(mut self, src: &str) -> Result<(Vec<Value>, usize), Failure> {
+    /// The documents of `src`.
+    fn run(mut self, src: &str) -> Result<Vec<Value>, Failure> {
         let mut parser = Parser::new_from_str(src);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(Failure::Scan)?;
             self.event(event, span)?;
         }
-        Ok((self.docs, self.alias_budget))
+        Ok(self.docs)
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
@@ -366,6 +363,7 @@ impl Loader {
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.root = None;
+                self.alias_budget = self.alias_allowance;
             }
             Event::DocumentEnd => {
                 let doc = self.root.take().unwrap_or(Value::Null);
@@ -1125,18 +1123,21 @@ mod tests {
         assert!(e.contains("alias expansion limit exceeded"), "{e}");
     }
 
-    /// The alias budget is the whole text's, not each document's: documents the fast path
-    /// declines (all with aliases) share it.
+    /// Each document has its own alias budget, as upstream (checked with the reference:
+    /// fifteen resources of five-level chains build), on both paths.
     #[test]
-    fn alias_budget_spans_documents() {
-        let doc = alias_chain(5);
-        assert!(
-            parse_documents(&doc, Schema::Kyaml).is_ok(),
-            "one document fits"
+    fn alias_budget_is_each_documents() {
+        let many = vec![alias_chain(5); 15].join("---\n");
+        let docs = parse_documents(&many, Schema::Kyaml).expect("fast path");
+        assert_eq!(docs.len(), 15);
+        assert_eq!(
+            parse_full(&many, Schema::Kyaml)
+                .expect("saphyr alone")
+                .len(),
+            15
         );
-        let many = vec![doc; 15].join("---\n");
-        let e = kyaml_err(&many);
-        assert!(e.contains("alias expansion limit exceeded"), "{e}");
+        let bomb = [many.as_str(), alias_chain(12).as_str()].join("---\n");
+        assert!(kyaml_err(&bomb).contains("alias expansion limit exceeded"));
     }
 
     #[test]
