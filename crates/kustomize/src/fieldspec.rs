@@ -28,14 +28,20 @@ impl FieldSpec {
     /// `kind`), `metadata` (`name`, `namespace`) or a path through one of them.
     pub fn may_touch_id(&self) -> bool {
         let segs = split_path(&self.path, '/');
-        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-        matches!(
-            segs[..],
-            [] | [""]
-                | ["apiVersion" | "kind", ..]
-                | ["metadata"]
-                | ["metadata", "name" | "namespace", ..]
-        )
+        path_may_touch_id(&segs)
+    }
+}
+
+/// Whether a field path (its segments) could reach an id field: the root (`apiVersion`,
+/// `kind`), `metadata` (`name`, `namespace`), a path through one of them, or a wildcard
+/// where one of them could be.
+pub(crate) fn path_may_touch_id<S: AsRef<str>>(segs: &[S]) -> bool {
+    let first = segs.first().map(AsRef::as_ref);
+    let second = segs.get(1).map(AsRef::as_ref);
+    match first {
+        None | Some("" | "apiVersion" | "kind" | "*") => true,
+        Some("metadata") => matches!(second, None | Some("name" | "namespace" | "*")),
+        Some(_) => false,
     }
 }
 

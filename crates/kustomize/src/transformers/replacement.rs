@@ -14,6 +14,7 @@
 //! - a scalar target keeps its type and takes the source's text (`replicas: 1` stays a
 //!   number); a created or map/list target takes the source value as is.
 
+use crate::fieldspec::path_may_touch_id;
 use kustomize_yaml::resolve::plain_scalar_value;
 use kustomize_yaml::{Mapping, Value};
 use regex::Regex;
@@ -476,7 +477,18 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
         .map(|r| (Gvk::new(&r.group, &r.version, &r.kind), r))
         .collect();
     let create = t.options.as_ref().is_some_and(|o| o.create);
-    for r in resources.iter_mut() {
+    let paths: Vec<(&String, Vec<String>)> = field_paths
+        .iter()
+        .map(|fp| (fp, smarter_split(fp)))
+        .collect();
+    // A replacement that cannot change an id keeps the id indexes (the next replacement's
+    // source lookup uses them).
+    let targets = if paths.iter().any(|(_, p)| path_may_touch_id(p)) {
+        resources.iter_mut()
+    } else {
+        resources.iter_mut_keeping_ids()
+    };
+    for r in targets {
         if !selected_by_labels(r, t, select)? {
             continue;
         }
@@ -491,12 +503,11 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
         if !selected || rejected {
             continue;
         }
-        for fp in field_paths {
-            let path = smarter_split(fp);
+        for (fp, path) in &paths {
             let mut matches = Vec::new();
             match_paths(
                 r.value_mut(),
-                &path,
+                path,
                 create.then_some(value),
                 &mut Vec::new(),
                 false,
