@@ -101,3 +101,24 @@ pub fn selects<S: AsRef<str> + ?Sized>(selector: [&S; 3], gvk: [&S; 3]) -> bool 
         s.is_empty() || s == g.as_ref()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The comparison without strings orders Gvks as their sort strings do, including
+        /// where `_` meets name characters either side of it ("a_" against "a.b_").
+        #[test]
+        fn gvk_comparison_equals_string_comparison(
+            a in ("[a._~]{0,3}", "[a._~]{0,3}", "[a._~]{0,3}"),
+            b in ("[a._~]{0,3}", "[a._~]{0,3}", "[a._~]{0,3}"),
+        ) {
+            prop_assert_eq!(
+                cmp_sort_texts(sort_pieces(&a.0, &a.1, &a.2), sort_pieces(&b.0, &b.1, &b.2)),
+                gvk_sort_string(&a.0, &a.1, &a.2).cmp(&gvk_sort_string(&b.0, &b.1, &b.2))
+            );
+        }
+    }
+}

@@ -7,13 +7,13 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use crate::kustomization::{LegacySortOptions, SortOptions};
-use crate::resid::{Gvk, ResId};
+use crate::resid::ResId;
 use crate::resmap::ResMap;
 use crate::Error;
 
+use crate::kind_order::{cmp_sort_texts, sort_pieces};
 pub use crate::kind_order::{DEFAULT_ORDER_FIRST, DEFAULT_ORDER_LAST};
 
 /// Checks `sortOptions` as upstream does and sorts `resources` by it.
@@ -63,23 +63,11 @@ impl LegacySorter {
     }
 
     fn sort(&self, resources: &mut ResMap) {
-        // Resources share a handful of Gvks: each one's rank and text are made once.
-        let mut by_gvk: HashMap<Gvk, (i64, Rc<str>)> = HashMap::new();
         resources.sort_by_key_with(
             |r| {
                 let id = r.cur_id();
-                let (rank, gvk_string) = match by_gvk.get(&id.gvk) {
-                    Some(known) => known.clone(),
-                    None => {
-                        let rank = self.ranks.get(&id.gvk.kind).copied().unwrap_or(0);
-                        let known = (rank, Rc::from(gvk_sort_string(&id.gvk)));
-                        by_gvk.insert(id.gvk.clone(), known.clone());
-                        known
-                    }
-                };
                 SortKey {
-                    rank,
-                    gvk_string,
+                    rank: self.ranks.get(&id.gvk.kind).copied().unwrap_or(0),
                     id_string: id_sort_string(&id),
                     id,
                 }
@@ -93,7 +81,6 @@ impl LegacySorter {
 struct SortKey {
     id: ResId,
     rank: i64,
-    gvk_string: Rc<str>,
     id_string: String,
 }
 
@@ -104,8 +91,12 @@ fn compare(a: &SortKey, b: &SortKey) -> Ordering {
     if a.rank != b.rank {
         return a.rank.cmp(&b.rank);
     }
-    let order = a.gvk_string.cmp(&b.gvk_string);
     let (ga, gb) = (&a.id.gvk, &b.id.gvk);
+    // The Gvks' sort texts compared without making them.
+    let order = cmp_sort_texts(
+        sort_pieces(&ga.group, &ga.version, &ga.kind),
+        sort_pieces(&gb.group, &gb.version, &gb.kind),
+    );
     if ga.kind == "Namespace"
         && gb.kind == "Namespace"
         && (ga.group.is_empty() || gb.group.is_empty())
@@ -124,11 +115,6 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
     }
 }
 
-/// Upstream's Gvk sort text: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
-pub(crate) fn gvk_sort_string(g: &Gvk) -> String {
-    crate::kind_order::gvk_sort_string(&g.group, &g.version, &g.kind)
-}
-
 fn id_sort_string(id: &ResId) -> String {
     format!(
         "{}|{}|{}",
@@ -136,30 +122,4 @@ fn id_sort_string(id: &ResId) -> String {
         or(&id.namespace, "~X"),
         or(&id.name, "~N")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The comparison without strings orders Gvks as their sort strings do, including
-        /// where `_` meets name characters either side of it ("a_" against "a.b_").
-        #[test]
-        fn gvk_comparison_equals_string_comparison(
-            a in ("[a._~]{0,3}", "[a._~]{0,3}", "[a._~]{0,3}"),
-            b in ("[a._~]{0,3}", "[a._~]{0,3}", "[a._~]{0,3}"),
-        ) {
-            let a = Gvk::new(a.0, a.1, a.2);
-            let b = Gvk::new(b.0, b.1, b.2);
-            prop_assert_eq!(
-                crate::kind_order::cmp_sort_texts(
-                    crate::kind_order::sort_pieces(&a.group, &a.version, &a.kind),
-                    crate::kind_order::sort_pieces(&b.group, &b.version, &b.kind),
-                ),
-                gvk_sort_string(&a).cmp(&gvk_sort_string(&b))
-            );
-        }
-    }
 }
