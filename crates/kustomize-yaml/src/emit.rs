@@ -131,10 +131,6 @@ fn natural_less<T: Copy + Eq + Ord>(
 /// need not be a total order for odd keys, which `slice::sort_by` may panic on).
 fn sort_entries<'v>(entries: &mut Vec<(&'v CompactString, &'v Value)>) {
     let less = |a: &(&CompactString, &Value), b: &(&CompactString, &Value)| key_less(a.0, b.0);
-    if entries.len() <= SMALL_MAP {
-        insertion_sort(entries, less);
-        return;
-    }
     let mut src = std::mem::take(entries);
     let mut buf = Vec::with_capacity(src.len());
     let mut width = 1;
@@ -999,13 +995,19 @@ mod tests {
                 .rev()
                 .map(|k| CompactString::from(*k))
                 .collect();
-            let mut entries: Vec<(&CompactString, &Value)> =
-                strings.iter().map(|k| (k, &Value::Null)).collect();
-            sort_entries(&mut entries);
-            let got: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
             let mut expected = want[..n].to_vec();
             expected.sort_by_key(|k| want.iter().position(|w| w == k));
-            assert_eq!(got, expected);
+            // Both sorts the emitter uses: the merge sort of large maps, and the insertion
+            // sort of small ones.
+            let mut merged: Vec<(&CompactString, &Value)> =
+                strings.iter().map(|k| (k, &Value::Null)).collect();
+            let mut inserted = merged.clone();
+            sort_entries(&mut merged);
+            insertion_sort(&mut inserted, |a, b| key_less(a.0, b.0));
+            for sorted in [merged, inserted] {
+                let got: Vec<&str> = sorted.iter().map(|e| e.0.as_str()).collect();
+                assert_eq!(got, expected);
+            }
         }
     }
 

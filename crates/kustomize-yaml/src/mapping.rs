@@ -82,11 +82,6 @@ impl Mapping {
         self.entries.reserve_exact(additional);
     }
 
-    /// Gives back the room no entry uses.
-    pub fn shrink_to_fit(&mut self) {
-        self.entries.shrink_to_fit();
-    }
-
     /// Moves the entries into a new mapping of exactly their number, leaving this one
     /// empty with its room kept (the parser fills one buffer per depth).
     pub(crate) fn take_exact(&mut self) -> Mapping {

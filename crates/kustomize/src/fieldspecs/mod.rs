@@ -20,7 +20,6 @@ use crate::resid::Gvk;
 
 /// The tables as `build.rs` compiles them in.
 mod generated {
-    /// `(group, version, kind, path, create)`.
     /// `(group, version, kind, index in PATHS, create)`.
     pub(super) type Spec = (&'static str, &'static str, &'static str, usize, bool);
     /// `(group, version, kind)`.
