@@ -40,13 +40,21 @@ pub struct NameReferenceTransformer {
 struct Candidate {
     cur: ResId,
     history: History,
+    /// Whether the original id is cluster-scoped, and its effective namespace.
+    org_cluster_scoped: bool,
+    org_namespace: kustomize_yaml::CompactString,
 }
 
 impl Candidate {
     fn take(r: &mut Resource) -> Self {
+        let cur = r.cur_id();
+        let history = r.take_history();
+        let org = history.org_id(&cur);
         Candidate {
-            cur: r.cur_id(),
-            history: r.take_history(),
+            org_cluster_scoped: org.gvk.is_cluster_scoped(),
+            org_namespace: org.effective_namespace().into(),
+            cur,
+            history,
         }
     }
 
@@ -105,9 +113,8 @@ impl NameReferenceTransformer {
         }
         let org_namespaces: HashSet<&str> = candidates
             .iter()
-            .map(Candidate::org_id)
-            .filter(|org| !org.gvk.is_cluster_scoped())
-            .map(ResId::effective_namespace)
+            .filter(|c| !c.org_cluster_scoped)
+            .map(|c| c.org_namespace.as_str())
             .collect();
         // The referrer fields that select each original Gvk (with their back reference),
         // in table order: resources share a handful of Gvks, and the table holds ~170 specs.
@@ -307,8 +314,8 @@ impl Selection<'_> {
             // else by current namespace; cluster-scoped ones are in no group.
             if self.org_namespaces.contains(ns) {
                 list.retain(|&i| {
-                    let org = self.candidates[i].org_id();
-                    !org.gvk.is_cluster_scoped() && org.effective_namespace() == ns
+                    let c = &self.candidates[i];
+                    !c.org_cluster_scoped && c.org_namespace == ns
                 });
             } else {
                 list.retain(|&i| {
