@@ -21,24 +21,37 @@ use crate::Value;
 const INDEXED_FROM: usize = 12;
 
 /// A YAML mapping: string keys in input order. The emitter sorts keys.
-#[derive(Clone, Default)]
-pub struct Mapping {
-    entries: Vec<(CompactString, Value)>,
+pub type Mapping = Map<Value>;
+
+/// Values under string keys, in insertion order: a [`Mapping`] holds [`Value`]s (the
+/// strategic merge's node maps hold node ids).
+#[derive(Clone)]
+pub struct Map<V = Value> {
+    entries: Vec<(CompactString, V)>,
     index: Option<Box<KeyIndex>>,
 }
 
-/// Positions of a vector's entries, hashed by their keys: what a [`Mapping`] past
-/// [`INDEXED_FROM`] entries keeps beside them (and the strategic merge's node maps). It
-/// holds positions only; the keys are read from the entries (`key_at`) when hashes meet.
+impl<V> Default for Map<V> {
+    fn default() -> Self {
+        Map {
+            entries: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+/// Positions of a [`Map`]'s entries, hashed by their keys, kept past [`INDEXED_FROM`]
+/// entries. It holds positions only; the keys are read from the entries (`key_at`) when
+/// hashes meet.
 #[derive(Debug, Clone, Default)]
-pub struct KeyIndex {
+struct KeyIndex {
     hasher: foldhash::fast::RandomState,
     slots: HashTable<usize>,
 }
 
 impl KeyIndex {
     /// The index of `len` distinct keys, the one at each position read with `key_at`.
-    pub fn of<'a>(len: usize, key_at: impl Fn(usize) -> &'a str) -> KeyIndex {
+    fn of<'a>(len: usize, key_at: impl Fn(usize) -> &'a str) -> KeyIndex {
         let mut index = KeyIndex {
             hasher: foldhash::fast::RandomState::default(),
             slots: HashTable::with_capacity(len),
@@ -50,20 +63,20 @@ impl KeyIndex {
     }
 
     /// The position of `key`, reading the key at a position with `key_at`.
-    pub fn find<'a>(&self, key: &str, key_at: impl Fn(usize) -> &'a str) -> Option<usize> {
+    fn find<'a>(&self, key: &str, key_at: impl Fn(usize) -> &'a str) -> Option<usize> {
         let hash = self.hasher.hash_one(key);
         self.slots.find(hash, |&i| key_at(i) == key).copied()
     }
 
     /// Adds `key` (not yet present) at position `at`.
-    pub fn push<'a>(&mut self, key: &str, at: usize, key_at: impl Fn(usize) -> &'a str) {
+    fn push<'a>(&mut self, key: &str, at: usize, key_at: impl Fn(usize) -> &'a str) {
         let hasher = &self.hasher;
         self.slots
             .insert_unique(hasher.hash_one(key), at, |&i| hasher.hash_one(key_at(i)));
     }
 }
 
-impl Mapping {
+impl<V> Map<V> {
     /// An empty mapping.
     pub fn new() -> Self {
         Self::default()
@@ -71,10 +84,21 @@ impl Mapping {
 
     /// An empty mapping with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
-        Mapping {
+        Map {
             entries: Vec::with_capacity(n),
             index: None,
         }
+    }
+
+    /// Makes room for at least `additional` more entries.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
+    /// Removes every entry, keeping the room.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.index = None;
     }
 
     /// Makes room for exactly `additional` more entries.
@@ -84,10 +108,10 @@ impl Mapping {
 
     /// Moves the entries into a new mapping of exactly their number, leaving this one
     /// empty with its room kept (the parser fills one buffer per depth).
-    pub(crate) fn take_exact(&mut self) -> Mapping {
+    pub(crate) fn take_exact(&mut self) -> Map<V> {
         let mut entries = Vec::with_capacity(self.entries.len());
         entries.append(&mut self.entries);
-        Mapping {
+        Map {
             entries,
             index: self.index.take(),
         }
@@ -112,12 +136,12 @@ impl Mapping {
     }
 
     /// The value at `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<&V> {
         self.get_index_of(key).map(|i| &self.entries[i].1)
     }
 
     /// The value at `key`, mutably.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         self.get_index_of(key).map(|i| &mut self.entries[i].1)
     }
 
@@ -128,7 +152,7 @@ impl Mapping {
 
     /// Sets `key` to `value`: an existing key keeps its place and its old value is returned;
     /// a new key goes last.
-    pub fn insert(&mut self, key: impl Into<CompactString>, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: impl Into<CompactString>, value: V) -> Option<V> {
         let key = key.into();
         match self.get_index_of(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
@@ -140,10 +164,10 @@ impl Mapping {
     }
 
     /// Appends an entry whose key is known to be absent.
-    fn push_new(&mut self, key: CompactString, value: Value) -> usize {
+    fn push_new(&mut self, key: CompactString, value: V) -> usize {
         let at = self.entries.len();
         if at > 0 && at == self.entries.capacity() {
-            // Grow by half, not double: a parsed mapping is trimmed when it closes, and the
+            // Grow by half, not double: a parsed mapping is copied out at its exact size, and the
             // few that grow later (labels, annotations) gain an entry or two.
             self.entries.reserve_exact(at.div_ceil(2));
         }
@@ -167,7 +191,7 @@ impl Mapping {
     }
 
     /// Removes `key`, keeping the order of the others, and returns its value.
-    pub fn shift_remove(&mut self, key: &str) -> Option<Value> {
+    pub fn shift_remove(&mut self, key: &str) -> Option<V> {
         let i = self.get_index_of(key)?;
         let (_, value) = self.entries.remove(i);
         if self.index.is_some() {
@@ -177,7 +201,7 @@ impl Mapping {
     }
 
     /// Keeps only the entries `keep` accepts, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&CompactString, &mut Value) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&CompactString, &mut V) -> bool) {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before {
@@ -188,7 +212,7 @@ impl Mapping {
     /// Sorts the entries with `cmp` on (key, value) pairs.
     pub fn sort_by(
         &mut self,
-        mut cmp: impl FnMut(&CompactString, &Value, &CompactString, &Value) -> std::cmp::Ordering,
+        mut cmp: impl FnMut(&CompactString, &V, &CompactString, &V) -> std::cmp::Ordering,
     ) {
         self.entries
             .sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
@@ -198,7 +222,7 @@ impl Mapping {
     }
 
     /// The entry for `key`, to read or fill in place.
-    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_> {
+    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_, V> {
         let key = key.into();
         match self.get_index_of(&key) {
             Some(at) => Entry::Occupied(OccupiedEntry { map: self, at }),
@@ -207,27 +231,27 @@ impl Mapping {
     }
 
     /// The first entry.
-    pub fn first(&self) -> Option<(&CompactString, &Value)> {
+    pub fn first(&self) -> Option<(&CompactString, &V)> {
         self.entries.first().map(|(k, v)| (k, v))
     }
 
     /// The last entry.
-    pub fn last(&self) -> Option<(&CompactString, &Value)> {
+    pub fn last(&self) -> Option<(&CompactString, &V)> {
         self.entries.last().map(|(k, v)| (k, v))
     }
 
     /// The entry at a position.
-    pub fn get_index(&self, i: usize) -> Option<(&CompactString, &Value)> {
+    pub fn get_index(&self, i: usize) -> Option<(&CompactString, &V)> {
         self.entries.get(i).map(|(k, v)| (k, v))
     }
 
     /// Entries in order.
-    pub fn iter(&self) -> Iter<'_> {
+    pub fn iter(&self) -> Iter<'_, V> {
         Iter(self.entries.iter())
     }
 
     /// Entries in order, values mutable.
-    pub fn iter_mut(&mut self) -> IterMut<'_> {
+    pub fn iter_mut(&mut self) -> IterMut<'_, V> {
         IterMut(self.entries.iter_mut())
     }
 
@@ -237,46 +261,44 @@ impl Mapping {
     }
 
     /// Values in order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
         self.entries.iter().map(|(_, v)| v)
     }
 
     /// Values in order, mutably.
-    pub fn values_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 }
 
-/// A mapping's entry for one key, from [`Mapping::entry`].
-pub enum Entry<'a> {
+/// A mapping's entry for one key, from [`Map::entry`].
+pub enum Entry<'a, V = Value> {
     /// The key is present.
-    Occupied(OccupiedEntry<'a>),
+    Occupied(OccupiedEntry<'a, V>),
     /// The key is absent.
-    Vacant(VacantEntry<'a>),
+    Vacant(VacantEntry<'a, V>),
 }
 
 /// A present key's entry.
-pub struct OccupiedEntry<'a> {
-    map: &'a mut Mapping,
+pub struct OccupiedEntry<'a, V = Value> {
+    map: &'a mut Map<V>,
     at: usize,
 }
 
 /// An absent key's entry.
-pub struct VacantEntry<'a> {
-    map: &'a mut Mapping,
+pub struct VacantEntry<'a, V = Value> {
+    map: &'a mut Map<V>,
     key: CompactString,
 }
 
-impl<'a> Entry<'a> {
+impl<'a, V> Entry<'a, V> {
     /// The value, inserting `default` first if the key is absent.
-    pub fn or_insert(self, default: Value) -> &'a mut Value {
+    pub fn or_insert(self, default: V) -> &'a mut V {
         self.or_insert_with(|| default)
     }
 
     /// The value, inserting `make()` first if the key is absent.
-    pub fn or_insert_with(self, make: impl FnOnce() -> Value) -> &'a mut Value {
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
         match self {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(make()),
@@ -284,12 +306,15 @@ impl<'a> Entry<'a> {
     }
 
     /// The value, inserting `Null` first if the key is absent.
-    pub fn or_default(self) -> &'a mut Value {
-        self.or_insert_with(Value::default)
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
     }
 }
 
-impl<'a> OccupiedEntry<'a> {
+impl<'a, V> OccupiedEntry<'a, V> {
     /// The key.
     pub fn key(&self) -> &CompactString {
         &self.map.entries[self.at].0
@@ -301,14 +326,14 @@ impl<'a> OccupiedEntry<'a> {
     }
 
     /// The value, for the entry's lifetime.
-    pub fn into_mut(self) -> &'a mut Value {
+    pub fn into_mut(self) -> &'a mut V {
         &mut self.map.entries[self.at].1
     }
 }
 
-impl<'a> VacantEntry<'a> {
+impl<'a, V> VacantEntry<'a, V> {
     /// Inserts the value (last) and returns it.
-    pub fn insert(self, value: Value) -> &'a mut Value {
+    pub fn insert(self, value: V) -> &'a mut V {
         let at = self.map.push_new(self.key, value);
         &mut self.map.entries[at].1
     }
@@ -316,10 +341,10 @@ impl<'a> VacantEntry<'a> {
 
 /// Iterator over `(&key, &value)`.
 #[derive(Clone)]
-pub struct Iter<'a>(std::slice::Iter<'a, (CompactString, Value)>);
+pub struct Iter<'a, V = Value>(std::slice::Iter<'a, (CompactString, V)>);
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a CompactString, &'a Value);
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (&'a CompactString, &'a V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (k, v))
     }
@@ -328,19 +353,19 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-impl DoubleEndedIterator for Iter<'_> {
+impl<V> DoubleEndedIterator for Iter<'_, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.0.next_back().map(|(k, v)| (k, v))
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+impl<V> ExactSizeIterator for Iter<'_, V> {}
 
 /// Iterator over `(&key, &mut value)`.
-pub struct IterMut<'a>(std::slice::IterMut<'a, (CompactString, Value)>);
+pub struct IterMut<'a, V = Value>(std::slice::IterMut<'a, (CompactString, V)>);
 
-impl<'a> Iterator for IterMut<'a> {
-    type Item = (&'a CompactString, &'a mut Value);
+impl<'a, V> Iterator for IterMut<'a, V> {
+    type Item = (&'a CompactString, &'a mut V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (&*k, v))
     }
@@ -349,13 +374,13 @@ impl<'a> Iterator for IterMut<'a> {
     }
 }
 
-impl ExactSizeIterator for IterMut<'_> {}
+impl<V> ExactSizeIterator for IterMut<'_, V> {}
 
 /// Owning iterator over `(key, value)`.
-pub struct IntoIter(std::vec::IntoIter<(CompactString, Value)>);
+pub struct IntoIter<V = Value>(std::vec::IntoIter<(CompactString, V)>);
 
-impl Iterator for IntoIter {
-    type Item = (CompactString, Value);
+impl<V> Iterator for IntoIter<V> {
+    type Item = (CompactString, V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next()
     }
@@ -364,50 +389,50 @@ impl Iterator for IntoIter {
     }
 }
 
-impl ExactSizeIterator for IntoIter {}
+impl<V> ExactSizeIterator for IntoIter<V> {}
 
-impl IntoIterator for Mapping {
-    type Item = (CompactString, Value);
-    type IntoIter = IntoIter;
-    fn into_iter(self) -> IntoIter {
+impl<V> IntoIterator for Map<V> {
+    type Item = (CompactString, V);
+    type IntoIter = IntoIter<V>;
+    fn into_iter(self) -> IntoIter<V> {
         IntoIter(self.entries.into_iter())
     }
 }
 
-impl<'a> IntoIterator for &'a Mapping {
-    type Item = (&'a CompactString, &'a Value);
-    type IntoIter = Iter<'a>;
-    fn into_iter(self) -> Iter<'a> {
+impl<'a, V> IntoIterator for &'a Map<V> {
+    type Item = (&'a CompactString, &'a V);
+    type IntoIter = Iter<'a, V>;
+    fn into_iter(self) -> Iter<'a, V> {
         self.iter()
     }
 }
 
-impl<'a> IntoIterator for &'a mut Mapping {
-    type Item = (&'a CompactString, &'a mut Value);
-    type IntoIter = IterMut<'a>;
-    fn into_iter(self) -> IterMut<'a> {
+impl<'a, V> IntoIterator for &'a mut Map<V> {
+    type Item = (&'a CompactString, &'a mut V);
+    type IntoIter = IterMut<'a, V>;
+    fn into_iter(self) -> IterMut<'a, V> {
         self.iter_mut()
     }
 }
 
-impl<K: Into<CompactString>> Extend<(K, Value)> for Mapping {
-    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+impl<K: Into<CompactString>, V> Extend<(K, V)> for Map<V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
     }
 }
 
-impl<K: Into<CompactString>> FromIterator<(K, Value)> for Mapping {
-    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+impl<K: Into<CompactString>, V> FromIterator<(K, V)> for Map<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let iter = iter.into_iter();
-        let mut map = Mapping::with_capacity(iter.size_hint().0);
+        let mut map = Map::with_capacity(iter.size_hint().0);
         map.extend(iter);
         map
     }
 }
 
-impl PartialEq for Mapping {
+impl<V: PartialEq> PartialEq for Map<V> {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
             && self
@@ -416,15 +441,15 @@ impl PartialEq for Mapping {
     }
 }
 
-impl fmt::Debug for Mapping {
+impl<V: fmt::Debug> fmt::Debug for Map<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl std::ops::Index<&str> for Mapping {
-    type Output = Value;
-    fn index(&self, key: &str) -> &Value {
+impl<V> std::ops::Index<&str> for Map<V> {
+    type Output = V;
+    fn index(&self, key: &str) -> &V {
         self.get(key).expect("key present in mapping")
     }
 }

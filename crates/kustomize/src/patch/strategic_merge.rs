@@ -32,7 +32,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kustomize_yaml::mapping::KeyIndex;
+use kustomize_yaml::mapping::Map;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
 use kustomize_yaml::{CompactString, Mapping, Number, ToCompactString, Value};
 
@@ -132,101 +132,9 @@ impl SourcePositions {
 /// A scalar's text as kyaml compares it (inline up to 24 bytes: list keys are short).
 type Text = CompactString;
 
-/// A map node's entries, in order. Searched linearly up to [`NodeMap::INDEXED_FROM`]
-/// entries (a resource's maps are small, and one allocation per map is what importing a
-/// resource per patch costs), through a hash index of positions past that.
-#[derive(Debug, Clone, Default)]
-struct NodeMap {
-    entries: Vec<(CompactString, Id)>,
-    index: Option<KeyIndex>,
-}
-
-impl NodeMap {
-    const INDEXED_FROM: usize = 16;
-
-    fn reserve(&mut self, additional: usize) {
-        self.entries.reserve(additional);
-    }
-
-    fn clear(&mut self) {
-        self.entries.clear();
-        self.index = None;
-    }
-
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn position(&self, key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.find(key, |i| self.entries[i].0.as_str()),
-            None => self.entries.iter().position(|(k, _)| k == key),
-        }
-    }
-
-    /// Rebuilds (or drops) the index after entries moved.
-    fn reindex(&mut self) {
-        let entries = &self.entries;
-        self.index = (entries.len() > Self::INDEXED_FROM)
-            .then(|| KeyIndex::of(entries.len(), |i| entries[i].0.as_str()));
-    }
-
-    fn get(&self, key: &str) -> Option<&Id> {
-        self.position(key).map(|i| &self.entries[i].1)
-    }
-
-    /// Sets `key`: an existing key keeps its place (as `IndexMap::insert`).
-    fn insert(&mut self, key: CompactString, id: Id) -> Option<Id> {
-        if let Some(i) = self.position(&key) {
-            return Some(std::mem::replace(&mut self.entries[i].1, id));
-        }
-        let at = self.entries.len();
-        self.entries.push((key, id));
-        match &mut self.index {
-            Some(index) => {
-                let entries = &self.entries;
-                index.push(&entries[at].0, at, |i| entries[i].0.as_str());
-            }
-            None if self.entries.len() > Self::INDEXED_FROM => self.reindex(),
-            None => {}
-        }
-        None
-    }
-
-    /// Removes `key`, keeping the others in order (as `IndexMap::shift_remove`).
-    fn shift_remove(&mut self, key: &str) -> Option<Id> {
-        let i = self.position(key)?;
-        let (_, id) = self.entries.remove(i);
-        if self.index.is_some() {
-            self.reindex();
-        }
-        Some(id)
-    }
-
-    fn keys(&self) -> impl Iterator<Item = &CompactString> {
-        self.entries.iter().map(|(k, _)| k)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &Id> {
-        self.entries.iter().map(|(_, v)| v)
-    }
-}
-
-impl<'a> IntoIterator for &'a NodeMap {
-    type Item = (&'a CompactString, &'a Id);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (CompactString, Id)>,
-        fn(&'a (CompactString, Id)) -> (&'a CompactString, &'a Id),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
-    }
-}
+/// A map node's entries, in order: a [`Map`] of node ids (searched linearly while small,
+/// through a hash index of positions past that, as a [`Mapping`] is).
+type NodeMap = Map<Id>;
 
 /// A YAML node. Scalars keep their resolved value; their *text* (what kyaml compares) is
 /// derived from it.
@@ -1666,31 +1574,6 @@ mod tests {
     }
 
     proptest! {
-        /// NodeMap keeps entries as IndexMap does (insert keeps a key's place, removal
-        /// keeps the others' order), below and past the size where it starts indexing.
-        #[test]
-        fn node_map_behaves_as_indexmap(
-            ops in proptest::collection::vec((0u8..40, 0usize..100, proptest::bool::weighted(0.8)), 0..200)
-        ) {
-            let mut ours = NodeMap::default();
-            let mut theirs: indexmap::IndexMap<CompactString, Id> = indexmap::IndexMap::new();
-            for (k, v, insert) in ops {
-                let key = CompactString::from(format!("k{k}"));
-                if insert {
-                    prop_assert_eq!(ours.insert(key.clone(), v), theirs.insert(key, v));
-                } else {
-                    prop_assert_eq!(ours.shift_remove(&key), theirs.shift_remove(&key));
-                }
-                for k in 0..40 {
-                    let key = format!("k{k}");
-                    prop_assert_eq!(ours.get(&key), theirs.get(key.as_str()));
-                }
-                let a: Vec<_> = ours.into_iter().collect();
-                let b: Vec<_> = theirs.iter().collect();
-                prop_assert_eq!(a, b);
-            }
-        }
-
         #[test]
         fn empty_patch_is_identity(d in deployment()) {
             let p = yaml(DEPLOY.trim_end_matches("spec:\n  template:\n    spec:\n"));
