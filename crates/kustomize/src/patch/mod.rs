@@ -51,9 +51,11 @@ pub struct PatchOptions {
     pub allow_kind_change: bool,
 }
 
-/// Applies a strategic-merge patch to one resource as upstream's `Resource.ApplySmPatch`:
-/// the name, kind and namespace are restored afterwards unless the options allow the
-/// change (the namespace always is). Returns false when the patch deleted the resource.
+/// Applies a strategic-merge patch to one resource as upstream's `Resource.ApplySmPatch`,
+/// the patch taking the resource's `apiVersion` (upstream's `ResMap.ApplySmPatch` gives each
+/// target a copy with it): the name, kind and namespace are restored afterwards unless the
+/// options allow the change (the namespace always is). Returns false when the patch
+/// deleted the resource.
 pub fn apply_sm_patch(
     r: &mut Resource,
     patch: &Value,
@@ -65,12 +67,12 @@ pub fn apply_sm_patch(
     if options.allow_name_change || options.allow_kind_change {
         r.store_previous_id();
     }
-    strategic_merge::merge_with(r.value_mut(), patch, schema, scratch).map_err(|message| {
-        Error::Patch {
+    let api_version = r.api_version();
+    strategic_merge::merge_with(r.value_mut(), patch, Some(&api_version), schema, scratch)
+        .map_err(|message| Error::Patch {
             patch: format!("strategic merge patch on {}", r.cur_id()),
             message,
-        }
-    })?;
+        })?;
     if r.value().as_map().is_none_or(Mapping::is_empty) {
         return Ok(false);
     }
@@ -97,8 +99,8 @@ pub fn apply_sm_patch(
 }
 
 /// Applies a strategic-merge patch to the resources at `targets` (indices into
-/// `resources`), upstream's `ResMap.ApplySmPatch`: each gets a copy of the patch with its
-/// own `apiVersion`; resources the patch deletes are removed.
+/// `resources`), upstream's `ResMap.ApplySmPatch`: each gets the patch with its own
+/// `apiVersion` ([`apply_sm_patch`]); resources the patch deletes are removed.
 pub fn apply_sm_patch_to(
     resources: &mut ResMap,
     targets: &[usize],
@@ -110,16 +112,7 @@ pub fn apply_sm_patch_to(
     let mut scratch = strategic_merge::Scratch::default();
     for &i in targets {
         let applied = resources.update_at(i, |r| {
-            let mut copy = patch.value().clone();
-            if let Value::Map(m) = &mut copy {
-                let api_version = r.api_version();
-                if api_version.is_empty() {
-                    m.shift_remove("apiVersion");
-                } else {
-                    m.insert("apiVersion", Value::from(api_version));
-                }
-            }
-            apply_sm_patch(r, &copy, options, schema, &mut scratch)
+            apply_sm_patch(r, patch.value(), options, schema, &mut scratch)
         });
         if let Some(false) = applied.transpose()? {
             deleted.push(i);

@@ -46,7 +46,7 @@ use super::schema::{FieldSchema, Schema};
 /// The schema for the resource is looked up, as upstream does, by the `apiVersion` and
 /// `kind` in the documents themselves (the resource's first, then the patch's).
 pub fn merge(target: &mut Value, patch: &Value, schema: &Schema) -> Result<(), String> {
-    merge_with(target, patch, schema, &mut Scratch::default())
+    merge_with(target, patch, None, schema, &mut Scratch::default())
 }
 
 /// Buffers that merges of one patch into many resources pass on: the node arena, and the
@@ -71,10 +71,13 @@ impl Spare {
     const MAX: usize = 1024;
 }
 
-/// [`merge`], with buffers from earlier merges.
+/// [`merge`], with buffers from earlier merges; `patch_api_version`, when given, stands for
+/// the patch's own `apiVersion` (none when empty), so that one patch is applied to many
+/// resources without a copy for each.
 pub fn merge_with(
     target: &mut Value,
     patch: &Value,
+    patch_api_version: Option<&str>,
     schema: &Schema,
     scratch: &mut Scratch,
 ) -> Result<(), String> {
@@ -87,6 +90,13 @@ pub fn merge_with(
     };
     let dest = m.import(target);
     let origin = m.import(patch);
+    if let Some(api_version) = patch_api_version {
+        if matches!(m.nodes[origin], Node::Map(_)) {
+            let value =
+                (!api_version.is_empty()).then(|| m.alloc(Node::Scalar(Value::from(api_version))));
+            m.set_field(origin, "apiVersion", value);
+        }
+    }
     let result = m
         .walk(None, [Some(dest), Some(origin)])
         .map(|merged| match merged {
@@ -1606,9 +1616,9 @@ mod tests {
                 let mut fresh = d.clone();
                 let expected = merge(&mut fresh, &p, &schema).map(|()| fresh);
                 let mut reused = d.clone();
-                let got = merge_with(&mut reused, &p, &schema, &mut scratch).map(|()| reused);
+                let got = merge_with(&mut reused, &p, None, &schema, &mut scratch).map(|()| reused);
                 prop_assert_eq!(got, expected);
-                prop_assert!(merge_with(&mut d.clone(), &bad, &schema, &mut scratch).is_err());
+                prop_assert!(merge_with(&mut d.clone(), &bad, None, &schema, &mut scratch).is_err());
             }
         }
     }
