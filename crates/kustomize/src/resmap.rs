@@ -296,8 +296,8 @@ impl ResMap {
     /// [`ResMap::write_yaml`], with resources printed on up to `threads` threads (the calling
     /// thread writes them, in order), no more than there are cores (`usize::MAX`: every
     /// core); threads start only for a large output. The threads take runs of resources of
-    /// about [`PRINT_BATCH_BYTES`] of text (at the mean size printed so far, and at most
-    /// [`PRINT_BATCH_MAX`] resources), so that small resources do not cost a hand-over each;
+    /// about 64 KiB of text (at the mean size printed so far, and at most 64 resources),
+    /// so that small resources do not cost a hand-over each;
     /// at most a few runs per thread wait, printed, to be written.
     pub fn write_yaml_threads(
         &self,

@@ -350,7 +350,7 @@ fn gvk_order_key(gvk: &Gvk) -> (i64, String) {
 /// Only specs of the same path can be equal, so `into` is indexed by path first (the
 /// builtin tables hold hundreds of specs, and every kustomization merges them). Merging a
 /// table into an equal one (a base's defaults into its overlay's) adds nothing: each spec
-/// finds at least itself. It only checks for conflicts then ([`check_merge_into_itself`]).
+/// finds at least itself. It only checks for conflicts then.
 pub fn merge_all(
     into: &mut Vec<FieldSpec>,
     from: &[FieldSpec],
