@@ -13,7 +13,7 @@
 //! * numbers as they come back from JSON (see [`crate::resolve::float_output_text`]).
 
 use crate::resolve::{float_output_text, go_nonfinite_name, v2_plain_is_string};
-use crate::{CompactString, Error, Number, Value};
+use crate::{Error, Key, Number, Value};
 
 /// libyaml's `best_width`.
 const BEST_WIDTH: usize = 80;
@@ -129,8 +129,8 @@ fn natural_less<T: Copy + Eq + Ord>(
 
 /// Sorts map entries by [`key_less`]. A merge sort that only asks `less` (go-yaml's order
 /// need not be a total order for odd keys, which `slice::sort_by` may panic on).
-fn sort_entries<'v>(entries: &mut Vec<(&'v CompactString, &'v Value)>) {
-    let less = |a: &(&CompactString, &Value), b: &(&CompactString, &Value)| key_less(a.0, b.0);
+fn sort_entries<'v>(entries: &mut Vec<(&'v Key, &'v Value)>) {
+    let less = |a: &(&Key, &Value), b: &(&Key, &Value)| key_less(a.0, b.0);
     let mut src = std::mem::take(entries);
     let mut buf = Vec::with_capacity(src.len());
     let mut width = 1;
@@ -554,7 +554,7 @@ impl Emitter<'_> {
             }
             Value::Map(m) => {
                 self.increase_indent(false, false);
-                let mut entries: Vec<(&CompactString, &Value)> = m.iter().collect();
+                let mut entries: Vec<(&Key, &Value)> = m.iter().collect();
                 sort_entries(&mut entries);
                 for (k, v) in entries {
                     self.entry(k, v)?;
@@ -990,16 +990,12 @@ mod tests {
             "a2", "a10", "aB", "ab", "b", "x0", "x00", "x10", "x010", "z", "é",
         ];
         for n in [want.len(), 3] {
-            let strings: Vec<CompactString> = want[..n]
-                .iter()
-                .rev()
-                .map(|k| CompactString::from(*k))
-                .collect();
+            let strings: Vec<Key> = want[..n].iter().rev().map(|k| Key::from(*k)).collect();
             let mut expected = want[..n].to_vec();
             expected.sort_by_key(|k| want.iter().position(|w| w == k));
             // Both sorts the emitter uses: the merge sort of large maps, and the insertion
             // sort of small ones.
-            let mut merged: Vec<(&CompactString, &Value)> =
+            let mut merged: Vec<(&Key, &Value)> =
                 strings.iter().map(|k| (k, &Value::Null)).collect();
             let mut inserted = merged.clone();
             sort_entries(&mut merged);

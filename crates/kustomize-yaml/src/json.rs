@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::{CompactString, Number, Value};
+use crate::{Key, Number, Value};
 
 /// The JSON encoding of `value`; an error for NaN or infinity, which Go refuses.
 pub fn to_go_json(value: &Value) -> Result<String, String> {
@@ -37,7 +37,7 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
             out.push(']');
         }
         Value::Map(map) => {
-            let mut entries: Vec<(&CompactString, &Value)> = map.iter().collect();
+            let mut entries: Vec<(&Key, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             out.push('{');
             for (i, (k, v)) in entries.into_iter().enumerate() {

@@ -4,18 +4,17 @@
 //! `labels`, a container), and a build holds every resource of a tree at once. So entries
 //! live in one vector and small mappings are searched linearly; only a mapping that grows
 //! past [`INDEXED_FROM`] entries (a large ConfigMap's `data`, chart values) gets a hash
-//! index. Keys are [`CompactString`]s, stored inline up to 24 bytes, so most keys and
-//! values cost no allocation of their own.
+//! index. Keys are [`Key`]s, one word each, so most keys cost no allocation of their
+//! own.
 //!
 //! Equality ignores order, as a mapping's meaning does.
 
 use std::fmt;
 use std::hash::BuildHasher;
 
-use compact_str::CompactString;
 use hashbrown::HashTable;
 
-use crate::Value;
+use crate::{Key, Value};
 
 /// Mappings with more entries than this keep a hash index beside their entries.
 const INDEXED_FROM: usize = 12;
@@ -27,7 +26,7 @@ pub type Mapping = Map<Value>;
 /// strategic merge's node maps hold node ids).
 #[derive(Clone)]
 pub struct Map<V = Value> {
-    entries: Vec<(CompactString, V)>,
+    entries: Vec<(Key, V)>,
     index: Option<Box<KeyIndex>>,
 }
 
@@ -152,7 +151,7 @@ impl<V> Map<V> {
 
     /// Sets `key` to `value`: an existing key keeps its place and its old value is returned;
     /// a new key goes last.
-    pub fn insert(&mut self, key: impl Into<CompactString>, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: V) -> Option<V> {
         let key = key.into();
         match self.get_index_of(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
@@ -164,7 +163,7 @@ impl<V> Map<V> {
     }
 
     /// Appends an entry whose key is known to be absent.
-    fn push_new(&mut self, key: CompactString, value: V) -> usize {
+    fn push_new(&mut self, key: Key, value: V) -> usize {
         let at = self.entries.len();
         if at > 0 && at == self.entries.capacity() {
             // Grow by half, not double: a parsed mapping is copied out at its exact size, and the
@@ -201,7 +200,7 @@ impl<V> Map<V> {
     }
 
     /// Keeps only the entries `keep` accepts, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&CompactString, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut V) -> bool) {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before {
@@ -210,10 +209,7 @@ impl<V> Map<V> {
     }
 
     /// Sorts the entries with `cmp` on (key, value) pairs.
-    pub fn sort_by(
-        &mut self,
-        mut cmp: impl FnMut(&CompactString, &V, &CompactString, &V) -> std::cmp::Ordering,
-    ) {
+    pub fn sort_by(&mut self, mut cmp: impl FnMut(&Key, &V, &Key, &V) -> std::cmp::Ordering) {
         self.entries
             .sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
         if self.index.is_some() {
@@ -222,7 +218,7 @@ impl<V> Map<V> {
     }
 
     /// The entry for `key`, to read or fill in place.
-    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_, V> {
+    pub fn entry(&mut self, key: impl Into<Key>) -> Entry<'_, V> {
         let key = key.into();
         match self.get_index_of(&key) {
             Some(at) => Entry::Occupied(OccupiedEntry { map: self, at }),
@@ -231,17 +227,17 @@ impl<V> Map<V> {
     }
 
     /// The first entry.
-    pub fn first(&self) -> Option<(&CompactString, &V)> {
+    pub fn first(&self) -> Option<(&Key, &V)> {
         self.entries.first().map(|(k, v)| (k, v))
     }
 
     /// The last entry.
-    pub fn last(&self) -> Option<(&CompactString, &V)> {
+    pub fn last(&self) -> Option<(&Key, &V)> {
         self.entries.last().map(|(k, v)| (k, v))
     }
 
     /// The entry at a position.
-    pub fn get_index(&self, i: usize) -> Option<(&CompactString, &V)> {
+    pub fn get_index(&self, i: usize) -> Option<(&Key, &V)> {
         self.entries.get(i).map(|(k, v)| (k, v))
     }
 
@@ -256,7 +252,7 @@ impl<V> Map<V> {
     }
 
     /// Keys in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
         self.entries.iter().map(|(k, _)| k)
     }
 
@@ -288,7 +284,7 @@ pub struct OccupiedEntry<'a, V = Value> {
 /// An absent key's entry.
 pub struct VacantEntry<'a, V = Value> {
     map: &'a mut Map<V>,
-    key: CompactString,
+    key: Key,
 }
 
 impl<'a, V> Entry<'a, V> {
@@ -316,7 +312,7 @@ impl<'a, V> Entry<'a, V> {
 
 impl<'a, V> OccupiedEntry<'a, V> {
     /// The key.
-    pub fn key(&self) -> &CompactString {
+    pub fn key(&self) -> &Key {
         &self.map.entries[self.at].0
     }
 
@@ -341,10 +337,10 @@ impl<'a, V> VacantEntry<'a, V> {
 
 /// Iterator over `(&key, &value)`.
 #[derive(Clone)]
-pub struct Iter<'a, V = Value>(std::slice::Iter<'a, (CompactString, V)>);
+pub struct Iter<'a, V = Value>(std::slice::Iter<'a, (Key, V)>);
 
 impl<'a, V> Iterator for Iter<'a, V> {
-    type Item = (&'a CompactString, &'a V);
+    type Item = (&'a Key, &'a V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (k, v))
     }
@@ -362,10 +358,10 @@ impl<V> DoubleEndedIterator for Iter<'_, V> {
 impl<V> ExactSizeIterator for Iter<'_, V> {}
 
 /// Iterator over `(&key, &mut value)`.
-pub struct IterMut<'a, V = Value>(std::slice::IterMut<'a, (CompactString, V)>);
+pub struct IterMut<'a, V = Value>(std::slice::IterMut<'a, (Key, V)>);
 
 impl<'a, V> Iterator for IterMut<'a, V> {
-    type Item = (&'a CompactString, &'a mut V);
+    type Item = (&'a Key, &'a mut V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (&*k, v))
     }
@@ -377,10 +373,10 @@ impl<'a, V> Iterator for IterMut<'a, V> {
 impl<V> ExactSizeIterator for IterMut<'_, V> {}
 
 /// Owning iterator over `(key, value)`.
-pub struct IntoIter<V = Value>(std::vec::IntoIter<(CompactString, V)>);
+pub struct IntoIter<V = Value>(std::vec::IntoIter<(Key, V)>);
 
 impl<V> Iterator for IntoIter<V> {
-    type Item = (CompactString, V);
+    type Item = (Key, V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next()
     }
@@ -392,7 +388,7 @@ impl<V> Iterator for IntoIter<V> {
 impl<V> ExactSizeIterator for IntoIter<V> {}
 
 impl<V> IntoIterator for Map<V> {
-    type Item = (CompactString, V);
+    type Item = (Key, V);
     type IntoIter = IntoIter<V>;
     fn into_iter(self) -> IntoIter<V> {
         IntoIter(self.entries.into_iter())
@@ -400,7 +396,7 @@ impl<V> IntoIterator for Map<V> {
 }
 
 impl<'a, V> IntoIterator for &'a Map<V> {
-    type Item = (&'a CompactString, &'a V);
+    type Item = (&'a Key, &'a V);
     type IntoIter = Iter<'a, V>;
     fn into_iter(self) -> Iter<'a, V> {
         self.iter()
@@ -408,14 +404,14 @@ impl<'a, V> IntoIterator for &'a Map<V> {
 }
 
 impl<'a, V> IntoIterator for &'a mut Map<V> {
-    type Item = (&'a CompactString, &'a mut V);
+    type Item = (&'a Key, &'a mut V);
     type IntoIter = IterMut<'a, V>;
     fn into_iter(self) -> IterMut<'a, V> {
         self.iter_mut()
     }
 }
 
-impl<K: Into<CompactString>, V> Extend<(K, V)> for Map<V> {
+impl<K: Into<Key>, V> Extend<(K, V)> for Map<V> {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
@@ -423,7 +419,7 @@ impl<K: Into<CompactString>, V> Extend<(K, V)> for Map<V> {
     }
 }
 
-impl<K: Into<CompactString>, V> FromIterator<(K, V)> for Map<V> {
+impl<K: Into<Key>, V> FromIterator<(K, V)> for Map<V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let iter = iter.into_iter();
         let mut map = Map::with_capacity(iter.size_hint().0);

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
-use crate::{CompactString, Error, Mapping, Number, Value};
+use crate::{CompactString, Error, Key, Mapping, Number, Value};
 
 /// Which resolution rules apply to plain scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,7 +299,7 @@ enum Frame {
 }
 
 struct PendingKey {
-    key: CompactString,
+    key: Key,
     merge: bool,
     span: Span,
 }
@@ -605,7 +605,7 @@ impl Loader {
                 TagKind::Other => false,
             };
         let key = if merge {
-            CompactString::default()
+            Key::default()
         } else {
             match self.schema {
                 Schema::Kyaml => self.kyaml_key(src, root, span)?,
@@ -625,7 +625,7 @@ impl Loader {
     /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
     /// scalar key keeps its text; nested mappings with a non-string key become
     /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
-    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<CompactString, Error> {
+    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<Key, Error> {
         let is_string = match &src.tag {
             TagKind::None if !src.plain => true,
             TagKind::None => resolve_v3(&src.text, true) == Resolved::Str,
@@ -635,14 +635,14 @@ impl Loader {
         if root {
             if src.tag == TagKind::Core("binary".into()) {
                 return decode_binary(&src.text)
-                    .map(CompactString::from)
+                    .map(Key::from)
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
             self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
-            Ok(src.text)
+            Ok(Key::new(&src.text))
         } else if is_string {
-            Ok(src.text)
+            Ok(Key::new(&src.text))
         } else {
             Err(err_at(
                 span,
@@ -656,10 +656,10 @@ impl Loader {
 
     /// sigs.k8s.io/yaml `YAMLToJSON`: keys resolved by go-yaml v2, then converted to strings
     /// (ints in decimal, floats as Go's shortest float32 `%g`, booleans `true`/`false`).
-    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<CompactString, Error> {
+    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<Key, Error> {
         let value = self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
         Ok(match value {
-            Value::String(s) => s,
+            Value::String(s) => s.into(),
             Value::Bool(b) => b.to_string().into(),
             Value::Number(Number::Int(i)) => i.to_string().into(),
             Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {
@@ -1005,12 +1005,7 @@ mod tests {
     #[test]
     fn keys_checked_with_reference() {
         let v = kyaml("80: x\nyes: a\ntrue: b\n1.5: d\n0x1F: e\n2001-12-14: f\n\"\": g\n");
-        let keys: Vec<&str> = v
-            .as_map()
-            .unwrap()
-            .keys()
-            .map(CompactString::as_str)
-            .collect();
+        let keys: Vec<&str> = v.as_map().unwrap().keys().map(Key::as_str).collect();
         assert_eq!(keys, ["80", "yes", "true", "1.5", "0x1F", "2001-12-14", ""]);
         assert!(kyaml_err("data:\n  80: x\n").contains("json: unsupported type"));
         let e = kyaml_err("data:\n  a: 1\n  a: 2\n");

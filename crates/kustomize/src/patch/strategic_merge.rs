@@ -34,7 +34,7 @@ use std::collections::{HashMap, HashSet};
 
 use kustomize_yaml::mapping::Map;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
-use kustomize_yaml::{CompactString, Mapping, Number, ToCompactString, Value};
+use kustomize_yaml::{CompactString, Key, Mapping, Number, ToCompactString, Value};
 
 use super::schema::{FieldSchema, Schema};
 
@@ -61,7 +61,7 @@ pub struct Scratch {
 /// Emptied buffers for the next nodes to fill.
 #[derive(Default)]
 struct Spare {
-    names: Vec<Vec<CompactString>>,
+    names: Vec<Vec<Key>>,
     maps: Vec<NodeMap>,
     seqs: Vec<Vec<Id>>,
 }

@@ -1,0 +1,575 @@
+//! [`Key`]: a mapping key in one machine word.
+//!
+//! A build holds every mapping entry of every resource at once, and keys are most of an
+//! entry. Kubernetes keys come from a small vocabulary: half are at most seven bytes
+//! (`name`, `kind`, `spec`, `labels`), and most longer ones are API field names
+//! (`apiVersion`, `containerPort`, `matchLabels`). So a key is one word, tagged in its low
+//! two bits:
+//!
+//! - `01`: up to [`INLINE_CAP`] bytes stored in the word itself, with the length in the
+//!   tag byte;
+//! - `10`: a pointer to one of the [`KNOWN`] field names, which are never freed;
+//! - `00`: a pointer to a heap block of its own: the length, then the bytes.
+//!
+//! Every text has exactly one form (short, else known, else heap), so keys are compared by
+//! their text alone.
+
+use std::alloc::{self, Layout};
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ptr::NonNull;
+
+use compact_str::CompactString;
+
+const WORD: usize = size_of::<usize>();
+
+/// The longest key kept in the word itself.
+pub const INLINE_CAP: usize = WORD - 1;
+
+const TAG_MASK: usize = 0b11;
+const TAG_HEAP: usize = 0b00;
+const TAG_INLINE: usize = 0b01;
+const TAG_KNOWN: usize = 0b10;
+
+/// The byte of the word that holds the tag (its least significant), and where the inline
+/// text starts, in memory order.
+#[cfg(target_endian = "little")]
+const TAG_BYTE: usize = 0;
+#[cfg(target_endian = "little")]
+const TEXT_AT: usize = 1;
+#[cfg(target_endian = "big")]
+const TAG_BYTE: usize = WORD - 1;
+#[cfg(target_endian = "big")]
+const TEXT_AT: usize = 0;
+
+/// A mapping key: a string in one word (see the module documentation).
+pub struct Key {
+    /// Tagged: inline text (never dereferenced), or a pointer to a known name or a heap
+    /// block. Never null: inline words have their tag bit set.
+    raw: NonNull<u8>,
+}
+
+// SAFETY: a key owns its heap block (if any) and never mutates shared state; known names
+// are immutable statics.
+unsafe impl Send for Key {}
+// SAFETY: `&Key` only reads.
+unsafe impl Sync for Key {}
+
+impl Key {
+    /// The key for `text`.
+    pub fn new(text: &str) -> Key {
+        if text.len() <= INLINE_CAP {
+            Key::inline(text)
+        } else if let Some(slot) = known(text) {
+            let ptr = (slot as *const &'static str).cast_mut().cast::<u8>();
+            Key::tagged(ptr.map_addr(|a| a | TAG_KNOWN))
+        } else {
+            Key::heap(text)
+        }
+    }
+
+    fn inline(text: &str) -> Key {
+        let mut bytes = [0u8; WORD];
+        bytes[TAG_BYTE] = ((text.len() as u8) << 2) | TAG_INLINE as u8;
+        bytes[TEXT_AT..TEXT_AT + text.len()].copy_from_slice(text.as_bytes());
+        Key::tagged(std::ptr::without_provenance_mut(usize::from_ne_bytes(
+            bytes,
+        )))
+    }
+
+    fn heap(text: &str) -> Key {
+        let layout = heap_layout(text.len());
+        // SAFETY: the layout is never zero-sized (it holds the length word); the block is
+        // written in full (length, then `text.len()` bytes) before it is read.
+        unsafe {
+            let block = alloc::alloc(layout);
+            if block.is_null() {
+                alloc::handle_alloc_error(layout);
+            }
+            block.cast::<usize>().write(text.len());
+            std::ptr::copy_nonoverlapping(text.as_ptr(), block.add(WORD), text.len());
+            Key::tagged(block)
+        }
+    }
+
+    fn tagged(raw: *mut u8) -> Key {
+        Key {
+            raw: NonNull::new(raw).expect("a key's word is never zero"),
+        }
+    }
+
+    fn tag(&self) -> usize {
+        self.raw.as_ptr().addr() & TAG_MASK
+    }
+
+    /// The key's text.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        let word = self.raw.as_ptr();
+        match word.addr() & TAG_MASK {
+            TAG_INLINE => {
+                let len = (word.addr() & 0xff) >> 2;
+                // SAFETY: an inline key's text is the `len` bytes after its tag byte in the
+                // word's own memory, copied there from a `str`.
+                unsafe {
+                    let at = (&raw const self.raw).cast::<u8>().add(TEXT_AT);
+                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(at, len))
+                }
+            }
+            // SAFETY: the word points to an element of `KNOWN`, a static.
+            TAG_KNOWN => unsafe { *word.map_addr(|a| a & !TAG_MASK).cast::<&'static str>() },
+            // SAFETY: the word points to a live block this key owns: the length, then as
+            // many bytes copied from a `str`.
+            _ => unsafe {
+                let len = word.cast::<usize>().read();
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(word.add(WORD), len))
+            },
+        }
+    }
+}
+
+/// The heap block of a `len`-byte key: its length, then its bytes.
+fn heap_layout(len: usize) -> Layout {
+    Layout::from_size_align(WORD + len, align_of::<usize>()).expect("key length fits a layout")
+}
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        if self.tag() == TAG_HEAP {
+            // SAFETY: a heap key owns its block, allocated with `heap_layout` of the length it
+            // holds.
+            unsafe {
+                let len = self.raw.as_ptr().cast::<usize>().read();
+                alloc::dealloc(self.raw.as_ptr(), heap_layout(len));
+            }
+        }
+    }
+}
+
+impl Clone for Key {
+    fn clone(&self) -> Key {
+        match self.tag() {
+            TAG_HEAP => Key::heap(self.as_str()),
+            _ => Key { raw: self.raw },
+        }
+    }
+}
+
+impl Default for Key {
+    fn default() -> Key {
+        Key::inline("")
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Key {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.raw == other.raw || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialEq<str> for Key {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Key> for str {
+    fn eq(&self, other: &Key) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Key> for &str {
+    fn eq(&self, other: &Key) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Key {
+        Key::new(text)
+    }
+}
+
+impl From<&String> for Key {
+    fn from(text: &String) -> Key {
+        Key::new(text)
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Key {
+        Key::new(&text)
+    }
+}
+
+impl From<&CompactString> for Key {
+    fn from(text: &CompactString) -> Key {
+        Key::new(text)
+    }
+}
+
+impl From<CompactString> for Key {
+    fn from(text: CompactString) -> Key {
+        Key::new(&text)
+    }
+}
+
+impl From<&Key> for Key {
+    fn from(key: &Key) -> Key {
+        key.clone()
+    }
+}
+
+impl From<Key> for CompactString {
+    fn from(key: Key) -> CompactString {
+        CompactString::new(key.as_str())
+    }
+}
+
+impl From<&Key> for CompactString {
+    fn from(key: &Key) -> CompactString {
+        CompactString::new(key.as_str())
+    }
+}
+
+impl From<Key> for String {
+    fn from(key: Key) -> String {
+        key.as_str().to_owned()
+    }
+}
+
+/// Kubernetes field names longer than [`INLINE_CAP`] bytes that keys point to instead of
+/// copying: the API fields most frequent in real manifests, and kustomization fields.
+pub static KNOWN: [&str; 161] = [
+    "accessModes",
+    "additionalPrinterColumns",
+    "additionalProperties",
+    "admissionReviewVersions",
+    "affinity",
+    "aggregationRule",
+    "allowPrivilegeEscalation",
+    "annotations",
+    "apiGroup",
+    "apiGroups",
+    "apiService",
+    "apiVersion",
+    "apiVersions",
+    "automountServiceAccountToken",
+    "capabilities",
+    "categories",
+    "clientConfig",
+    "clusterIP",
+    "commonAnnotations",
+    "commonLabels",
+    "components",
+    "conditions",
+    "configMap",
+    "configMapGenerator",
+    "configMapKeyRef",
+    "configMapRef",
+    "containerName",
+    "containerPort",
+    "containers",
+    "conversion",
+    "creationTimestamp",
+    "defaultMode",
+    "deprecated",
+    "description",
+    "dnsPolicy",
+    "downwardAPI",
+    "emptyDir",
+    "endpoints",
+    "expirationSeconds",
+    "externalTrafficPolicy",
+    "failurePolicy",
+    "failureThreshold",
+    "fieldPath",
+    "fieldRef",
+    "finalizers",
+    "generateName",
+    "generation",
+    "hostNetwork",
+    "hostPath",
+    "httpHeaders",
+    "imagePullPolicy",
+    "imagePullSecrets",
+    "ingressClassName",
+    "initContainers",
+    "initialDelaySeconds",
+    "insecureSkipVerify",
+    "interval",
+    "jsonPath",
+    "kubeVersion",
+    "labelSelector",
+    "lastTransitionTime",
+    "lifecycle",
+    "limitRange",
+    "listKind",
+    "livenessProbe",
+    "matchExpressions",
+    "matchLabels",
+    "matchPolicy",
+    "maxItems",
+    "maxLength",
+    "maxSurge",
+    "maxUnavailable",
+    "metadata",
+    "minItems",
+    "minLength",
+    "minProperties",
+    "minReadySeconds",
+    "mountPath",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "namespaceSelector",
+    "namespaces",
+    "nodeAffinity",
+    "nodeSelector",
+    "nonResourceURLs",
+    "objectSelector",
+    "observedGeneration",
+    "openAPIV3Schema",
+    "operations",
+    "operator",
+    "optional",
+    "ownerReferences",
+    "parameters",
+    "pathType",
+    "periodSeconds",
+    "persistentVolumeClaim",
+    "podAffinityTerm",
+    "podAntiAffinity",
+    "podSelector",
+    "policyTypes",
+    "preferredDuringSchedulingIgnoredDuringExecution",
+    "priorityClassName",
+    "privileged",
+    "projected",
+    "properties",
+    "protocol",
+    "readOnly",
+    "readOnlyRootFilesystem",
+    "readinessProbe",
+    "replicas",
+    "requests",
+    "required",
+    "requiredDuringSchedulingIgnoredDuringExecution",
+    "resource",
+    "resourceFieldRef",
+    "resourceNames",
+    "resourceVersion",
+    "resources",
+    "restartPolicy",
+    "revisionHistoryLimit",
+    "rollingUpdate",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "schedulerName",
+    "seccompProfile",
+    "secretGenerator",
+    "secretKeyRef",
+    "secretName",
+    "secretRef",
+    "securityContext",
+    "selector",
+    "serviceAccount",
+    "serviceAccountName",
+    "serviceAccountToken",
+    "serviceName",
+    "sessionAffinity",
+    "sideEffects",
+    "startupProbe",
+    "storageClassName",
+    "strategy",
+    "subjects",
+    "subresources",
+    "successThreshold",
+    "targetPort",
+    "template",
+    "terminationGracePeriodSeconds",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "timeoutSeconds",
+    "tolerations",
+    "topologyKey",
+    "topologySpreadConstraints",
+    "valueFrom",
+    "versions",
+    "volumeClaimTemplates",
+    "volumeMounts",
+    "webhooks",
+    "workingDir",
+    "x-kubernetes-preserve-unknown-fields",
+];
+
+/// Slots of the open-addressing table over [`KNOWN`]: a power of two, at least four times
+/// its length.
+const SLOTS: usize = 1024;
+const EMPTY: u16 = u16::MAX;
+
+/// FNV-1a over the bytes: cheap, and const.
+const fn fnv(bytes: &[u8]) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    (hash ^ (hash >> 32)) as usize
+}
+
+/// Positions in [`KNOWN`] by hash, linear probing; built at compile time.
+static TABLE: [u16; SLOTS] = {
+    let mut table = [EMPTY; SLOTS];
+    let mut i = 0;
+    while i < KNOWN.len() {
+        let mut slot = fnv(KNOWN[i].as_bytes()) & (SLOTS - 1);
+        while table[slot] != EMPTY {
+            slot = (slot + 1) & (SLOTS - 1);
+        }
+        table[slot] = i as u16;
+        i += 1;
+    }
+    table
+};
+
+/// The slot of `text` in [`KNOWN`], if it is a known name.
+fn known(text: &str) -> Option<&'static &'static str> {
+    let mut slot = fnv(text.as_bytes()) & (SLOTS - 1);
+    loop {
+        let at = TABLE[slot];
+        if at == EMPTY {
+            return None;
+        }
+        let name = &KNOWN[usize::from(at)];
+        if *name == text {
+            return Some(name);
+        }
+        slot = (slot + 1) & (SLOTS - 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_key_is_one_word() {
+        assert_eq!(size_of::<Key>(), WORD);
+        assert_eq!(size_of::<Option<Key>>(), WORD);
+    }
+
+    #[test]
+    fn known_names_are_long_distinct_and_found() {
+        let mut seen = std::collections::HashSet::new();
+        for name in &KNOWN {
+            assert!(name.len() > INLINE_CAP, "{name} would be inline");
+            assert!(seen.insert(*name), "{name} twice");
+            assert_eq!(Key::new(name).tag(), TAG_KNOWN, "{name}");
+        }
+        assert!(known("apiVersions2").is_none());
+    }
+
+    #[test]
+    fn each_text_has_one_form() {
+        assert_eq!(Key::new("").tag(), TAG_INLINE);
+        assert_eq!(Key::new("1234567").tag(), TAG_INLINE);
+        assert_eq!(Key::new("12345678").tag(), TAG_HEAP);
+        assert_eq!(Key::new("metadata").tag(), TAG_KNOWN);
+        assert_eq!(Key::default().as_str(), "");
+    }
+
+    proptest! {
+        /// Any text survives a key, its clones and moves, in each of the three forms.
+        #[test]
+        fn keys_keep_their_text(
+            text in prop_oneof![
+                ".{0,20}",
+                proptest::sample::select(KNOWN.to_vec()).prop_map(str::to_owned),
+            ],
+            other in ".{0,12}",
+        ) {
+            let key = Key::new(&text);
+            prop_assert_eq!(key.as_str(), text.as_str());
+            let copy = key.clone();
+            drop(key);
+            let moved = [copy];
+            prop_assert_eq!(moved[0].as_str(), text.as_str());
+            let b = Key::new(&other);
+            prop_assert_eq!(moved[0] == b, text == other);
+            prop_assert_eq!(moved[0].cmp(&b), text.as_str().cmp(other.as_str()));
+            let hash = |s: &dyn Fn(&mut std::hash::DefaultHasher)| {
+                let mut h = std::hash::DefaultHasher::new();
+                s(&mut h);
+                h.finish()
+            };
+            prop_assert_eq!(
+                hash(&|h| moved[0].hash(h)),
+                hash(&|h| text.as_str().hash(h))
+            );
+        }
+    }
+}
