@@ -9,7 +9,9 @@
 //! - `01`: up to [`INLINE_CAP`] bytes stored in the word itself, with the length in the
 //!   tag byte;
 //! - `10`: a pointer to one of the [`KNOWN`] field names, which are never freed;
-//! - `00`: a pointer to a heap block of its own: the length, then the bytes.
+//! - `00`: a pointer to a heap block: a reference count, the length, then the bytes.
+//!   Clones share the block, so a transformer that adds one key to every resource stores
+//!   its text once.
 //!
 //! Every text has exactly one form (short, else known, else heap), so keys are compared by
 //! their text alone.
@@ -19,6 +21,7 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use compact_str::CompactString;
 
@@ -50,8 +53,8 @@ pub struct Key {
     raw: NonNull<u8>,
 }
 
-// SAFETY: a key owns its heap block (if any) and never mutates shared state; known names
-// are immutable statics.
+// SAFETY: a heap block's text never changes and its count is atomic; known names are
+// immutable statics.
 unsafe impl Send for Key {}
 // SAFETY: `&Key` only reads.
 unsafe impl Sync for Key {}
@@ -80,17 +83,25 @@ impl Key {
 
     fn heap(text: &str) -> Key {
         let layout = heap_layout(text.len());
-        // SAFETY: the layout is never zero-sized (it holds the length word); the block is
-        // written in full (length, then `text.len()` bytes) before it is read.
+        // SAFETY: the layout is never zero-sized (it holds two words); the block is written
+        // in full (count, length, then `text.len()` bytes) before it is read.
         unsafe {
             let block = alloc::alloc(layout);
             if block.is_null() {
                 alloc::handle_alloc_error(layout);
             }
-            block.cast::<usize>().write(text.len());
-            std::ptr::copy_nonoverlapping(text.as_ptr(), block.add(WORD), text.len());
+            block.cast::<AtomicUsize>().write(AtomicUsize::new(1));
+            block.add(WORD).cast::<usize>().write(text.len());
+            std::ptr::copy_nonoverlapping(text.as_ptr(), block.add(2 * WORD), text.len());
             Key::tagged(block)
         }
+    }
+
+    /// A heap key's reference count, the first word of its block.
+    fn count(&self) -> &AtomicUsize {
+        // SAFETY: only called on heap keys, whose block starts with the count and lives
+        // while any key refers to it.
+        unsafe { &*self.raw.as_ptr().cast::<AtomicUsize>() }
     }
 
     fn tagged(raw: *mut u8) -> Key {
@@ -119,28 +130,30 @@ impl Key {
             }
             // SAFETY: the word points to an element of `KNOWN`, a static.
             TAG_KNOWN => unsafe { *word.map_addr(|a| a & !TAG_MASK).cast::<&'static str>() },
-            // SAFETY: the word points to a live block this key owns: the length, then as
-            // many bytes copied from a `str`.
+            // SAFETY: the word points to a live block this key shares: the count, the
+            // length, then as many bytes copied from a `str`.
             _ => unsafe {
-                let len = word.cast::<usize>().read();
-                std::str::from_utf8_unchecked(std::slice::from_raw_parts(word.add(WORD), len))
+                let len = word.add(WORD).cast::<usize>().read();
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(word.add(2 * WORD), len))
             },
         }
     }
 }
 
-/// The heap block of a `len`-byte key: its length, then its bytes.
+/// The heap block of a `len`-byte key: a reference count, the length, then the bytes.
 fn heap_layout(len: usize) -> Layout {
-    Layout::from_size_align(WORD + len, align_of::<usize>()).expect("key length fits a layout")
+    Layout::from_size_align(2 * WORD + len, align_of::<usize>()).expect("key length fits a layout")
 }
 
 impl Drop for Key {
     fn drop(&mut self) {
-        if self.tag() == TAG_HEAP {
-            // SAFETY: a heap key owns its block, allocated with `heap_layout` of the length it
-            // holds.
+        if self.tag() == TAG_HEAP && self.count().fetch_sub(1, Ordering::Release) == 1 {
+            // The last key of the block: see every other key's use of it before freeing.
+            std::sync::atomic::fence(Ordering::Acquire);
+            // SAFETY: no other key refers to the block, allocated with `heap_layout` of the
+            // length it holds.
             unsafe {
-                let len = self.raw.as_ptr().cast::<usize>().read();
+                let len = self.raw.as_ptr().add(WORD).cast::<usize>().read();
                 alloc::dealloc(self.raw.as_ptr(), heap_layout(len));
             }
         }
@@ -148,11 +161,13 @@ impl Drop for Key {
 }
 
 impl Clone for Key {
+    /// Shares a heap key's block (as `Arc` does); the other forms are copied.
     fn clone(&self) -> Key {
-        match self.tag() {
-            TAG_HEAP => Key::heap(self.as_str()),
-            _ => Key { raw: self.raw },
+        if self.tag() == TAG_HEAP {
+            // Relaxed, as `Arc::clone`: the new key is made from a live one.
+            self.count().fetch_add(1, Ordering::Relaxed);
         }
+        Key { raw: self.raw }
     }
 }
 
@@ -540,6 +555,26 @@ mod tests {
         assert_eq!(Key::new("12345678").tag(), TAG_HEAP);
         assert_eq!(Key::new("metadata").tag(), TAG_KNOWN);
         assert_eq!(Key::default().as_str(), "");
+    }
+
+    #[test]
+    fn heap_keys_are_shared_across_threads() {
+        let key = Key::new("bench.example.com/generated");
+        assert_eq!(key.tag(), TAG_HEAP);
+        let clones: Vec<Key> = (0..64).map(|_| key.clone()).collect();
+        assert!(clones.iter().all(|k| k.raw == key.raw));
+        std::thread::scope(|s| {
+            for chunk in clones.chunks(16) {
+                let chunk = chunk.to_vec();
+                s.spawn(move || {
+                    let more: Vec<Key> = chunk.iter().map(Key::clone).collect();
+                    assert!(more.iter().all(|k| k == "bench.example.com/generated"));
+                });
+            }
+        });
+        drop(clones);
+        assert_eq!(key.count().load(Ordering::Relaxed), 1);
+        assert_eq!(key.as_str(), "bench.example.com/generated");
     }
 
     proptest! {

@@ -20,7 +20,7 @@ pub mod value_add;
 
 use std::collections::BTreeMap;
 
-use kustomize_yaml::Value;
+use kustomize_yaml::{Key, Value};
 
 use crate::fieldspec::{Create, FieldSpec};
 use crate::resmap::ResMap;
@@ -42,6 +42,11 @@ pub(crate) fn set_map_entries(
     if entries.is_empty() {
         return Ok(());
     }
+    // Keys made once: a long key's clones share its text.
+    let entries: Vec<(Key, &str)> = entries
+        .iter()
+        .map(|(k, v)| (Key::new(k), v.as_str()))
+        .collect();
     let resources = if field_specs.iter().any(FieldSpec::may_touch_id) {
         resources.iter_mut()
     } else {
@@ -58,10 +63,10 @@ pub(crate) fn set_map_entries(
                     return Err(format!("expected a map, found a {}", node.type_name()));
                 };
                 // One growth to the exact size (parsed maps have no room to spare).
-                let missing = entries.keys().filter(|k| !map.contains_key(k)).count();
+                let missing = entries.iter().filter(|(k, _)| !map.contains_key(k)).count();
                 map.reserve_exact(missing);
-                for (k, v) in entries {
-                    map.insert(k.as_str(), Value::from(v.as_str()));
+                for (k, v) in &entries {
+                    map.insert(k.clone(), Value::from(*v));
                 }
                 Ok(())
             })
