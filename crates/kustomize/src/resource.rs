@@ -294,6 +294,11 @@ impl Resource {
         std::mem::take(&mut self.history)
     }
 
+    /// The previous ids and name affixes.
+    pub(crate) fn history(&self) -> &History {
+        &self.history
+    }
+
     /// Puts back what [`Resource::take_history`] moved out.
     pub(crate) fn restore_history(&mut self, history: History) {
         self.history = history;

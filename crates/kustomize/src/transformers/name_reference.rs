@@ -17,7 +17,7 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
-use kustomize_yaml::Value;
+use kustomize_yaml::{CompactString, Value};
 
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
@@ -34,30 +34,14 @@ pub struct NameReferenceTransformer {
     pub back_references: Vec<NameBackReferences>,
 }
 
-/// What the selection needs of a possible referral, taken before referrers change. The
-/// resource's previous ids and name affixes are moved here for the pass (not copied: the
-/// pass holds one candidate per resource of the build) and moved back after it.
-struct Candidate {
+/// A possible referral as the selection sees it: its current id (read when selected) and
+/// its previous ids and affixes (borrowed where they are).
+struct Candidate<'a> {
     cur: ResId,
-    history: History,
-    /// Whether the original id is cluster-scoped, and its effective namespace.
-    org_cluster_scoped: bool,
-    org_namespace: kustomize_yaml::CompactString,
+    history: &'a History,
 }
 
-impl Candidate {
-    fn take(r: &mut Resource) -> Self {
-        let cur = r.cur_id();
-        let history = r.take_history();
-        let org = history.org_id(&cur);
-        Candidate {
-            org_cluster_scoped: org.gvk.is_cluster_scoped(),
-            org_namespace: org.effective_namespace().into(),
-            cur,
-            history,
-        }
-    }
-
+impl Candidate<'_> {
     fn org_id(&self) -> &ResId {
         self.history.org_id(&self.cur)
     }
@@ -67,91 +51,175 @@ impl Candidate {
     }
 }
 
+/// Positions of the resources by each of their previous names, in build order: one table
+/// and one list for the whole pass.
+#[derive(Default)]
+struct PrevNameIndex {
+    /// A name's range in `positions`.
+    ranges: HashMap<CompactString, (u32, u32)>,
+    positions: Vec<u32>,
+}
+
+impl PrevNameIndex {
+    fn of(resources: &ResMap) -> Self {
+        let mut counts: HashMap<&str, u32> = HashMap::default();
+        for r in resources.iter() {
+            for name in distinct_prev_names(r) {
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+        let mut index = PrevNameIndex::default();
+        index.ranges.reserve(counts.len());
+        let mut next = 0u32;
+        for (name, n) in counts {
+            index.ranges.insert(name.into(), (next, 0));
+            next += n;
+        }
+        index.positions = vec![0; next as usize];
+        for (i, r) in resources.iter().enumerate() {
+            for name in distinct_prev_names(r) {
+                let (start, len) = index.ranges.get_mut(name).expect("counted above");
+                index.positions[(*start + *len) as usize] = i as u32;
+                *len += 1;
+            }
+        }
+        index
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Positions of the resources that once had `name`, in build order.
+    fn get(&self, name: &str) -> &[u32] {
+        self.ranges.get(name).map_or(&[], |&(start, len)| {
+            &self.positions[start as usize..(start + len) as usize]
+        })
+    }
+}
+
+/// A resource's previous names, each once.
+fn distinct_prev_names(r: &Resource) -> impl Iterator<Item = &str> {
+    let ids = r.prev_ids();
+    ids.iter()
+        .enumerate()
+        .filter(move |(k, id)| !ids[..*k].iter().any(|e| e.name == id.name))
+        .map(|(_, id)| id.name.as_str())
+}
+
 /// The referrer as the selection sees it.
 struct Referrer<'a> {
-    cur: &'a ResId,
+    /// Its position in the build.
+    at: usize,
+    cur: ResId,
     /// Namespaces of a RoleBinding's ServiceAccount subjects.
-    binding_namespaces: HashSet<kustomize_yaml::CompactString>,
+    binding_namespaces: HashSet<CompactString>,
     /// `roleRef`'s group and kind, when the referrer has one.
     role_ref: Option<Gvk>,
     /// The referrer's own previous ids and affixes.
     history: &'a History,
 }
 
+/// The resources other than the referrer, which is borrowed mutably meanwhile.
+struct Others<'a> {
+    before: &'a [Resource],
+    after: &'a [Resource],
+}
+
 struct Selection<'a> {
-    candidates: &'a [Candidate],
+    others: &'a Others<'a>,
     /// Original namespaces of all namespaced resources.
-    org_namespaces: &'a HashSet<&'a str>,
-    by_prev_name: &'a HashMap<&'a str, Vec<usize>>,
+    org_namespaces: &'a HashSet<CompactString>,
+    by_prev_name: &'a PrevNameIndex,
     referrer: &'a Referrer<'a>,
     target: &'a Gvk,
     is_role_ref: bool,
 }
 
 impl Transformer for NameReferenceTransformer {
+    /// Each referrer is rewritten in place while the selection reads the other resources
+    /// where they are: nothing is copied for every resource but an index of previous names.
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        let candidates: Vec<Candidate> = resources.iter_mut().map(Candidate::take).collect();
-        let result = self.fix(resources, &candidates);
-        for (r, c) in resources.iter_mut().zip(candidates) {
-            r.restore_history(c.history);
-        }
-        result
-    }
-}
-
-impl NameReferenceTransformer {
-    /// The pass itself, with each resource's previous ids and affixes in `candidates`.
-    fn fix(&self, resources: &mut ResMap, candidates: &[Candidate]) -> Result<(), Error> {
-        let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::default();
-        for (i, c) in candidates.iter().enumerate() {
-            let mut seen = HashSet::default();
-            for id in c.prev_ids() {
-                if seen.insert(id.name.as_str()) {
-                    by_prev_name.entry(id.name.as_str()).or_default().push(i);
-                }
-            }
-        }
-        let org_namespaces: HashSet<&str> = candidates
+        let by_prev_name = PrevNameIndex::of(resources);
+        let org_namespaces: HashSet<CompactString> = resources
             .iter()
-            .filter(|c| !c.org_cluster_scoped)
-            .map(|c| c.org_namespace.as_str())
+            .filter_map(|r| {
+                let cur = r.cur_id();
+                let org = r.history().org_id(&cur);
+                (!org.gvk.is_cluster_scoped()).then(|| org.effective_namespace().into())
+            })
             .collect();
         // The referrer fields that select each original Gvk (with their back reference),
         // in table order: resources share a handful of Gvks, and the table holds ~170 specs.
         let mut selected: HashMap<Gvk, Vec<SelectedField>> = HashMap::default();
-        for (r, own) in resources.iter_mut().zip(candidates) {
-            // Checked for every referrer, renames or not, as upstream does.
-            let referrer = Referrer::of(r, own)?;
-            if by_prev_name.is_empty() {
-                continue;
-            }
-            let org_gvk = &own.org_id().gvk;
-            if !selected.contains_key(org_gvk) {
-                let fields = self.fields_selecting(org_gvk);
-                selected.insert(org_gvk.clone(), fields);
-            }
-            for selected in &selected[org_gvk] {
-                let selection = Selection {
-                    candidates,
-                    org_namespaces: &org_namespaces,
-                    by_prev_name: &by_prev_name,
-                    referrer: &referrer,
-                    target: &self.back_references[selected.backref].gvk,
-                    is_role_ref: selected.is_role_ref,
-                };
-                let field = &selected.field;
-                field
-                    .apply(r.value_mut(), &referrer.cur.gvk, None, &mut |node| {
-                        selection.set(node)
-                    })
-                    .map_err(|e| Error::Transform {
-                        transformer: "NameReferenceTransformer",
-                        message: format!(
-                            "updating name reference in '{}' field of '{}': {e}",
-                            field.path, referrer.cur
-                        ),
-                    })?;
-            }
+        let all = resources.iter_mut().into_slice();
+        for at in 0..all.len() {
+            let (before, rest) = all.split_at_mut(at);
+            let Some((r, after)) = rest.split_first_mut() else {
+                break;
+            };
+            // The referrer's history is read as a candidate's while its object changes.
+            let history = r.take_history();
+            let result = self.fix_referrer(
+                r,
+                at,
+                &history,
+                &Others { before, after },
+                &by_prev_name,
+                &org_namespaces,
+                &mut selected,
+            );
+            r.restore_history(history);
+            result?;
+        }
+        Ok(())
+    }
+}
+
+impl NameReferenceTransformer {
+    /// Fixes the references of the resource at `at`, whose history is moved to `history`.
+    #[allow(clippy::too_many_arguments)]
+    fn fix_referrer(
+        &self,
+        r: &mut Resource,
+        at: usize,
+        history: &History,
+        others: &Others<'_>,
+        by_prev_name: &PrevNameIndex,
+        org_namespaces: &HashSet<CompactString>,
+        selected: &mut HashMap<Gvk, Vec<SelectedField>>,
+    ) -> Result<(), Error> {
+        // Checked for every referrer, renames or not, as upstream does.
+        let referrer = Referrer::of(r, at, history)?;
+        if by_prev_name.is_empty() {
+            return Ok(());
+        }
+        let org_gvk = &history.org_id(&referrer.cur).gvk;
+        if !selected.contains_key(org_gvk) {
+            let fields = self.fields_selecting(org_gvk);
+            selected.insert(org_gvk.clone(), fields);
+        }
+        for selected in &selected[org_gvk] {
+            let selection = Selection {
+                others,
+                org_namespaces,
+                by_prev_name,
+                referrer: &referrer,
+                target: &self.back_references[selected.backref].gvk,
+                is_role_ref: selected.is_role_ref,
+            };
+            let field = &selected.field;
+            field
+                .apply(r.value_mut(), &referrer.cur.gvk, None, &mut |node| {
+                    selection.set(node)
+                })
+                .map_err(|e| Error::Transform {
+                    transformer: "NameReferenceTransformer",
+                    message: format!(
+                        "updating name reference in '{}' field of '{}': {e}",
+                        field.path, referrer.cur
+                    ),
+                })?;
         }
         Ok(())
     }
@@ -187,10 +255,11 @@ struct SelectedField {
 }
 
 impl<'a> Referrer<'a> {
-    /// The referrer's view (`own` is its candidate); an error for a RoleBinding whose
-    /// ServiceAccount subject has a `namespace` that is not a string (upstream: "namespace
-    /// is blank").
-    fn of(r: &Resource, own: &'a Candidate) -> Result<Self, Error> {
+    /// The referrer's view of the resource at `at` (its history moved to `history`); an
+    /// error for a RoleBinding whose ServiceAccount subject has a `namespace` that is not a
+    /// string (upstream: "namespace is blank").
+    fn of(r: &Resource, at: usize, history: &'a History) -> Result<Self, Error> {
+        let cur = r.cur_id();
         let obj = r.value();
         let mut binding_namespaces = HashSet::default();
         if r.text_at(&["kind"]) == "RoleBinding" {
@@ -209,7 +278,7 @@ impl<'a> Referrer<'a> {
                                 transformer: "NameReferenceTransformer",
                                 message: format!(
                                     "Invalid Input: namespace is blank for resource \"{}\"",
-                                    own.cur
+                                    cur
                                 ),
                             })
                         }
@@ -227,10 +296,11 @@ impl<'a> Referrer<'a> {
             ))
         });
         Ok(Referrer {
-            cur: &own.cur,
+            at,
+            cur,
             binding_namespaces,
             role_ref,
-            history: &own.history,
+            history,
         })
     }
 }
@@ -252,12 +322,11 @@ impl Selection<'_> {
 
     fn set_scalar(&self, node: &mut Value) -> Result<(), String> {
         let old = scalar_text(Some(node));
-        let Some(i) = self.select(&old, None, false)? else {
+        let Some(referral) = self.select(&old, None, false)? else {
             return Ok(());
         };
-        let new = &self.candidates[i].cur.name;
-        if *new != old {
-            *node = Value::from(new.clone());
+        if referral.cur.name != old {
+            *node = Value::from(referral.cur.name);
         }
         Ok(())
     }
@@ -271,18 +340,39 @@ impl Selection<'_> {
         };
         let old = scalar_text(Some(name));
         let namespace = map.get("namespace").map(|n| scalar_text(Some(n)));
-        let Some(i) = self.select(&old, namespace.as_deref(), true)? else {
+        let Some(Candidate { cur: referral, .. }) =
+            self.select(&old, namespace.as_deref(), true)?
+        else {
             return Ok(());
         };
-        let referral = &self.candidates[i].cur;
         if referral.name == old && referral.namespace.is_empty() {
             return Ok(());
         }
-        map.insert("name", Value::from(referral.name.clone()));
+        map.insert("name", Value::from(referral.name));
         if !referral.namespace.is_empty() {
-            map.insert("namespace", Value::from(referral.namespace.clone()));
+            map.insert("namespace", Value::from(referral.namespace));
         }
         Ok(())
+    }
+
+    /// The resource at `at` as a candidate: the referrer's own id and history when it is
+    /// the referrer.
+    fn candidate(&self, at: usize) -> Candidate<'_> {
+        let referrer = self.referrer;
+        let r = match at.cmp(&referrer.at) {
+            std::cmp::Ordering::Less => &self.others.before[at],
+            std::cmp::Ordering::Greater => &self.others.after[at - referrer.at - 1],
+            std::cmp::Ordering::Equal => {
+                return Candidate {
+                    cur: referrer.cur.clone(),
+                    history: referrer.history,
+                }
+            }
+        };
+        Candidate {
+            cur: r.cur_id(),
+            history: r.history(),
+        }
     }
 
     /// Whether the referrer may refer to `c` at all (upstream's
@@ -300,33 +390,30 @@ impl Selection<'_> {
         old_name: &str,
         namespace: Option<&str>,
         compare_namespaces: bool,
-    ) -> Result<Option<usize>, String> {
-        let Some(indices) = self.by_prev_name.get(old_name) else {
-            return Ok(None);
-        };
-        let mut list: Vec<usize> = indices
+    ) -> Result<Option<Candidate<'_>>, String> {
+        let mut list: Vec<Candidate> = self
+            .by_prev_name
+            .get(old_name)
             .iter()
-            .copied()
-            .filter(|&i| self.reachable(&self.candidates[i]))
+            .map(|&i| self.candidate(i as usize))
+            .filter(|c| self.reachable(c))
             .collect();
         if let Some(ns) = namespace {
             // Upstream groups candidates by original namespace when any resource had it,
             // else by current namespace; cluster-scoped ones are in no group.
             if self.org_namespaces.contains(ns) {
-                list.retain(|&i| {
-                    let c = &self.candidates[i];
-                    !c.org_cluster_scoped && c.org_namespace == ns
+                list.retain(|c| {
+                    let org = c.org_id();
+                    !org.gvk.is_cluster_scoped() && org.effective_namespace() == ns
                 });
             } else {
-                list.retain(|&i| {
-                    let c = &self.candidates[i].cur;
-                    !c.gvk.is_cluster_scoped() && c.effective_namespace() == ns
+                list.retain(|c| {
+                    !c.cur.gvk.is_cluster_scoped() && c.cur.effective_namespace() == ns
                 });
             }
         }
         let referrer_cluster_scoped = self.referrer.cur.gvk.is_cluster_scoped();
-        list.retain(|&i| {
-            let c = &self.candidates[i];
+        list.retain(|c| {
             c.prev_ids()
                 .iter()
                 .any(|id| id.gvk.is_selected_by(self.target))
@@ -341,40 +428,32 @@ impl Selection<'_> {
                     || c.cur.gvk.kind == "ServiceAccount"
                     || c.cur.effective_namespace() == self.referrer.cur.effective_namespace())
         });
-        if list.len() == 1 {
-            return Ok(Some(list[0]));
-        }
-        list.retain(|&i| self.affixes_match(&self.candidates[i], true));
         if list.len() > 1 {
-            list.retain(|&i| self.affixes_match(&self.candidates[i], false));
+            list.retain(|c| self.affixes_match(c, true));
         }
-        match list.len() {
-            0 => Ok(None),
-            1 => Ok(Some(list[0])),
-            _ => {
-                let first = &self.candidates[list[0]].cur;
-                let identical = list.iter().all(|&i| {
-                    let c = &self.candidates[i].cur;
-                    c.name == first.name && (!compare_namespaces || c.namespace == first.namespace)
-                });
-                if identical {
-                    return Ok(Some(list[0]));
-                }
-                let ids: Vec<String> = list
-                    .iter()
-                    .map(|&i| self.candidates[i].cur.to_string())
-                    .collect();
-                Err(format!(
-                    "found multiple possible referrals: {}",
-                    ids.join(", ")
-                ))
-            }
+        if list.len() > 1 {
+            list.retain(|c| self.affixes_match(c, false));
         }
+        if list.len() <= 1 {
+            return Ok(list.pop());
+        }
+        let first = &list[0].cur;
+        let identical = list.iter().all(|c| {
+            c.cur.name == first.name && (!compare_namespaces || c.cur.namespace == first.namespace)
+        });
+        if identical {
+            return Ok(list.into_iter().next());
+        }
+        let ids: Vec<String> = list.iter().map(|c| c.cur.to_string()).collect();
+        Err(format!(
+            "found multiple possible referrals: {}",
+            ids.join(", ")
+        ))
     }
 
     /// Upstream's `PrefixesSuffixesEquals`.
     fn affixes_match(&self, c: &Candidate, allow_empty: bool) -> bool {
-        let (r, c) = (self.referrer.history, &c.history);
+        let (r, c) = (self.referrer.history, c.history);
         let prefixes = (allow_empty && (r.prefixes.is_empty() || c.prefixes.is_empty()))
             || same_ending(&r.prefixes, &c.prefixes);
         let suffixes = (allow_empty && (r.suffixes.is_empty() || c.suffixes.is_empty()))
