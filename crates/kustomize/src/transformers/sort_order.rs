@@ -68,7 +68,6 @@ impl LegacySorter {
                 let id = r.cur_id();
                 SortKey {
                     rank: self.ranks.get(&id.gvk.kind).copied().unwrap_or(0),
-                    id_string: id_sort_string(&id),
                     id,
                 }
             },
@@ -81,12 +80,11 @@ impl LegacySorter {
 struct SortKey {
     id: ResId,
     rank: i64,
-    id_string: String,
 }
 
 fn compare(a: &SortKey, b: &SortKey) -> Ordering {
     if a.id.gvk == b.id.gvk {
-        return a.id_string.cmp(&b.id_string);
+        return cmp_ns_name(&a.id, &b.id);
     }
     if a.rank != b.rank {
         return a.rank.cmp(&b.rank);
@@ -115,11 +113,35 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
     }
 }
 
-fn id_sort_string(id: &ResId) -> String {
-    format!(
-        "{}|{}|{}",
-        id.gvk,
-        or(&id.namespace, "~X"),
-        or(&id.name, "~N")
-    )
+/// Upstream compares the texts `gvk|namespace|name` (`~X`, `~N` standing for empty
+/// parts); for equal Gvks that is comparing `namespace|name`, byte by byte (not as a pair:
+/// `ab|x` sorts after `abc|y`), done here without making the texts.
+fn cmp_ns_name(a: &ResId, b: &ResId) -> Ordering {
+    let (ns_a, name_a) = (or(&a.namespace, "~X"), or(&a.name, "~N"));
+    let (ns_b, name_b) = (or(&b.namespace, "~X"), or(&b.name, "~N"));
+    if ns_a == ns_b {
+        return name_a.cmp(name_b);
+    }
+    (ns_a.bytes().chain(*b"|").chain(name_a.bytes()))
+        .cmp(ns_b.bytes().chain(*b"|").chain(name_b.bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resid::Gvk;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Comparing namespace and name in place orders as upstream's joined texts do.
+        #[test]
+        fn ns_name_order_is_the_joined_texts_order(
+            a in ("[a-c|~]{0,3}", "[a-c|~]{0,3}"),
+            b in ("[a-c|~]{0,3}", "[a-c|~]{0,3}"),
+        ) {
+            let id = |(ns, name): &(String, String)| ResId::new(Gvk::new("", "v1", "X"), name, ns);
+            let joined = |(ns, name): &(String, String)| format!("{}|{}", or(ns, "~X"), or(name, "~N"));
+            prop_assert_eq!(cmp_ns_name(&id(&a), &id(&b)), joined(&a).cmp(&joined(&b)));
+        }
+    }
 }
