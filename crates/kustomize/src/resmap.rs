@@ -263,20 +263,14 @@ impl ResMap {
         self.any_index.take();
     }
 
-    /// Reorders the resources by comparing keys computed once per resource; ties keep
-    /// their order.
-    pub fn sort_by_key_with<K>(
-        &mut self,
-        mut key: impl FnMut(&Resource) -> K,
-        mut cmp: impl FnMut(&K, &K) -> std::cmp::Ordering,
-    ) {
-        // Positions are sorted by their keys (a stable sort: its scratch space holds
-        // positions, not keys), and the resources (a few hundred bytes each) then permuted
-        // in place, following each cycle of the order: no second list is held.
-        let keys: Vec<K> = self.resources.iter().map(&mut key).collect();
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|&a, &b| cmp(&keys[a], &keys[b]));
-        drop(keys);
+    /// Puts the resources in `order`: place `j` takes the resource at `order[j]`. The
+    /// caller sorts positions (by keys that may borrow from the resources) and hands the
+    /// order over; the resources, a few hundred bytes each, are permuted in place,
+    /// following each cycle, so no second list is held.
+    ///
+    /// `order` must be a permutation of the positions.
+    pub(crate) fn reorder(&mut self, mut order: Vec<usize>) {
+        debug_assert_eq!(order.len(), self.resources.len());
         permute(&mut self.resources, &mut order);
         self.index_fresh = false;
         self.any_index.take();

@@ -5,11 +5,12 @@
 //! `~V`, `~K` standing for empty parts (two `Namespace` kinds where one has no group
 //! compare the other way round, as upstream does), then by `kind.version.group|ns|name`.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use crate::kustomization::{LegacySortOptions, SortOptions};
-use crate::resid::ResId;
+use crate::resid::Gvk;
 use crate::resmap::ResMap;
 use crate::Error;
 
@@ -63,33 +64,53 @@ impl LegacySorter {
     }
 
     fn sort(&self, resources: &mut ResMap) {
-        resources.sort_by_key_with(
-            |r| {
-                let id = r.cur_id();
+        let order = self.order(resources);
+        resources.reorder(order);
+    }
+
+    /// The positions of the resources in sorted order (a stable sort, as upstream's).
+    fn order(&self, resources: &ResMap) -> Vec<usize> {
+        // Resources share a handful of Gvks: each distinct one is kept once, with its rank.
+        let mut gvk_at: HashMap<Gvk, u32> = HashMap::new();
+        let mut gvks: Vec<(Gvk, i64)> = Vec::new();
+        let keys: Vec<SortKey> = resources
+            .iter()
+            .map(|r| {
+                let gvk = r.gvk();
+                let at = *gvk_at.entry(gvk).or_insert_with_key(|gvk| {
+                    let rank = self.ranks.get(&gvk.kind).copied().unwrap_or(0);
+                    gvks.push((gvk.clone(), rank));
+                    (gvks.len() - 1) as u32
+                });
                 SortKey {
-                    rank: self.ranks.get(&id.gvk.kind).copied().unwrap_or(0),
-                    id,
+                    gvk: at,
+                    namespace: r.text_at(&["metadata", "namespace"]),
+                    name: r.text_at(&["metadata", "name"]),
                 }
-            },
-            compare,
-        );
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| compare(&gvks, &keys[a], &keys[b]));
+        order
     }
 }
 
-/// What the legacy order compares, computed once per resource.
-struct SortKey {
-    id: ResId,
-    rank: i64,
+/// What the legacy order compares, read once per resource: its Gvk's place in the table of
+/// distinct Gvks, and its namespace and name (borrowed).
+struct SortKey<'a> {
+    gvk: u32,
+    namespace: Cow<'a, str>,
+    name: Cow<'a, str>,
 }
 
-fn compare(a: &SortKey, b: &SortKey) -> Ordering {
-    if a.id.gvk == b.id.gvk {
-        return cmp_ns_name(&a.id, &b.id);
+fn compare(gvks: &[(Gvk, i64)], a: &SortKey, b: &SortKey) -> Ordering {
+    if a.gvk == b.gvk {
+        return cmp_ns_name((&a.namespace, &a.name), (&b.namespace, &b.name));
     }
-    if a.rank != b.rank {
-        return a.rank.cmp(&b.rank);
+    let ((ga, rank_a), (gb, rank_b)) = (&gvks[a.gvk as usize], &gvks[b.gvk as usize]);
+    if rank_a != rank_b {
+        return rank_a.cmp(rank_b);
     }
-    let (ga, gb) = (&a.id.gvk, &b.id.gvk);
     // The Gvks' sort texts compared without making them.
     let order = cmp_sort_texts(
         sort_pieces(&ga.group, &ga.version, &ga.kind),
@@ -116,9 +137,9 @@ fn or<'a>(s: &'a str, empty: &'a str) -> &'a str {
 /// Upstream compares the texts `gvk|namespace|name` (`~X`, `~N` standing for empty
 /// parts); for equal Gvks that is comparing `namespace|name`, byte by byte (not as a pair:
 /// `ab|x` sorts after `abc|y`), done here without making the texts.
-fn cmp_ns_name(a: &ResId, b: &ResId) -> Ordering {
-    let (ns_a, name_a) = (or(&a.namespace, "~X"), or(&a.name, "~N"));
-    let (ns_b, name_b) = (or(&b.namespace, "~X"), or(&b.name, "~N"));
+fn cmp_ns_name(a: (&str, &str), b: (&str, &str)) -> Ordering {
+    let (ns_a, name_a) = (or(a.0, "~X"), or(a.1, "~N"));
+    let (ns_b, name_b) = (or(b.0, "~X"), or(b.1, "~N"));
     if ns_a == ns_b {
         return name_a.cmp(name_b);
     }
@@ -129,7 +150,6 @@ fn cmp_ns_name(a: &ResId, b: &ResId) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resid::Gvk;
     use proptest::prelude::*;
 
     proptest! {
@@ -139,9 +159,11 @@ mod tests {
             a in ("[a-c|~]{0,3}", "[a-c|~]{0,3}"),
             b in ("[a-c|~]{0,3}", "[a-c|~]{0,3}"),
         ) {
-            let id = |(ns, name): &(String, String)| ResId::new(Gvk::new("", "v1", "X"), name, ns);
             let joined = |(ns, name): &(String, String)| format!("{}|{}", or(ns, "~X"), or(name, "~N"));
-            prop_assert_eq!(cmp_ns_name(&id(&a), &id(&b)), joined(&a).cmp(&joined(&b)));
+            prop_assert_eq!(
+                cmp_ns_name((&a.0, &a.1), (&b.0, &b.1)),
+                joined(&a).cmp(&joined(&b))
+            );
         }
     }
 }
