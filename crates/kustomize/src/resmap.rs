@@ -1,9 +1,5 @@
 //! [`ResMap`]: the ordered resources of a build, indexed by id.
 
-/// Hash maps of the id indexes: foldhash, faster than SipHash on short keys, still seeded
-/// per map.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-
 use crate::resid::{IdKey, ResId};
 
 use crate::resource::Resource;
@@ -217,10 +213,8 @@ impl ResMap {
     /// order: the candidates of its name, checked.
     fn indices_by_any_id(&self, id: &ResId) -> Vec<usize> {
         let index = self.any_index.get_or_init(|| self.any_id_index());
-        let named = index.names.get(&id.name).map(Vec::as_slice).unwrap_or(&[]);
-        named
-            .iter()
-            .copied()
+        index
+            .candidates(&id.name)
             .filter(|&i| self.resources[i].any_id_equals(id))
             .collect()
     }
@@ -250,10 +244,13 @@ impl ResMap {
     pub fn indices_named(&self, name: &str) -> Vec<usize> {
         self.any_index
             .get_or_init(|| self.any_id_index())
-            .names
-            .get(name)
-            .cloned()
-            .unwrap_or_default()
+            .candidates(name)
+            .filter(|&i| {
+                let r = &self.resources[i];
+                r.text_at(&["metadata", "name"]) == name
+                    || r.prev_ids().iter().any(|id| id.name == name)
+            })
+            .collect()
     }
 
     /// Keeps only the resources for which `keep` is true, in order.
@@ -469,30 +466,80 @@ impl<'a> IntoIterator for &'a ResMap {
     }
 }
 
-/// Positions by current or previous name; lookups by id check the few candidates of the
-/// id's name, so building it reads only names.
+/// Positions by current or previous name. Each entry is a name's hash and the first
+/// position with that name (16 bytes; a map from names to lists held a name and a list per
+/// resource, a tenth of a 100k-resource build's peak); further positions of a hash sit in
+/// `more`. Names are not kept: a lookup returns the positions of its name's hash, and
+/// callers check the resources' ids (a colliding hash only adds a candidate).
 #[derive(Debug, Clone, Default)]
 pub struct AnyIdIndex {
-    names: HashMap<kustomize_yaml::CompactString, Vec<usize>>,
+    table: hashbrown::HashTable<AnyIdSlot>,
+    /// The positions after the first of a hash that several resources share.
+    more: Vec<Vec<u32>>,
+    hasher: foldhash::fast::RandomState,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AnyIdSlot {
+    hash: u64,
+    first: u32,
+    /// Index into `more`, or `u32::MAX`.
+    more: u32,
 }
 
 impl AnyIdIndex {
     /// Adds the resource at position `i` (positions must be added in increasing order).
     fn add(&mut self, i: usize, r: &Resource) {
-        let mut add_name = |name: &str| match self.names.get_mut(name) {
-            Some(slot) => {
-                if slot.last() != Some(&i) {
-                    slot.push(i);
+        let i = u32::try_from(i).expect("fewer than 2^32 resources");
+        self.add_name(i, &r.text_at(&["metadata", "name"]));
+        for id in r.prev_ids() {
+            self.add_name(i, &id.name);
+        }
+    }
+
+    fn add_name(&mut self, i: u32, name: &str) {
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
+        match self
+            .table
+            .entry(hash, |slot| slot.hash == hash, |slot| slot.hash)
+        {
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(AnyIdSlot {
+                    hash,
+                    first: i,
+                    more: u32::MAX,
+                });
+            }
+            hashbrown::hash_table::Entry::Occupied(mut e) => {
+                let slot = e.get_mut();
+                if slot.more == u32::MAX {
+                    if slot.first != i {
+                        slot.more = self.more.len() as u32;
+                        self.more.push(vec![i]);
+                    }
+                } else {
+                    let list = &mut self.more[slot.more as usize];
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
                 }
             }
-            None => {
-                self.names.insert(name.into(), vec![i]);
-            }
-        };
-        add_name(&r.text_at(&["metadata", "name"]));
-        for id in r.prev_ids() {
-            add_name(&id.name);
         }
+    }
+
+    /// Positions of the resources with a current or previous name of `name`'s hash, in
+    /// order.
+    fn candidates(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
+        let slot = self.table.find(hash, |slot| slot.hash == hash);
+        let first = slot.map(|s| s.first);
+        let more = slot
+            .and_then(|s| self.more.get(s.more as usize))
+            .map_or(&[][..], Vec::as_slice);
+        first
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(|i| i as usize)
     }
 }
 
@@ -543,6 +590,19 @@ mod tests {
     use super::*;
     use crate::resource::resources_from_bytes;
     use proptest::strategy::Strategy;
+
+    #[test]
+    fn any_id_index_lists_each_position_once_in_order() {
+        let mut index = AnyIdIndex::default();
+        for (i, name) in [(0, "a"), (1, "b"), (1, "b"), (2, "a"), (3, "a"), (3, "c")] {
+            index.add_name(i, name);
+        }
+        let found = |name| index.candidates(name).collect::<Vec<_>>();
+        assert_eq!(found("a"), [0, 2, 3]);
+        assert_eq!(found("b"), [1]);
+        assert_eq!(found("c"), [3]);
+        assert!(found("d").is_empty());
+    }
 
     /// `n` config maps of about 4 KiB each: the first 32 reach `PARALLEL_PRINT_BYTES`.
     fn config_maps(n: usize) -> ResMap {
