@@ -83,16 +83,16 @@ impl Accumulator {
                     id.gvk == target.gvk && id.name == target.name
                 }
             };
-            let matched: Vec<usize> =
-                self.resources
-                    .indices_named(&target.name)
-                    .into_iter()
-                    .filter(|&i| {
-                        self.resources.resources().get(i).is_some_and(|r| {
-                            matches(&r.cur_id()) || r.prev_ids().iter().any(&matches)
-                        })
+            let matched: Vec<usize> = self
+                .resources
+                .indices_named(&target.name)
+                .into_iter()
+                .filter(|&i| {
+                    self.resources.resources().get(i).is_some_and(|r| {
+                        matches(&r.cur_id()) || r.prev_ids().any(|id| matches(&id))
                     })
-                    .collect();
+                })
+                .collect();
             if matched.len() > 1 {
                 return Err(Error::Other(format!(
                     "found {} resId matches for var {} (unable to disambiguate)",

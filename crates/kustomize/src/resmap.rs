@@ -222,9 +222,9 @@ impl ResMap {
     /// Changes the resource at `i`; the id indexes survive unless its ids changed.
     pub fn update_at<T>(&mut self, i: usize, f: impl FnOnce(&mut Resource) -> T) -> Option<T> {
         let r = self.resources.get_mut(i)?;
-        let (before, prev) = (r.cur_id(), r.prev_ids().len());
+        let (before, prev) = (r.cur_id(), r.prev_id_count());
         let out = f(r);
-        if !r.cur_id_equals(&before) || r.prev_ids().len() != prev {
+        if !r.cur_id_equals(&before) || r.prev_id_count() != prev {
             self.index_fresh = false;
             self.any_index.take();
         }
@@ -247,8 +247,7 @@ impl ResMap {
             .candidates(name)
             .filter(|&i| {
                 let r = &self.resources[i];
-                r.text_at(&["metadata", "name"]) == name
-                    || r.prev_ids().iter().any(|id| id.name == name)
+                r.text_at(&["metadata", "name"]) == name || r.prev_names().any(|n| n == name)
             })
             .collect()
     }
@@ -492,8 +491,8 @@ impl AnyIdIndex {
     fn add(&mut self, i: usize, r: &Resource) {
         let i = u32::try_from(i).expect("fewer than 2^32 resources");
         self.add_name(i, &r.text_at(&["metadata", "name"]));
-        for id in r.prev_ids() {
-            self.add_name(i, &id.name);
+        for name in r.prev_names() {
+            self.add_name(i, name);
         }
     }
 

@@ -1,11 +1,12 @@
 //! A [`Resource`]: one Kubernetes object of a build, as a node tree, with the identity
 //! accessors every transformer uses.
 
-use kustomize_yaml::{CompactString, Mapping, Number, Value};
+use kustomize_yaml::{Mapping, Number, Value};
 
 use crate::generators::Behavior;
 use crate::origin::Origin;
 
+use crate::history::History;
 use crate::resid::{Gvk, ResId};
 
 /// The annotation that marks a resource as local configuration, dropped from the output
@@ -38,25 +39,6 @@ struct Tracked {
     origin: Option<Origin>,
     /// The transformers that ran on it (tracked only with `buildMetadata`).
     transformations: Vec<Origin>,
-}
-
-/// A resource's previous ids and name affixes (moved out whole by
-/// [`Resource::take_history`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct History {
-    /// Earlier ids, oldest first (namespaces as effective namespaces).
-    pub prev_ids: Vec<ResId>,
-    /// Name prefixes added, innermost first.
-    pub prefixes: Vec<CompactString>,
-    /// Name suffixes added, innermost first.
-    pub suffixes: Vec<CompactString>,
-}
-
-impl History {
-    /// The id the resource had when it entered the build, given its current one.
-    pub fn org_id<'a>(&'a self, cur: &'a ResId) -> &'a ResId {
-        self.prev_ids.first().unwrap_or(cur)
-    }
 }
 
 impl Resource {
@@ -273,19 +255,15 @@ impl Resource {
     /// Whether the current or any previous id equals `id` (upstream's
     /// `GetMatchingResourcesByAnyId(id.Equals)` test for one resource).
     pub fn any_id_equals(&self, id: &ResId) -> bool {
-        self.cur_id_equals(id) || self.history.prev_ids.iter().any(|p| p.equals(id))
+        self.cur_id_equals(id) || self.history.prev_ids().any(|p| p.equals(id))
     }
 
     /// Remembers the current id as a previous one (before a rename or namespace change).
     pub fn store_previous_id(&mut self) {
         let id = self.cur_id();
         let namespace = id.effective_namespace().to_owned();
-        // Resources keep one to three, and every resource of a build is held at once: grow
-        // one 120-byte id at a time (a `Vec`'s doubling would make room for four).
-        self.history.prev_ids.reserve_exact(1);
         self.history
-            .prev_ids
-            .push(ResId::new(id.gvk, id.name, namespace));
+            .push_prev_id(&ResId::new(id.gvk, id.name, namespace));
     }
 
     /// Moves the previous ids and name affixes out, for a pass that reads them for every
@@ -304,15 +282,25 @@ impl Resource {
         self.history = history;
     }
 
-    /// Earlier ids, oldest first.
-    pub fn prev_ids(&self) -> &[ResId] {
-        &self.history.prev_ids
+    /// Earlier ids, oldest first (unpacked as they are read).
+    pub fn prev_ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        self.history.prev_ids()
+    }
+
+    /// The names of the earlier ids, oldest first.
+    pub fn prev_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.history.prev_names()
+    }
+
+    /// How many earlier ids there are.
+    pub fn prev_id_count(&self) -> usize {
+        self.history.prev_id_count()
     }
 
     /// The id the resource had when it entered the build.
     pub fn org_id(&self) -> ResId {
-        match self.history.prev_ids.first() {
-            Some(id) => id.clone(),
+        match self.history.prev_ids().next() {
+            Some(id) => id,
             None => self.cur_id(),
         }
     }
@@ -320,31 +308,25 @@ impl Resource {
     /// Records a name prefix added by the prefix transformer.
     pub fn add_name_prefix(&mut self, prefix: &str) {
         if !prefix.is_empty() {
-            if self.history.prefixes.capacity() == 0 {
-                self.history.prefixes.reserve_exact(1);
-            }
-            self.history.prefixes.push(prefix.into());
+            self.history.push_prefix(prefix);
         }
     }
 
     /// Records a name suffix added by the suffix transformer.
     pub fn add_name_suffix(&mut self, suffix: &str) {
         if !suffix.is_empty() {
-            if self.history.suffixes.capacity() == 0 {
-                self.history.suffixes.reserve_exact(1);
-            }
-            self.history.suffixes.push(suffix.into());
+            self.history.push_suffix(suffix);
         }
     }
 
     /// Name prefixes added, innermost first.
-    pub fn name_prefixes(&self) -> &[CompactString] {
-        &self.history.prefixes
+    pub fn name_prefixes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.history.prefixes()
     }
 
     /// Name suffixes added, innermost first.
-    pub fn name_suffixes(&self) -> &[CompactString] {
-        &self.history.suffixes
+    pub fn name_suffixes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.history.suffixes()
     }
 
     /// The object.

@@ -63,7 +63,7 @@ impl CompiledSelector {
         }
         if let Some(name) = &self.name {
             let cur = r.text_at(&["metadata", "name"]);
-            let org = r.prev_ids().first().map(|id| id.name.as_str());
+            let org = r.prev_names().next();
             if !name.is_match(&cur) && !org.is_some_and(|o| name.is_match(o)) {
                 return false;
             }

@@ -22,9 +22,10 @@ use kustomize_yaml::{CompactString, Value};
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
 use crate::fieldspecs::NameBackReferences;
+use crate::history::History;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
-use crate::resource::{scalar_text, History, Resource};
+use crate::resource::{scalar_text, Resource};
 use crate::Error;
 
 /// Fixes name references after renames.
@@ -42,12 +43,12 @@ struct Candidate<'a> {
 }
 
 impl Candidate<'_> {
-    fn org_id(&self) -> &ResId {
+    fn org_id(&self) -> ResId {
         self.history.org_id(&self.cur)
     }
 
-    fn prev_ids(&self) -> &[ResId] {
-        &self.history.prev_ids
+    fn prev_ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        self.history.prev_ids()
     }
 }
 
@@ -100,11 +101,10 @@ impl PrevNameIndex {
 
 /// A resource's previous names, each once.
 fn distinct_prev_names(r: &Resource) -> impl Iterator<Item = &str> {
-    let ids = r.prev_ids();
-    ids.iter()
+    r.prev_names()
         .enumerate()
-        .filter(move |(k, id)| !ids[..*k].iter().any(|e| e.name == id.name))
-        .map(|(_, id)| id.name.as_str())
+        .filter(move |&(k, name)| !r.prev_names().take(k).any(|e| e == name))
+        .map(|(_, name)| name)
 }
 
 /// The referrer as the selection sees it.
@@ -414,15 +414,13 @@ impl Selection<'_> {
         }
         let referrer_cluster_scoped = self.referrer.cur.gvk.is_cluster_scoped();
         list.retain(|c| {
-            c.prev_ids()
-                .iter()
-                .any(|id| id.gvk.is_selected_by(self.target))
+            c.prev_ids().any(|id| id.gvk.is_selected_by(self.target))
                 && (!self.is_role_ref
                     || self
                         .referrer
                         .role_ref
                         .as_ref()
-                        .is_none_or(|rr| c.prev_ids().iter().any(|id| id.gvk.is_selected_by(rr))))
+                        .is_none_or(|rr| c.prev_ids().any(|id| id.gvk.is_selected_by(rr))))
                 && (referrer_cluster_scoped
                     || c.cur.gvk.is_cluster_scoped()
                     || c.cur.gvk.kind == "ServiceAccount"
@@ -454,11 +452,11 @@ impl Selection<'_> {
     /// Upstream's `PrefixesSuffixesEquals`.
     fn affixes_match(&self, c: &Candidate, allow_empty: bool) -> bool {
         let (r, c) = (self.referrer.history, c.history);
-        let prefixes = (allow_empty && (r.prefixes.is_empty() || c.prefixes.is_empty()))
-            || same_ending(&r.prefixes, &c.prefixes);
-        let suffixes = (allow_empty && (r.suffixes.is_empty() || c.suffixes.is_empty()))
-            || same_ending(&r.suffixes, &c.suffixes);
-        prefixes && suffixes
+        let matches = |a: Vec<&str>, b: Vec<&str>| {
+            (allow_empty && (a.is_empty() || b.is_empty())) || same_ending(&a, &b)
+        };
+        matches(r.prefixes().collect(), c.prefixes().collect())
+            && matches(r.suffixes().collect(), c.suffixes().collect())
     }
 }
 

@@ -113,7 +113,7 @@ impl Transformer for ReplacementTransformer {
 /// The ids a resource answers to: current, then previous.
 fn ids(r: &Resource) -> Vec<ResId> {
     let mut out = vec![r.cur_id()];
-    out.extend(r.prev_ids().iter().cloned());
+    out.extend(r.prev_ids());
     out
 }
 

@@ -32,7 +32,7 @@ impl Transformer for ReplicaCountTransformer {
                     let matches = |id: &crate::resid::ResId| {
                         id.name == self.replica.name && id.gvk.is_selected_by(&spec.gvk)
                     };
-                    if !matches(&cur) && !r.prev_ids().iter().any(matches) {
+                    if !matches(&cur) && !r.prev_ids().any(|id| matches(&id)) {
                         return Ok(false);
                     }
                     let count = Value::Number(Number::Int(self.replica.count));
