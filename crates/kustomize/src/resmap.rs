@@ -465,15 +465,15 @@ impl<'a> IntoIterator for &'a ResMap {
     }
 }
 
-/// Positions by current or previous name. Each entry is a name's hash and the first
-/// position with that name (16 bytes; a map from names to lists held a name and a list per
-/// resource, a tenth of a 100k-resource build's peak); further positions of a hash sit in
-/// `more`. Names are not kept: a lookup returns the positions of its name's hash, and
-/// callers check the resources' ids (a colliding hash only adds a candidate).
+/// Positions by current or previous name. Each entry is a name's hash and its first two
+/// positions (16 bytes; a map from names to lists held a name and a list per resource, a
+/// tenth of a 100k-resource build's peak); the positions of a hash that more resources
+/// share sit in `more`. Names are not kept: a lookup returns the positions of its name's
+/// hash, and callers check the resources' ids (a colliding hash only adds a candidate).
 #[derive(Debug, Clone, Default)]
 pub struct AnyIdIndex {
     table: hashbrown::HashTable<AnyIdSlot>,
-    /// The positions after the first of a hash that several resources share.
+    /// Every position of a hash that more than two resources share.
     more: Vec<Vec<u32>>,
     hasher: foldhash::fast::RandomState,
 }
@@ -482,14 +482,22 @@ pub struct AnyIdIndex {
 struct AnyIdSlot {
     hash: u64,
     first: u32,
-    /// Index into `more`, or `u32::MAX`.
-    more: u32,
+    /// [`NONE`]; a second position; or, with [`IN_MORE`] set, an index into `more`, which
+    /// then holds every position.
+    rest: u32,
 }
 
+const NONE: u32 = u32::MAX;
+const IN_MORE: u32 = 1 << 31;
+
 impl AnyIdIndex {
-    /// Adds the resource at position `i` (positions must be added in increasing order).
+    /// Adds the resource at position `i` (positions must be added in increasing order,
+    /// and stay below 2^31).
     fn add(&mut self, i: usize, r: &Resource) {
-        let i = u32::try_from(i).expect("fewer than 2^32 resources");
+        let i = u32::try_from(i)
+            .ok()
+            .filter(|&i| i < IN_MORE)
+            .expect("fewer than 2^31 resources");
         self.add_name(i, &r.text_at(&["metadata", "name"]));
         for name in r.prev_names() {
             self.add_name(i, name);
@@ -498,29 +506,33 @@ impl AnyIdIndex {
 
     fn add_name(&mut self, i: u32, name: &str) {
         let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
-        match self
+        let entry = self
             .table
-            .entry(hash, |slot| slot.hash == hash, |slot| slot.hash)
-        {
+            .entry(hash, |slot| slot.hash == hash, |slot| slot.hash);
+        let slot = match entry {
             hashbrown::hash_table::Entry::Vacant(e) => {
                 e.insert(AnyIdSlot {
                     hash,
                     first: i,
-                    more: u32::MAX,
+                    rest: NONE,
                 });
+                return;
             }
-            hashbrown::hash_table::Entry::Occupied(mut e) => {
-                let slot = e.get_mut();
-                if slot.more == u32::MAX {
-                    if slot.first != i {
-                        slot.more = self.more.len() as u32;
-                        self.more.push(vec![i]);
-                    }
-                } else {
-                    let list = &mut self.more[slot.more as usize];
-                    if list.last() != Some(&i) {
-                        list.push(i);
-                    }
+            hashbrown::hash_table::Entry::Occupied(e) => e.into_mut(),
+        };
+        match slot.rest {
+            NONE if slot.first != i => slot.rest = i,
+            NONE => {}
+            second if second & IN_MORE == 0 => {
+                if second != i {
+                    slot.rest = IN_MORE | self.more.len() as u32;
+                    self.more.push(vec![slot.first, second, i]);
+                }
+            }
+            at => {
+                let list = &mut self.more[(at & !IN_MORE) as usize];
+                if list.last() != Some(&i) {
+                    list.push(i);
                 }
             }
         }
@@ -530,13 +542,20 @@ impl AnyIdIndex {
     /// order.
     fn candidates(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
         let hash = std::hash::BuildHasher::hash_one(&self.hasher, name);
-        let slot = self.table.find(hash, |slot| slot.hash == hash);
-        let first = slot.map(|s| s.first);
-        let more = slot
-            .and_then(|s| self.more.get(s.more as usize))
-            .map_or(&[][..], Vec::as_slice);
-        first
+        let slot = self.table.find(hash, |slot| slot.hash == hash).copied();
+        let (inline, more): ([Option<u32>; 2], &[u32]) = match slot {
+            None => ([None, None], &[]),
+            Some(AnyIdSlot {
+                rest: NONE, first, ..
+            }) => ([Some(first), None], &[]),
+            Some(AnyIdSlot { rest, first, .. }) if rest & IN_MORE == 0 => {
+                ([Some(first), Some(rest)], &[])
+            }
+            Some(AnyIdSlot { rest, .. }) => ([None, None], &self.more[(rest & !IN_MORE) as usize]),
+        };
+        inline
             .into_iter()
+            .flatten()
             .chain(more.iter().copied())
             .map(|i| i as usize)
     }
@@ -593,13 +612,25 @@ mod tests {
     #[test]
     fn any_id_index_lists_each_position_once_in_order() {
         let mut index = AnyIdIndex::default();
-        for (i, name) in [(0, "a"), (1, "b"), (1, "b"), (2, "a"), (3, "a"), (3, "c")] {
+        let adds = [
+            (0, "a"),
+            (1, "b"),
+            (1, "b"),
+            (2, "a"),
+            (3, "a"),
+            (3, "c"),
+            (4, "c"),
+            (4, "c"),
+            (5, "a"),
+            (5, "a"),
+        ];
+        for (i, name) in adds {
             index.add_name(i, name);
         }
         let found = |name| index.candidates(name).collect::<Vec<_>>();
-        assert_eq!(found("a"), [0, 2, 3]);
+        assert_eq!(found("a"), [0, 2, 3, 5]);
         assert_eq!(found("b"), [1]);
-        assert_eq!(found("c"), [3]);
+        assert_eq!(found("c"), [3, 4]);
         assert!(found("d").is_empty());
     }
 
