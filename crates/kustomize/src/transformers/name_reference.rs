@@ -17,6 +17,8 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
+use std::hash::BuildHasher;
+
 use kustomize_yaml::{CompactString, Value};
 
 use super::Transformer;
@@ -52,50 +54,39 @@ impl Candidate<'_> {
     }
 }
 
-/// Positions of the resources by each of their previous names, in build order: one table
-/// and one list for the whole pass.
-#[derive(Default)]
+/// Positions of the resources by each of their previous names: one sorted list of (name
+/// hash, position) pairs for the whole pass, 16 bytes per pair. Names are not kept; the
+/// selection checks a candidate's previous names (a colliding hash only adds a candidate).
 struct PrevNameIndex {
-    /// A name's range in `positions`.
-    ranges: HashMap<CompactString, (u32, u32)>,
-    positions: Vec<u32>,
+    pairs: Vec<(u64, u32)>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl PrevNameIndex {
     fn of(resources: &ResMap) -> Self {
-        let mut counts: HashMap<&str, u32> = HashMap::default();
-        for r in resources.iter() {
-            for name in distinct_prev_names(r) {
-                *counts.entry(name).or_default() += 1;
-            }
-        }
-        let mut index = PrevNameIndex::default();
-        index.ranges.reserve(counts.len());
-        let mut next = 0u32;
-        for (name, n) in counts {
-            index.ranges.insert(name.into(), (next, 0));
-            next += n;
-        }
-        index.positions = vec![0; next as usize];
+        let hasher = foldhash::fast::RandomState::default();
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
         for (i, r) in resources.iter().enumerate() {
-            for name in distinct_prev_names(r) {
-                let (start, len) = index.ranges.get_mut(name).expect("counted above");
-                index.positions[(*start + *len) as usize] = i as u32;
-                *len += 1;
-            }
+            let i = u32::try_from(i).expect("fewer than 2^32 resources");
+            pairs.extend(distinct_prev_names(r).map(|name| (hasher.hash_one(name), i)));
         }
-        index
+        // By hash, then position: each name's positions in build order.
+        pairs.sort_unstable();
+        PrevNameIndex { pairs, hasher }
     }
 
     fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.pairs.is_empty()
     }
 
-    /// Positions of the resources that once had `name`, in build order.
-    fn get(&self, name: &str) -> &[u32] {
-        self.ranges.get(name).map_or(&[], |&(start, len)| {
-            &self.positions[start as usize..(start + len) as usize]
-        })
+    /// Positions of the resources that once had a name of `name`'s hash, in build order.
+    fn get(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let hash = self.hasher.hash_one(name);
+        let start = self.pairs.partition_point(|&(h, _)| h < hash);
+        self.pairs[start..]
+            .iter()
+            .take_while(move |&&(h, _)| h == hash)
+            .map(|&(_, i)| i as usize)
     }
 }
 
@@ -394,9 +385,8 @@ impl Selection<'_> {
         let mut list: Vec<Candidate> = self
             .by_prev_name
             .get(old_name)
-            .iter()
-            .map(|&i| self.candidate(i as usize))
-            .filter(|c| self.reachable(c))
+            .map(|i| self.candidate(i))
+            .filter(|c| c.history.prev_names().any(|n| n == old_name) && self.reachable(c))
             .collect();
         if let Some(ns) = namespace {
             // Upstream groups candidates by original namespace when any resource had it,
