@@ -22,6 +22,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use hashbrown::HashSet;
 
 use compact_str::CompactString;
 
@@ -137,6 +140,37 @@ impl Key {
                 std::str::from_utf8_unchecked(std::slice::from_raw_parts(word.add(2 * WORD), len))
             },
         }
+    }
+}
+
+/// Heap keys shared between the documents parsed with it
+/// ([`crate::parse::parse_documents_sharing`]): the first key made for a text that needs a
+/// heap block is kept, and later ones clone it. Kept for one build, it stores each such key
+/// of the build's files once (a ConfigMap key repeated in every app's file, say).
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    keys: Mutex<HashSet<Key, foldhash::fast::RandomState>>,
+}
+
+impl KeyCache {
+    /// An empty cache.
+    pub fn new() -> KeyCache {
+        KeyCache::default()
+    }
+
+    /// The key for `text`, sharing the cached block when it needs one.
+    pub fn key(&self, text: &str) -> Key {
+        if text.len() <= INLINE_CAP || known(text).is_some() {
+            return Key::new(text);
+        }
+        // A panic while holding the lock cannot leave the set half written.
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(key) = keys.get(text) {
+            return key.clone();
+        }
+        let key = Key::heap(text);
+        keys.insert(key.clone());
+        key
     }
 }
 
@@ -575,6 +609,30 @@ mod tests {
         drop(clones);
         assert_eq!(key.count().load(Ordering::Relaxed), 1);
         assert_eq!(key.as_str(), "bench.example.com/generated");
+    }
+
+    #[test]
+    fn a_cache_shares_heap_keys() {
+        let cache = KeyCache::new();
+        let (a, b) = (
+            cache.key("settings.properties"),
+            cache.key("settings.properties"),
+        );
+        assert_eq!(a.raw, b.raw);
+        assert_eq!(a.count().load(Ordering::Relaxed), 3);
+        assert_eq!(cache.key("name").tag(), TAG_INLINE);
+        assert_eq!(cache.key("metadata").tag(), TAG_KNOWN);
+        let docs = crate::parse::parse_documents_sharing(
+            "a_long_key: 1\n---\na_long_key: 2\n",
+            crate::Schema::Kyaml,
+            Some(&cache),
+        )
+        .expect("parses");
+        let keys: Vec<&Key> = docs
+            .iter()
+            .filter_map(|d| d.as_map()?.keys().next())
+            .collect();
+        assert_eq!(keys[0].raw, keys[1].raw);
     }
 
     proptest! {

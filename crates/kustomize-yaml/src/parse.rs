@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
+use crate::key::KeyCache;
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
 use crate::{CompactString, Error, Key, Mapping, Number, Value};
 
@@ -46,9 +47,20 @@ const ALIAS_BUDGET_BASE: usize = 1 << 20;
 /// saphyr-parser alone, and the fast path goes on after it. Errors are always reported from
 /// a parse of the whole text, so that their lines are the file's.
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    match parse_fast(src, schema) {
+    parse_documents_sharing(src, schema, None)
+}
+
+/// [`parse_documents`], making mapping keys through `keys` (when given): a key that needs
+/// a heap block shares the one the cache holds, so the files of one build store each such
+/// key once.
+pub fn parse_documents_sharing(
+    src: &str,
+    schema: Schema,
+    keys: Option<&KeyCache>,
+) -> Result<Vec<Value>, Error> {
+    match parse_fast_sharing(src, schema, keys) {
         Some((docs, _)) => Ok(docs),
-        None => parse_full(src, schema),
+        None => parse_full_with(src, schema, alias_allowance(src), keys),
     }
 }
 
@@ -57,7 +69,15 @@ pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
 /// saphyr. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
-    let mut loader = Loader::new(src, schema);
+    parse_fast_sharing(src, schema, None)
+}
+
+fn parse_fast_sharing(
+    src: &str,
+    schema: Schema,
+    keys: Option<&KeyCache>,
+) -> Option<(Vec<Value>, usize)> {
+    let mut loader = Loader::new(src, schema, keys);
     let mut fast = 0;
     crate::fast::parse(src, &mut |item| match item {
         crate::fast::Item::Event(event, span) => {
@@ -72,7 +92,8 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
             loader.root = None;
             // The declined document has the alias allowance it would have in one saphyr
             // parse of the whole text.
-            let more = parse_full_with(text, schema, loader.alias_allowance).map_err(|_| ())?;
+            let more =
+                parse_full_with(text, schema, loader.alias_allowance, keys).map_err(|_| ())?;
             loader.docs.extend(more);
             Ok(())
         }
@@ -84,7 +105,7 @@ pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
 /// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    parse_full_with(src, schema, alias_allowance(src))
+    parse_full_with(src, schema, alias_allowance(src), None)
 }
 
 /// The alias expansions a document of `src` may make: each document has its own, as
@@ -94,11 +115,16 @@ fn alias_allowance(src: &str) -> usize {
 }
 
 /// [`parse_full`], each document allowed `allowance` alias expansions.
-fn parse_full_with(src: &str, schema: Schema, allowance: usize) -> Result<Vec<Value>, Error> {
+fn parse_full_with(
+    src: &str,
+    schema: Schema,
+    allowance: usize,
+    keys: Option<&KeyCache>,
+) -> Result<Vec<Value>, Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
-        let mut loader = Loader::new(&src, schema);
+        let mut loader = Loader::new(&src, schema, keys);
         loader.alias_allowance = allowance;
         match loader.run(&src) {
             Ok(docs) => return Ok(docs),
@@ -304,8 +330,10 @@ struct PendingKey {
     span: Span,
 }
 
-struct Loader {
+struct Loader<'k> {
     schema: Schema,
+    /// Where keys that need a heap block are shared, if anywhere.
+    keys: Option<&'k KeyCache>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     keep_anchors: bool,
@@ -329,10 +357,11 @@ fn err_at(span: &Span, message: impl Into<String>) -> Error {
     Error::syntax(span.start.line(), span.start.col() + 1, message)
 }
 
-impl Loader {
-    fn new(src: &str, schema: Schema) -> Loader {
+impl<'k> Loader<'k> {
+    fn new(src: &str, schema: Schema, keys: Option<&'k KeyCache>) -> Loader<'k> {
         Loader {
             schema,
+            keys,
             stack: Vec::new(),
             anchors: HashMap::new(),
             // Without a '*' there can be no alias, so anchored nodes need not be kept.
@@ -622,6 +651,13 @@ impl Loader {
         Ok(())
     }
 
+    fn key(&self, text: &str) -> Key {
+        match self.keys {
+            Some(keys) => keys.key(text),
+            None => Key::new(text),
+        }
+    }
+
     /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
     /// scalar key keeps its text; nested mappings with a non-string key become
     /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
@@ -640,9 +676,9 @@ impl Loader {
             }
             // Tag mismatches still fail (`!!int x`).
             self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
-            Ok(Key::new(&src.text))
+            Ok(self.key(&src.text))
         } else if is_string {
-            Ok(Key::new(&src.text))
+            Ok(self.key(&src.text))
         } else {
             Err(err_at(
                 span,

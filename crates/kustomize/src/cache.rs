@@ -8,7 +8,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::resource::{resources_from_bytes, Resource};
+use crate::resource::{resources_from_bytes_sharing, Resource};
 use crate::Error;
 
 /// A file's content hash and its parsed resources.
@@ -19,6 +19,8 @@ type Entry = (u64, Arc<Vec<Resource>>);
 pub struct ParseCache {
     entries: Mutex<HashMap<PathBuf, Entry>>,
     hasher: foldhash::quality::FixedState,
+    /// Mapping keys shared between the files parsed.
+    keys: kustomize_yaml::KeyCache,
 }
 
 impl ParseCache {
@@ -37,7 +39,7 @@ impl ParseCache {
                 return Ok(parsed.as_ref().clone());
             }
         }
-        let parsed = resources_from_bytes(bytes, path)?;
+        let parsed = resources_from_bytes_sharing(bytes, path, Some(&self.keys))?;
         let shared = Arc::new(parsed.clone());
         self.lock().insert(path.to_path_buf(), (digest, shared));
         Ok(parsed)

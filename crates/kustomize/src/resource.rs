@@ -496,19 +496,27 @@ pub fn resources_from_bytes(
     bytes: &[u8],
     path: &std::path::Path,
 ) -> Result<Vec<Resource>, crate::Error> {
+    resources_from_bytes_sharing(bytes, path, None)
+}
+
+/// [`resources_from_bytes`], making mapping keys through `keys` (see
+/// [`kustomize_yaml::KeyCache`]) when given.
+pub fn resources_from_bytes_sharing(
+    bytes: &[u8],
+    path: &std::path::Path,
+    keys: Option<&kustomize_yaml::KeyCache>,
+) -> Result<Vec<Resource>, crate::Error> {
     use std::collections::VecDeque;
 
     let text = std::str::from_utf8(bytes).map_err(|e| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message: format!("not UTF-8: {e}"),
     })?;
-    let docs =
-        kustomize_yaml::parse_documents(text, kustomize_yaml::Schema::Kyaml).map_err(|source| {
-            crate::Error::Yaml {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+    let docs = kustomize_yaml::parse_documents_sharing(text, kustomize_yaml::Schema::Kyaml, keys)
+        .map_err(|source| crate::Error::Yaml {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let invalid = |message: String| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message,

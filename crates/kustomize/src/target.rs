@@ -27,8 +27,8 @@ use crate::origin::Origin;
 use crate::patch::schema::Schema;
 use crate::remote::RepoSpec;
 use crate::resmap::ResMap;
-use crate::resource::resources_from_bytes;
 use crate::resource::Resource;
+use crate::resource::{resources_from_bytes, resources_from_bytes_sharing};
 use crate::transformers::annotations::AnnotationsTransformer;
 use crate::transformers::hash::HashTransformer;
 use crate::transformers::image_tag::ImageTagTransformer;
@@ -43,6 +43,7 @@ use crate::transformers::replacement::ReplacementTransformer;
 use crate::transformers::replica_count::ReplicaCountTransformer;
 use crate::transformers::{builtin_plugins, sort_order, Transformer};
 use crate::{BuildOutput, Error, Options, Reorder};
+use kustomize_yaml::KeyCache;
 use kustomize_yaml::Value;
 
 /// Bytes of a kustomization's resource files read on the calling thread before the rest are
@@ -187,9 +188,11 @@ pub fn build(
     if !metadata.is_empty() {
         kt.origin = Some(Origin::default());
     }
+    let keys = KeyCache::new();
     let mut builder = Builder {
         options,
         cache,
+        keys: &keys,
         warnings: &mut warnings,
         schema: SchemaChoice {
             custom: None,
@@ -252,6 +255,8 @@ struct Builder<'a> {
     options: &'a Options,
     /// Parsed files shared with other builds, if any.
     cache: Option<&'a ParseCache>,
+    /// Mapping keys shared between the files this build parses itself.
+    keys: &'a KeyCache,
     warnings: &'a mut Vec<String>,
     /// The schema strategic merges use.
     schema: SchemaChoice<'a>,
@@ -367,7 +372,7 @@ impl Builder<'_> {
     fn parse_resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
         match self.cache {
             Some(cache) => cache.resources(bytes, path),
-            None => resources_from_bytes(bytes, path),
+            None => resources_from_bytes_sharing(bytes, path, Some(self.keys)),
         }
     }
 
