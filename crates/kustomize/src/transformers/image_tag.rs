@@ -13,7 +13,7 @@ use kustomize_yaml::Value;
 use regex::Regex;
 
 use super::{node_at, Step, Transformer};
-use crate::fieldspec::FieldSpec;
+use crate::fieldspec::{split_path, FieldSpec};
 use crate::kustomization::Image;
 use crate::pattern::{is_dotted_name, strip_dotted_prefix};
 use crate::resmap::ResMap;
@@ -63,8 +63,9 @@ impl Transformer for ImageTagTransformer {
             return Ok(());
         }
         let index = ImageIndex::new(&self.images)?;
-        let specs: Vec<(&FieldSpec, Vec<&str>)> = (self.field_specs.iter())
-            .map(|spec| (spec, spec.path.trim_start_matches('/').split('/').collect()))
+        // Split as upstream's `PathSplitter` does: `\/` is a slash within a field name.
+        let specs: Vec<(&FieldSpec, Vec<String>)> = (self.field_specs.iter())
+            .map(|spec| (spec, split_path(spec.path.trim_start_matches('/'), '/')))
             .collect();
         // Every image field of a resource, in the order found, with how many of the two
         // passes reach it (reused from resource to resource).
@@ -310,7 +311,7 @@ fn containers_paths<'a>(
 /// `null` list named `x[]` becomes empty).
 fn spec_paths(
     node: &mut Value,
-    segs: &[&str],
+    segs: &[String],
     prefix: &mut Vec<Step>,
     record: &mut dyn FnMut(Vec<Step>),
 ) {
@@ -329,7 +330,7 @@ fn spec_paths(
         Value::Map(map) => {
             let (name, is_seq) = match head.strip_suffix("[]") {
                 Some(n) => (n, true),
-                None => (*head, false),
+                None => (head.as_str(), false),
             };
             let Some(field) = map.get_mut(name) else {
                 return;
