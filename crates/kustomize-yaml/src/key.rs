@@ -65,14 +65,17 @@ unsafe impl Sync for Key {}
 impl Key {
     /// The key for `text`.
     pub fn new(text: &str) -> Key {
+        Key::without_heap(text).unwrap_or_else(|| Key::heap(text))
+    }
+
+    /// The key for `text` when it needs no heap block (short, or a known name).
+    fn without_heap(text: &str) -> Option<Key> {
         if text.len() <= INLINE_CAP {
-            Key::inline(text)
-        } else if let Some(slot) = known(text) {
-            let ptr = (slot as *const &'static str).cast_mut().cast::<u8>();
-            Key::tagged(ptr.map_addr(|a| a | TAG_KNOWN))
-        } else {
-            Key::heap(text)
+            return Some(Key::inline(text));
         }
+        let slot = known(text)?;
+        let ptr = (slot as *const &'static str).cast_mut().cast::<u8>();
+        Some(Key::tagged(ptr.map_addr(|a| a | TAG_KNOWN)))
     }
 
     fn inline(text: &str) -> Key {
@@ -160,8 +163,8 @@ impl KeyCache {
 
     /// The key for `text`, sharing the cached block when it needs one.
     pub fn key(&self, text: &str) -> Key {
-        if text.len() <= INLINE_CAP || known(text).is_some() {
-            return Key::new(text);
+        if let Some(key) = Key::without_heap(text) {
+            return key;
         }
         // A panic while holding the lock cannot leave the set half written.
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
@@ -292,35 +295,18 @@ impl fmt::Display for Key {
     }
 }
 
-impl From<&str> for Key {
-    fn from(text: &str) -> Key {
-        Key::new(text)
-    }
+/// Keys from any text type.
+macro_rules! key_from_text {
+    ($($text:ty),*) => {$(
+        impl From<$text> for Key {
+            fn from(text: $text) -> Key {
+                Key::new(&text)
+            }
+        }
+    )*};
 }
 
-impl From<&String> for Key {
-    fn from(text: &String) -> Key {
-        Key::new(text)
-    }
-}
-
-impl From<String> for Key {
-    fn from(text: String) -> Key {
-        Key::new(&text)
-    }
-}
-
-impl From<&CompactString> for Key {
-    fn from(text: &CompactString) -> Key {
-        Key::new(text)
-    }
-}
-
-impl From<CompactString> for Key {
-    fn from(text: CompactString) -> Key {
-        Key::new(&text)
-    }
-}
+key_from_text!(&str, &String, String, &CompactString, CompactString);
 
 impl From<&Key> for Key {
     fn from(key: &Key) -> Key {

@@ -131,18 +131,19 @@ impl Transformer for NameReferenceTransformer {
     /// Each referrer is rewritten in place while the selection reads the other resources
     /// where they are: nothing is copied for every resource but an index of previous names.
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        let by_prev_name = PrevNameIndex::of(resources);
-        let org_namespaces: HashSet<CompactString> = resources
-            .iter()
-            .filter_map(|r| {
-                let cur = r.cur_id();
-                let org = r.history().org_id(&cur);
-                (!org.gvk.is_cluster_scoped()).then(|| org.effective_namespace().into())
-            })
-            .collect();
-        // The referrer fields that select each original Gvk (with their back reference),
-        // in table order: resources share a handful of Gvks, and the table holds ~170 specs.
-        let mut selected: HashMap<Gvk, Vec<SelectedField>> = HashMap::default();
+        let mut pass = Pass {
+            transformer: self,
+            by_prev_name: PrevNameIndex::of(resources),
+            org_namespaces: resources
+                .iter()
+                .filter_map(|r| {
+                    let cur = r.cur_id();
+                    let org = r.history().org_id(&cur);
+                    (!org.gvk.is_cluster_scoped()).then(|| org.effective_namespace().into())
+                })
+                .collect(),
+            selected: HashMap::default(),
+        };
         let all = resources.iter_mut().into_slice();
         for at in 0..all.len() {
             let (before, rest) = all.split_at_mut(at);
@@ -151,15 +152,7 @@ impl Transformer for NameReferenceTransformer {
             };
             // The referrer's history is read as a candidate's while its object changes.
             let history = r.take_history();
-            let result = self.fix_referrer(
-                r,
-                at,
-                &history,
-                &Others { before, after },
-                &by_prev_name,
-                &org_namespaces,
-                &mut selected,
-            );
+            let result = pass.fix_referrer(r, at, &history, &Others { before, after });
             r.restore_history(history);
             result?;
         }
@@ -167,36 +160,43 @@ impl Transformer for NameReferenceTransformer {
     }
 }
 
-impl NameReferenceTransformer {
+/// What the pass works out once for all referrers.
+struct Pass<'t> {
+    transformer: &'t NameReferenceTransformer,
+    by_prev_name: PrevNameIndex,
+    /// Original namespaces of all namespaced resources.
+    org_namespaces: HashSet<CompactString>,
+    /// The referrer fields that select each original Gvk (with their back reference), in
+    /// table order: resources share a handful of Gvks, and the table holds ~170 specs.
+    selected: HashMap<Gvk, Vec<SelectedField>>,
+}
+
+impl Pass<'_> {
     /// Fixes the references of the resource at `at`, whose history is moved to `history`.
-    #[allow(clippy::too_many_arguments)]
     fn fix_referrer(
-        &self,
+        &mut self,
         r: &mut Resource,
         at: usize,
         history: &History,
         others: &Others<'_>,
-        by_prev_name: &PrevNameIndex,
-        org_namespaces: &HashSet<CompactString>,
-        selected: &mut HashMap<Gvk, Vec<SelectedField>>,
     ) -> Result<(), Error> {
         // Checked for every referrer, renames or not, as upstream does.
         let referrer = Referrer::of(r, at, history)?;
-        if by_prev_name.is_empty() {
+        if self.by_prev_name.is_empty() {
             return Ok(());
         }
         let org_gvk = &history.org_id(&referrer.cur).gvk;
-        if !selected.contains_key(org_gvk) {
-            let fields = self.fields_selecting(org_gvk);
-            selected.insert(org_gvk.clone(), fields);
+        if !self.selected.contains_key(org_gvk) {
+            let fields = self.transformer.fields_selecting(org_gvk);
+            self.selected.insert(org_gvk.clone(), fields);
         }
-        for selected in &selected[org_gvk] {
+        for selected in &self.selected[org_gvk] {
             let selection = Selection {
                 others,
-                org_namespaces,
-                by_prev_name,
+                org_namespaces: &self.org_namespaces,
+                by_prev_name: &self.by_prev_name,
                 referrer: &referrer,
-                target: &self.back_references[selected.backref].gvk,
+                target: &self.transformer.back_references[selected.backref].gvk,
                 is_role_ref: selected.is_role_ref,
             };
             let field = &selected.field;
@@ -214,7 +214,9 @@ impl NameReferenceTransformer {
         }
         Ok(())
     }
+}
 
+impl NameReferenceTransformer {
     /// The referrer fields of every back reference whose spec selects `gvk`, in table order.
     fn fields_selecting(&self, gvk: &Gvk) -> Vec<SelectedField> {
         let backrefs = self.back_references.iter().enumerate();
