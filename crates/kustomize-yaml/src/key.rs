@@ -70,21 +70,31 @@ impl Key {
 
     /// The key for `text` when it needs no heap block (short, or a known name).
     fn without_heap(text: &str) -> Option<Key> {
-        if text.len() <= INLINE_CAP {
-            return Some(Key::inline(text));
+        if let Some(word) = Key::inline_word(text) {
+            return Some(Key::tagged(std::ptr::without_provenance_mut(word)));
         }
         let slot = known(text)?;
         let ptr = (slot as *const &'static str).cast_mut().cast::<u8>();
         Some(Key::tagged(ptr.map_addr(|a| a | TAG_KNOWN)))
     }
 
-    fn inline(text: &str) -> Key {
+    /// The word of the inline key for `text`, if it is short enough to be one: two keys
+    /// of short texts are equal exactly when their words are.
+    #[inline]
+    pub(crate) fn inline_word(text: &str) -> Option<usize> {
+        if text.len() > INLINE_CAP {
+            return None;
+        }
         let mut bytes = [0u8; WORD];
         bytes[TAG_BYTE] = ((text.len() as u8) << 2) | TAG_INLINE as u8;
         bytes[TEXT_AT..TEXT_AT + text.len()].copy_from_slice(text.as_bytes());
-        Key::tagged(std::ptr::without_provenance_mut(usize::from_ne_bytes(
-            bytes,
-        )))
+        Some(usize::from_ne_bytes(bytes))
+    }
+
+    /// The key's word: its inline text and tag, or its tagged pointer.
+    #[inline]
+    pub(crate) fn word(&self) -> usize {
+        self.raw.as_ptr().addr()
     }
 
     fn heap(text: &str) -> Key {
@@ -210,7 +220,7 @@ impl Clone for Key {
 
 impl Default for Key {
     fn default() -> Key {
-        Key::inline("")
+        Key::new("")
     }
 }
 

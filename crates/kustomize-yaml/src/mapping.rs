@@ -130,7 +130,11 @@ impl<V> Map<V> {
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.find(key, |i| self.entries[i].0.as_str()),
-            None => self.entries.iter().position(|(k, _)| k == key),
+            // A short key is one word: compared as one (each text has one form).
+            None => match Key::inline_word(key) {
+                Some(word) => self.entries.iter().position(|(k, _)| k.word() == word),
+                None => self.entries.iter().position(|(k, _)| k == key),
+            },
         }
     }
 
