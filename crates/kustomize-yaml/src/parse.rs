@@ -280,6 +280,25 @@ struct ScalarSrc {
     tag: TagKind,
 }
 
+/// A scalar's source as a key reads it, borrowed (from the event, or an anchor's
+/// [`ScalarSrc`]).
+#[derive(Clone, Copy)]
+struct ScalarRef<'a> {
+    text: &'a str,
+    plain: bool,
+    tag: &'a TagKind,
+}
+
+impl ScalarSrc {
+    fn borrowed(&self) -> ScalarRef<'_> {
+        ScalarRef {
+            text: &self.text,
+            plain: self.plain,
+            tag: &self.tag,
+        }
+    }
+}
+
 /// A tag, as far as resolution cares.
 #[derive(Clone, Debug, PartialEq)]
 enum TagKind {
@@ -418,16 +437,21 @@ impl<'k> Loader<'k> {
                     text
                 };
                 if self.expecting_key() {
-                    let src = ScalarSrc {
-                        text: exact(text),
-                        plain,
-                        tag,
-                    };
                     if anchored {
-                        let value =
-                            self.scalar_value(Cow::Borrowed(&src.text), plain, &src.tag, &span)?;
-                        self.anchor(anchor, value, Some(src.clone()));
+                        let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
+                        let src = ScalarSrc {
+                            text: exact(Cow::Borrowed(&text)),
+                            plain,
+                            tag: tag.clone(),
+                        };
+                        self.anchor(anchor, value, Some(src));
                     }
+                    // The key is made from the event's text: no copy of it is kept.
+                    let src = ScalarRef {
+                        text: &text,
+                        plain,
+                        tag: &tag,
+                    };
                     self.key_scalar(src, &span)?;
                 } else if anchored {
                     let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
@@ -511,7 +535,7 @@ impl<'k> Loader<'k> {
                     let Some(src) = anchored.scalar.clone() else {
                         return Err(err_at(&span, "invalid map key: a collection"));
                     };
-                    self.key_scalar(src, &span)?;
+                    self.key_scalar(src.borrowed(), &span)?;
                 } else {
                     if self.stack.len() + anchored.height > MAX_DEPTH {
                         return Err(err_at(&span, "exceeded max depth"));
@@ -621,14 +645,14 @@ impl<'k> Loader<'k> {
     }
 
     /// A scalar in key position: becomes the pending key of the current mapping.
-    fn key_scalar(&mut self, src: ScalarSrc, span: &Span) -> Result<(), Error> {
+    fn key_scalar(&mut self, src: ScalarRef<'_>, span: &Span) -> Result<(), Error> {
         let Some(Frame::Map { root, .. }) = self.stack.last() else {
             unreachable!("keys only occur in mappings");
         };
         let root = *root;
         // A plain untagged `<<`, or any `!!merge <<`.
         let merge = src.text == "<<"
-            && match &src.tag {
+            && match src.tag {
                 TagKind::None => src.plain,
                 TagKind::Core(t) => t == "merge",
                 TagKind::Other => false,
@@ -661,24 +685,24 @@ impl<'k> Loader<'k> {
     /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
     /// scalar key keeps its text; nested mappings with a non-string key become
     /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
-    fn kyaml_key(&self, src: ScalarSrc, root: bool, span: &Span) -> Result<Key, Error> {
-        let is_string = match &src.tag {
+    fn kyaml_key(&self, src: ScalarRef<'_>, root: bool, span: &Span) -> Result<Key, Error> {
+        let is_string = match src.tag {
             TagKind::None if !src.plain => true,
-            TagKind::None => resolve_v3(&src.text, true) == Resolved::Str,
+            TagKind::None => resolve_v3(src.text, true) == Resolved::Str,
             TagKind::Core(t) => t == "str",
             TagKind::Other => false,
         };
         if root {
-            if src.tag == TagKind::Core("binary".into()) {
-                return decode_binary(&src.text)
+            if *src.tag == TagKind::Core("binary".into()) {
+                return decode_binary(src.text)
                     .map(Key::from)
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
-            self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
-            Ok(self.key(&src.text))
+            self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
+            Ok(self.key(src.text))
         } else if is_string {
-            Ok(self.key(&src.text))
+            Ok(self.key(src.text))
         } else {
             Err(err_at(
                 span,
@@ -692,8 +716,8 @@ impl<'k> Loader<'k> {
 
     /// sigs.k8s.io/yaml `YAMLToJSON`: keys resolved by go-yaml v2, then converted to strings
     /// (ints in decimal, floats as Go's shortest float32 `%g`, booleans `true`/`false`).
-    fn yaml11_key(&self, src: ScalarSrc, span: &Span) -> Result<Key, Error> {
-        let value = self.scalar_value(Cow::Borrowed(&src.text), src.plain, &src.tag, span)?;
+    fn yaml11_key(&self, src: ScalarRef<'_>, span: &Span) -> Result<Key, Error> {
+        let value = self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
         Ok(match value {
             Value::String(s) => s.into(),
             Value::Bool(b) => b.to_string().into(),
