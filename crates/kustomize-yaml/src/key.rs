@@ -34,6 +34,8 @@ const WORD: usize = size_of::<usize>();
 pub const INLINE_CAP: usize = WORD - 1;
 
 const TAG_MASK: usize = 0b11;
+// The two tag bits are free in pointers to heap blocks and to `KNOWN`'s elements.
+const _: () = assert!(align_of::<usize>() >= 4 && align_of::<&str>() >= 4);
 const TAG_HEAP: usize = 0b00;
 const TAG_INLINE: usize = 0b01;
 const TAG_KNOWN: usize = 0b10;
@@ -115,6 +117,7 @@ impl Key {
 
     /// A heap key's reference count, the first word of its block.
     fn count(&self) -> &AtomicUsize {
+        debug_assert_eq!(self.tag(), TAG_HEAP);
         // SAFETY: only called on heap keys, whose block starts with the count and lives
         // while any key refers to it.
         unsafe { &*self.raw.as_ptr().cast::<AtomicUsize>() }
@@ -211,8 +214,11 @@ impl Clone for Key {
     /// Shares a heap key's block (as `Arc` does); the other forms are copied.
     fn clone(&self) -> Key {
         if self.tag() == TAG_HEAP {
-            // Relaxed, as `Arc::clone`: the new key is made from a live one.
-            self.count().fetch_add(1, Ordering::Relaxed);
+            // Relaxed, as `Arc::clone`: the new key is made from a live one. As `Arc`, abort
+            // before the count could wrap (only reachable by leaking clones).
+            if self.count().fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+                std::process::abort();
+            }
         }
         Key { raw: self.raw }
     }
@@ -581,8 +587,8 @@ mod tests {
     #[test]
     fn each_text_has_one_form() {
         assert_eq!(Key::new("").tag(), TAG_INLINE);
-        assert_eq!(Key::new("1234567").tag(), TAG_INLINE);
-        assert_eq!(Key::new("12345678").tag(), TAG_HEAP);
+        assert_eq!(Key::new(&"x".repeat(INLINE_CAP)).tag(), TAG_INLINE);
+        assert_eq!(Key::new(&"x".repeat(INLINE_CAP + 1)).tag(), TAG_HEAP);
         assert_eq!(Key::new("metadata").tag(), TAG_KNOWN);
         assert_eq!(Key::default().as_str(), "");
     }

@@ -695,7 +695,7 @@ impl<'k> Loader<'k> {
         if root {
             if *src.tag == TagKind::Core("binary".into()) {
                 return decode_binary(src.text)
-                    .map(Key::from)
+                    .map(|text| self.key(&text))
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
@@ -719,7 +719,7 @@ impl<'k> Loader<'k> {
     fn yaml11_key(&self, src: ScalarRef<'_>, span: &Span) -> Result<Key, Error> {
         let value = self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
         Ok(match value {
-            Value::String(s) => s.into(),
+            Value::String(s) => self.key(&s),
             Value::Bool(b) => b.to_string().into(),
             Value::Number(Number::Int(i)) => i.to_string().into(),
             Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {

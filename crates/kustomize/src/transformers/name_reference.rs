@@ -37,7 +37,9 @@ pub struct NameReferenceTransformer {
     pub back_references: Vec<NameBackReferences>,
 }
 
-/// A possible referral as the selection sees it: its current id (read when selected) and
+/// A possible referral as the selection sees it: its current id (read when selected, as
+/// upstream reads it: a referrer field that changes ids, such as a custom
+/// `metadata/namespace` path, has already changed the resources before the referrer) and
 /// its previous ids and affixes (borrowed where they are).
 struct Candidate<'a> {
     cur: ResId,
@@ -70,8 +72,10 @@ impl PrevNameIndex {
             let i = u32::try_from(i).expect("fewer than 2^32 resources");
             pairs.extend(distinct_prev_names(r).map(|name| (hasher.hash_one(name), i)));
         }
-        // By hash, then position: each name's positions in build order.
+        // By hash, then position: each name's positions in build order (two names of one
+        // resource with the same hash give it once).
         pairs.sort_unstable();
+        pairs.dedup();
         PrevNameIndex { pairs, hasher }
     }
 
@@ -150,9 +154,10 @@ impl Transformer for NameReferenceTransformer {
             let Some((r, after)) = rest.split_first_mut() else {
                 break;
             };
+            let others = Others { before, after };
             // The referrer's history is read as a candidate's while its object changes.
             let history = r.take_history();
-            let result = pass.fix_referrer(r, at, &history, &Others { before, after });
+            let result = pass.fix_referrer(r, at, &history, &others);
             r.restore_history(history);
             result?;
         }
