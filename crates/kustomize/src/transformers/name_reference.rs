@@ -141,8 +141,7 @@ impl Transformer for NameReferenceTransformer {
             org_namespaces: resources
                 .iter()
                 .filter_map(|r| {
-                    let cur = r.cur_id();
-                    let org = r.history().org_id(&cur);
+                    let org = r.org_id();
                     (!org.gvk.is_cluster_scoped()).then(|| org.effective_namespace().into())
                 })
                 .collect(),
