@@ -59,6 +59,16 @@ impl Gvk {
         }
     }
 
+    /// The order of the two Gvks' sort texts (`group_version_kind`, with `~G`, `~V`, `~K`
+    /// for empty parts), compared without making them.
+    pub fn cmp_sort_text(&self, other: &Gvk) -> std::cmp::Ordering {
+        use crate::kind_order::{cmp_sort_texts, sort_pieces};
+        cmp_sort_texts(
+            sort_pieces(&self.group, &self.version, &self.kind),
+            sort_pieces(&other.group, &other.version, &other.kind),
+        )
+    }
+
     /// Whether upstream's built-in schema says the kind is cluster-scoped. Unknown kinds
     /// (custom resources) are namespaced, as upstream's `IsCertainlyClusterScoped` says.
     pub fn is_cluster_scoped(&self) -> bool {

@@ -310,7 +310,7 @@ impl TransformerConfig {
             &mut self.replicas,
         ] {
             if !table.is_sorted_by(|x, y| gvk_order(&x.gvk, &y.gvk).is_le()) {
-                table.sort_by_cached_key(|f| gvk_order_key(&f.gvk));
+                table.sort_by(|x, y| gvk_order(&x.gvk, &y.gvk));
             }
         }
         if !self
@@ -318,31 +318,22 @@ impl TransformerConfig {
             .is_sorted_by(|x, y| gvk_order(&x.gvk, &y.gvk).is_le())
         {
             self.name_reference
-                .sort_by_cached_key(|b| gvk_order_key(&b.gvk));
+                .sort_by(|x, y| gvk_order(&x.gvk, &y.gvk));
         }
     }
 }
 
-/// The order of [`gvk_order_key`]s, compared without building them.
+/// Upstream's `Gvk.IsLessThan`: legacy kind rank, then the Gvks' sort texts (the order of
+/// [`crate::kind_order::fieldspec_order_key`], which the build script sorts the default
+/// tables by; sorts with it are stable, as upstream's).
 fn gvk_order(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
-    use crate::kind_order::{cmp_sort_texts, default_rank, sort_pieces};
     if a == b {
         return std::cmp::Ordering::Equal;
     }
-    default_rank(&a.kind)
-        .cmp(&default_rank(&b.kind))
-        .then_with(|| {
-            cmp_sort_texts(
-                sort_pieces(&a.group, &a.version, &a.kind),
-                sort_pieces(&b.group, &b.version, &b.kind),
-            )
-        })
-}
-
-/// Upstream's `Gvk.IsLessThan` as a sort key: legacy kind rank, then `group_version_kind`
-/// text with `~G`, `~V`, `~K` for empty parts. (A stable sort, as upstream's.)
-fn gvk_order_key(gvk: &Gvk) -> (i64, String) {
-    crate::kind_order::fieldspec_order_key(&gvk.group, &gvk.version, &gvk.kind)
+    let rank = crate::kind_order::default_rank;
+    rank(&a.kind)
+        .cmp(&rank(&b.kind))
+        .then_with(|| a.cmp_sort_text(b))
 }
 
 /// Upstream's `FsSlice.MergeAll`.

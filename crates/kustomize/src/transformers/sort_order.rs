@@ -14,7 +14,6 @@ use crate::resid::Gvk;
 use crate::resmap::ResMap;
 use crate::Error;
 
-use crate::kind_order::{cmp_sort_texts, sort_pieces};
 pub use crate::kind_order::{DEFAULT_ORDER_FIRST, DEFAULT_ORDER_LAST};
 
 /// Checks `sortOptions` as upstream does and sorts `resources` by it.
@@ -111,11 +110,7 @@ fn compare(gvks: &[(Gvk, i64)], a: &SortKey, b: &SortKey) -> Ordering {
     if rank_a != rank_b {
         return rank_a.cmp(rank_b);
     }
-    // The Gvks' sort texts compared without making them.
-    let order = cmp_sort_texts(
-        sort_pieces(&ga.group, &ga.version, &ga.kind),
-        sort_pieces(&gb.group, &gb.version, &gb.kind),
-    );
+    let order = ga.cmp_sort_text(gb);
     if ga.kind == "Namespace"
         && gb.kind == "Namespace"
         && (ga.group.is_empty() || gb.group.is_empty())
