@@ -31,7 +31,7 @@ use compact_str::CompactString;
 const WORD: usize = size_of::<usize>();
 
 /// The longest key kept in the word itself.
-pub const INLINE_CAP: usize = WORD - 1;
+pub(crate) const INLINE_CAP: usize = WORD - 1;
 
 const TAG_MASK: usize = 0b11;
 // The two tag bits are free in pointers to heap blocks and to `KNOWN`'s elements.
@@ -181,12 +181,7 @@ impl KeyCache {
         }
         // A panic while holding the lock cannot leave the set half written.
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(key) = keys.get(text) {
-            return key.clone();
-        }
-        let key = Key::heap(text);
-        keys.insert(key.clone());
-        key
+        keys.get_or_insert_with(text, Key::heap).clone()
     }
 }
 
@@ -350,7 +345,7 @@ impl From<Key> for String {
 
 /// Kubernetes field names longer than [`INLINE_CAP`] bytes that keys point to instead of
 /// copying: the API fields most frequent in real manifests, and kustomization fields.
-pub static KNOWN: [&str; 161] = [
+pub(crate) static KNOWN: [&str; 161] = [
     "accessModes",
     "additionalPrinterColumns",
     "additionalProperties",

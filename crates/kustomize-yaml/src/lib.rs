@@ -8,7 +8,7 @@ pub mod emit;
 mod error;
 mod fast;
 pub mod json;
-pub mod key;
+mod key;
 pub mod mapping;
 pub mod parse;
 pub mod resolve;

@@ -3,7 +3,7 @@
 //! Almost every mapping in a Kubernetes resource has a handful of entries (`metadata`,
 //! `labels`, a container), and a build holds every resource of a tree at once. So entries
 //! live in one vector and small mappings are searched linearly; only a mapping that grows
-//! past [`INDEXED_FROM`] entries (a large ConfigMap's `data`, chart values) gets a hash
+//! past `INDEXED_FROM` entries (a large ConfigMap's `data`, chart values) gets a hash
 //! index. Keys are [`Key`]s, one word each, so most keys cost no allocation of their
 //! own.
 //!
@@ -305,7 +305,7 @@ impl<'a, V> Entry<'a, V> {
         }
     }
 
-    /// The value, inserting `Null` first if the key is absent.
+    /// The value, inserting `V::default()` first if the key is absent.
     pub fn or_default(self) -> &'a mut V
     where
         V: Default,

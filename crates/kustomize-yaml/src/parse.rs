@@ -12,7 +12,7 @@
 //!   `YAMLToJSON` does (`yes:` -> `"true"`, `1.5:` -> `"1.5"`), timestamps stay as written.
 //! * Both: explicit core tags are honoured (`!!str 1` is a string, `!!int "3"` a number,
 //!   `!!binary` is base64-decoded), other tags are dropped; aliases are expanded by copy with a
-//!   cap on the total expansion.
+//!   cap on each document's expansion.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -36,14 +36,14 @@ pub enum Schema {
 /// recursive emitter nor dropping a tree can overflow the stack).
 pub const MAX_DEPTH: usize = 1000;
 
-/// Nodes (plus one per 64 bytes of text) that alias expansion may copy per call, on top of
-/// four per input byte.
+/// Nodes that alias expansion may copy in each document, on top of four per byte of the
+/// text ([`alias_allowance`]).
 const ALIAS_BUDGET_BASE: usize = 1 << 20;
 
 /// Parses every document of `src`. An empty input yields no documents; an empty document
 /// (`---` alone) yields [`Value::Null`].
 ///
-/// Documents go through the [`crate::fast`] path; each one it declines goes to
+/// Documents go through the `fast` path; each one it declines goes to
 /// saphyr-parser alone, and the fast path goes on after it. Errors are always reported from
 /// a parse of the whole text, so that their lines are the file's.
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
@@ -386,7 +386,8 @@ impl<'k> Loader<'k> {
             // Without a '*' there can be no alias, so anchored nodes need not be kept.
             keep_anchors: src.contains('*'),
             alias_allowance: alias_allowance(src),
-            alias_budget: alias_allowance(src),
+            // Each document starts with the whole allowance (`DocumentStart`).
+            alias_budget: 0,
             root: None,
             docs: Vec::new(),
             spare_maps: Vec::new(),
@@ -440,7 +441,7 @@ impl<'k> Loader<'k> {
                     if anchored {
                         let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
                         let src = ScalarSrc {
-                            text: exact(Cow::Borrowed(&text)),
+                            text: CompactString::new(&text),
                             plain,
                             tag: tag.clone(),
                         };
@@ -720,13 +721,13 @@ impl<'k> Loader<'k> {
         let value = self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
         Ok(match value {
             Value::String(s) => self.key(&s),
-            Value::Bool(b) => b.to_string().into(),
-            Value::Number(Number::Int(i)) => i.to_string().into(),
+            Value::Bool(b) => self.key(if b { "true" } else { "false" }),
+            Value::Number(Number::Int(i)) => self.key(itoa::Buffer::new().format(i)),
             Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {
-                "+Inf" => ".inf".into(),
-                "-Inf" => "-.inf".into(),
-                "NaN" => ".nan".into(),
-                s => s.into(),
+                "+Inf" => self.key(".inf"),
+                "-Inf" => self.key("-.inf"),
+                "NaN" => self.key(".nan"),
+                s => self.key(s),
             },
             Value::Number(Number::UInt(_))
             | Value::Null
