@@ -24,8 +24,8 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
-    /// Whether a map set at this path could hold an id field: the root (`apiVersion`,
-    /// `kind`), `metadata` (`name`, `namespace`) or a path through one of them.
+    /// Whether a map set at this path could hold an id field (`path_may_touch_id`: the
+    /// root, `metadata`, a path through one of them, or a wildcard where one could be).
     pub fn may_touch_id(&self) -> bool {
         let segs = split_path(&self.path, '/');
         path_may_touch_id(&segs)

@@ -608,7 +608,8 @@ impl Builder<'_> {
         ready: Option<Loaded>,
         ra: &mut Accumulator,
     ) -> Result<usize, Error> {
-        let remote_repo = RepoSpec::parse(entry).is_ok();
+        let repo = RepoSpec::parse(entry).ok();
+        let remote_repo = repo.is_some();
         let (loaded, read) = match ready {
             Some(loaded) => (loaded, 0),
             None => {
@@ -639,9 +640,9 @@ impl Builder<'_> {
             Err(e @ Error::Http { .. }) if !remote_repo => return Err(e),
             Err(e) => e,
         };
-        let child = match RepoSpec::parse(entry) {
-            Ok(spec) => kt.loader.remote_child(&spec),
-            Err(_) => kt.loader.child(entry),
+        let child = match &repo {
+            Some(spec) => kt.loader.remote_child(spec),
+            None => kt.loader.child(entry),
         };
         match child {
             Ok(loader) => {

@@ -289,8 +289,9 @@ impl<'s> Merger<'s> {
 
     /// Writes node `id` into `into` (which holds what `id` was imported from): the result
     /// equals [`Merger::export`]'s, but a mapping whose keys stay the same, in the same
-    /// order, and a sequence of the same length are updated in place, and a mapping whose
-    /// keys changed reuses the old values of its keys. A patch touches a resource in a few
+    /// order, and a sequence of the same length are updated in place, a mapping whose keys
+    /// changed reuses the old values of its keys, and a sequence of another length reuses
+    /// the old elements its nodes were imported from (by address). A patch touches a resource in a few
     /// places, so most of its allocations are kept (and the time and memory of copying it).
     fn export_into(&self, id: Id, into: &mut Value) {
         match (&self.nodes[id], into) {
