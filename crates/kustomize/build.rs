@@ -105,7 +105,7 @@ fn main() {
             } else if let Some((_, table)) = tables.iter_mut().find(|(k, _)| *k == *key) {
                 table.extend(items);
             } else {
-                tables.push((key.to_string(), items));
+                tables.push((key.to_string(), items.into_iter().collect()));
             }
         }
     }
@@ -126,7 +126,7 @@ fn main() {
         })
         .collect();
     let referrers = |backref: &Value| match backref.get("fieldSpecs") {
-        Some(Value::Seq(fs)) => fs.clone(),
+        Some(Value::Seq(fs)) => fs.to_vec(),
         _ => Vec::new(),
     };
     // (first backref of a Gvk, the Gvk, its referrers as (backref, referrer) positions).

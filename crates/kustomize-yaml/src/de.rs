@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::{Mapping, Number, Value};
+use crate::{Mapping, Value};
 
 /// A typed-decoding error, with the path of the field at fault.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,9 +94,9 @@ impl<'de> ValueDeserializer<'de> {
         let unexp = match self.0 {
             Value::Null | Value::Blank => de::Unexpected::Unit,
             Value::Bool(b) => de::Unexpected::Bool(*b),
-            Value::Number(Number::Int(i)) => de::Unexpected::Signed(*i),
-            Value::Number(Number::UInt(u)) => de::Unexpected::Unsigned(*u),
-            Value::Number(Number::Float(f)) => de::Unexpected::Float(*f),
+            Value::Int(i) => de::Unexpected::Signed(*i),
+            Value::UInt(u) => de::Unexpected::Unsigned(*u),
+            Value::Float(f) => de::Unexpected::Float(*f),
             Value::String(s) => de::Unexpected::Str(s),
             Value::Seq(_) => de::Unexpected::Seq,
             Value::Map(_) => de::Unexpected::Map,
@@ -109,9 +109,9 @@ macro_rules! deserialize_int {
     ($($method:ident => $visit:ident : $ty:ty),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
             let n = match self.0 {
-                Value::Number(Number::Int(i)) => <$ty>::try_from(*i).ok(),
-                Value::Number(Number::UInt(u)) => <$ty>::try_from(*u).ok(),
-                Value::Number(Number::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Value::Int(i) => <$ty>::try_from(*i).ok(),
+                Value::UInt(u) => <$ty>::try_from(*u).ok(),
+                Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
                     <$ty>::try_from(*f as i64).ok()
                 }
                 _ => return Err(self.invalid(&visitor)),
@@ -133,9 +133,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         match self.0 {
             Value::Null | Value::Blank => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(Number::Int(i)) => visitor.visit_i64(*i),
-            Value::Number(Number::UInt(u)) => visitor.visit_u64(*u),
-            Value::Number(Number::Float(f)) => visitor.visit_f64(*f),
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::UInt(u) => visitor.visit_u64(*u),
+            Value::Float(f) => visitor.visit_f64(*f),
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Seq(items) => visitor.visit_seq(SeqDe {
                 iter: items.iter().enumerate(),
@@ -169,9 +169,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Number(Number::Int(i)) => visitor.visit_f64(*i as f64),
-            Value::Number(Number::UInt(u)) => visitor.visit_f64(*u as f64),
-            Value::Number(Number::Float(f)) => visitor.visit_f64(*f),
+            Value::Int(i) => visitor.visit_f64(*i as f64),
+            Value::UInt(u) => visitor.visit_f64(*u as f64),
+            Value::Float(f) => visitor.visit_f64(*f),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -184,9 +184,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         match (self.0, self.1) {
             (Value::String(s), _) => visitor.visit_borrowed_str(s),
             (Value::Bool(b), Mode::Lenient) => visitor.visit_string(b.to_string()),
-            (Value::Number(Number::Int(i)), Mode::Lenient) => visitor.visit_string(i.to_string()),
-            (Value::Number(Number::UInt(u)), Mode::Lenient) => visitor.visit_string(u.to_string()),
-            (Value::Number(Number::Float(f)), Mode::Lenient) => visitor.visit_string(f.to_string()),
+            (Value::Int(i), Mode::Lenient) => visitor.visit_string(i.to_string()),
+            (Value::UInt(u), Mode::Lenient) => visitor.visit_string(u.to_string()),
+            (Value::Float(f), Mode::Lenient) => visitor.visit_string(f.to_string()),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -422,16 +422,16 @@ impl<'de> de::Deserialize<'de> for Value {
                 Ok(Value::Bool(b))
             }
             fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
-                Ok(Value::Number(Number::Int(i)))
+                Ok(Value::Int(i))
             }
             fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
-                Ok(Value::Number(match i64::try_from(u) {
-                    Ok(i) => Number::Int(i),
-                    Err(_) => Number::UInt(u),
-                }))
+                Ok(match i64::try_from(u) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::UInt(u),
+                })
             }
             fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
-                Ok(Value::Number(Number::Float(f)))
+                Ok(Value::Float(f))
             }
             fn visit_str<E>(self, s: &str) -> Result<Value, E> {
                 Ok(Value::from(s))
@@ -440,7 +440,7 @@ impl<'de> de::Deserialize<'de> for Value {
                 Ok(Value::from(s))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-                let mut items = Vec::new();
+                let mut items = crate::Seq::new();
                 while let Some(v) = seq.next_element()? {
                     items.push(v);
                 }
@@ -486,10 +486,7 @@ mod tests {
 
     #[test]
     fn fields_match_case_insensitively() {
-        let v = map(&[
-            ("NAMEPREFIX", "p-".into()),
-            ("count", Value::Number(Number::Int(3))),
-        ]);
+        let v = map(&[("NAMEPREFIX", "p-".into()), ("count", Value::Int(3))]);
         let c: Conf = from_value(&v).unwrap();
         assert_eq!(c.name_prefix, "p-");
         assert_eq!(c.count, 3);
@@ -519,14 +516,14 @@ mod tests {
 
     #[test]
     fn number_where_string_wanted_is_an_error() {
-        let v = map(&[("resources", Value::Seq(vec![Value::Number(Number::Int(1))]))]);
+        let v = map(&[("resources", Value::from(vec![Value::Int(1)]))]);
         let e = from_value::<Conf>(&v).unwrap_err();
         assert_eq!(e.path(), "resources.[0]");
     }
 
     #[test]
     fn any_value_round_trips() {
-        let v = map(&[("a", Value::Seq(vec![Value::Bool(false), Value::Null]))]);
+        let v = map(&[("a", Value::from(vec![Value::Bool(false), Value::Null]))]);
         let back: Value = from_value(&v).unwrap();
         assert_eq!(back, v);
     }

@@ -13,7 +13,7 @@
 //! * numbers as they come back from JSON (see [`crate::resolve::float_output_text`]).
 
 use crate::resolve::{float_output_text, go_nonfinite_name, v2_plain_is_string};
-use crate::{Error, Key, Number, Value};
+use crate::{Error, Key, Value};
 
 /// libyaml's `best_width`.
 const BEST_WIDTH: usize = 80;
@@ -512,9 +512,9 @@ impl Emitter<'_> {
             Value::Null | Value::Blank => self.simple_scalar("null"),
             Value::Bool(true) => self.simple_scalar("true"),
             Value::Bool(false) => self.simple_scalar("false"),
-            Value::Number(Number::Int(i)) => self.simple_scalar(itoa::Buffer::new().format(*i)),
-            Value::Number(Number::UInt(u)) => self.simple_scalar(itoa::Buffer::new().format(*u)),
-            Value::Number(Number::Float(f)) => match float_output_text(*f) {
+            Value::Int(i) => self.simple_scalar(itoa::Buffer::new().format(*i)),
+            Value::UInt(u) => self.simple_scalar(itoa::Buffer::new().format(*u)),
+            Value::Float(f) => match float_output_text(*f) {
                 Some(s) => self.simple_scalar(&s),
                 None => {
                     return Err(Error::Emit(format!(
@@ -1061,7 +1061,7 @@ mod tests {
 
     #[test]
     fn unsupported_values() {
-        let err = emit_document(&Value::Number(Number::Float(f64::NAN)), &mut String::new());
+        let err = emit_document(&Value::Float(f64::NAN), &mut String::new());
         assert_eq!(err.unwrap_err().to_string(), "json: unsupported value: NaN");
         let err = emit_document(&s("a\u{7f}b"), &mut String::new());
         assert_eq!(
@@ -1076,12 +1076,12 @@ mod tests {
             ("kind", s("X")),
             (
                 "list",
-                Value::Seq(vec![
-                    map(&[("b", s("1x")), ("a", Value::Seq(vec![s("x")]))]),
-                    Value::Seq(vec![s("y")]),
+                Value::from(vec![
+                    map(&[("b", s("1x")), ("a", Value::from(vec![s("x")]))]),
+                    Value::from(vec![s("y")]),
                 ]),
             ),
-            ("empty", map(&[("m", map(&[])), ("s", Value::Seq(vec![]))])),
+            ("empty", map(&[("m", map(&[])), ("s", Value::from(vec![]))])),
             ("n", Value::Null),
         ]);
         assert_eq!(

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::{Key, Number, Value};
+use crate::{Key, Value};
 
 /// The JSON encoding of `value`; an error for NaN or infinity, which Go refuses.
 pub fn to_go_json(value: &Value) -> Result<String, String> {
@@ -18,13 +18,13 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
     match value {
         Value::Null | Value::Blank => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(Number::Int(i)) => {
+        Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Number(Number::UInt(u)) => {
+        Value::UInt(u) => {
             let _ = write!(out, "{u}");
         }
-        Value::Number(Number::Float(f)) => out.push_str(&go_json_float(*f)?),
+        Value::Float(f) => out.push_str(&go_json_float(*f)?),
         Value::String(s) => write_string(s, out),
         Value::Seq(items) => {
             out.push('[');
@@ -128,9 +128,9 @@ mod tests {
     #[test]
     fn maps_sort_bytewise() {
         let mut m = crate::Mapping::default();
-        m.insert("b", Value::Number(Number::Int(1)));
+        m.insert("b", Value::Int(1));
         m.insert("B", Value::Null);
-        m.insert("a", Value::Seq(vec![Value::Bool(true)]));
+        m.insert("a", Value::from(vec![Value::Bool(true)]));
         assert_eq!(
             to_go_json(&Value::Map(m)).unwrap(),
             r#"{"B":null,"a":[true],"b":1}"#

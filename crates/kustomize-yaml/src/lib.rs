@@ -12,6 +12,8 @@ mod key;
 pub mod mapping;
 pub mod parse;
 pub mod resolve;
+mod text;
+mod thin;
 pub mod value;
 
 pub use compact_str::{format_compact, CompactString, ToCompactString};
@@ -20,4 +22,6 @@ pub use error::Error;
 pub use key::{Key, KeyCache};
 pub use mapping::Mapping;
 pub use parse::{parse_documents, parse_documents_sharing, Schema};
-pub use value::{Number, Value};
+pub use text::Str;
+pub use thin::ThinVec;
+pub use value::{Number, Seq, Value};

@@ -2,10 +2,10 @@
 //!
 //! Almost every mapping in a Kubernetes resource has a handful of entries (`metadata`,
 //! `labels`, a container), and a build holds every resource of a tree at once. So entries
-//! live in one vector and small mappings are searched linearly; only a mapping that grows
-//! past `INDEXED_FROM` entries (a large ConfigMap's `data`, chart values) gets a hash
-//! index. Keys are [`Key`]s, one word each, so most keys cost no allocation of their
-//! own.
+//! live in one [`ThinVec`] (a mapping is one pointer wide) and small mappings are searched
+//! linearly; only a mapping that grows past `INDEXED_FROM` entries (a large ConfigMap's
+//! `data`, chart values) gets a hash index, kept in the vector's aux slot. Keys are
+//! [`Key`]s, one word each, so most keys cost no allocation of their own.
 //!
 //! Equality ignores order, as a mapping's meaning does.
 
@@ -14,7 +14,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-use crate::{Key, Value};
+use crate::{Key, ThinVec, Value};
 
 /// Mappings with more entries than this keep a hash index beside their entries.
 const INDEXED_FROM: usize = 12;
@@ -26,15 +26,14 @@ pub type Mapping = Map<Value>;
 /// strategic merge's node maps hold node ids).
 #[derive(Clone)]
 pub struct Map<V = Value> {
-    entries: Vec<(Key, V)>,
-    index: Option<Box<KeyIndex>>,
+    /// The entries in order; the aux slot holds the index of a large mapping.
+    entries: ThinVec<(Key, V), KeyIndex>,
 }
 
 impl<V> Default for Map<V> {
     fn default() -> Self {
         Map {
-            entries: Vec::new(),
-            index: None,
+            entries: ThinVec::new(),
         }
     }
 }
@@ -84,8 +83,7 @@ impl<V> Map<V> {
     /// An empty mapping with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
         Map {
-            entries: Vec::with_capacity(n),
-            index: None,
+            entries: ThinVec::with_capacity(n),
         }
     }
 
@@ -97,7 +95,7 @@ impl<V> Map<V> {
     /// Removes every entry, keeping the room.
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.index = None;
+        self.entries.set_aux(None);
     }
 
     /// Makes room for exactly `additional` more entries.
@@ -108,12 +106,10 @@ impl<V> Map<V> {
     /// Moves the entries into a new mapping of exactly their number, leaving this one
     /// empty with its room kept (the parser fills one buffer per depth).
     pub(crate) fn take_exact(&mut self) -> Map<V> {
-        let mut entries = Vec::with_capacity(self.entries.len());
+        let mut entries = ThinVec::with_capacity(self.entries.len());
         entries.append(&mut self.entries);
-        Map {
-            entries,
-            index: self.index.take(),
-        }
+        entries.set_aux(self.entries.set_aux(None));
+        Map { entries }
     }
 
     /// The number of entries.
@@ -128,7 +124,7 @@ impl<V> Map<V> {
 
     /// The position of `key`, if present.
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
-        match &self.index {
+        match self.entries.aux() {
             Some(index) => index.find(key, |i| self.entries[i].0.as_str()),
             // A short key is one word: compared as one (each text has one form).
             None => match Key::inline_word(key) {
@@ -175,13 +171,15 @@ impl<V> Map<V> {
             self.entries.reserve_exact(at.div_ceil(2));
         }
         self.entries.push((key, value));
-        match &mut self.index {
-            Some(index) => {
+        if self.entries.aux().is_some() {
+            // Taken out while it reads the entries' keys.
+            if let Some(mut index) = self.entries.set_aux(None) {
                 let entries = &self.entries;
                 index.push(&entries[at].0, at, |i| entries[i].0.as_str());
+                self.entries.set_aux(Some(index));
             }
-            None if self.entries.len() > INDEXED_FROM => self.reindex(),
-            None => {}
+        } else if self.entries.len() > INDEXED_FROM {
+            self.reindex();
         }
         at
     }
@@ -189,15 +187,16 @@ impl<V> Map<V> {
     /// Rebuilds (or drops) the index after entries moved.
     fn reindex(&mut self) {
         let entries = &self.entries;
-        self.index = (entries.len() > INDEXED_FROM)
+        let index = (entries.len() > INDEXED_FROM)
             .then(|| Box::new(KeyIndex::of(entries.len(), |i| entries[i].0.as_str())));
+        self.entries.set_aux(index);
     }
 
     /// Removes `key`, keeping the order of the others, and returns its value.
     pub fn shift_remove(&mut self, key: &str) -> Option<V> {
         let i = self.get_index_of(key)?;
         let (_, value) = self.entries.remove(i);
-        if self.index.is_some() {
+        if self.entries.aux().is_some() {
             self.reindex();
         }
         Some(value)
@@ -216,7 +215,7 @@ impl<V> Map<V> {
     pub fn sort_by(&mut self, mut cmp: impl FnMut(&Key, &V, &Key, &V) -> std::cmp::Ordering) {
         self.entries
             .sort_by(|(ka, va), (kb, vb)| cmp(ka, va, kb, vb));
-        if self.index.is_some() {
+        if self.entries.aux().is_some() {
             self.reindex();
         }
     }
@@ -377,7 +376,7 @@ impl<'a, V> Iterator for IterMut<'a, V> {
 impl<V> ExactSizeIterator for IterMut<'_, V> {}
 
 /// Owning iterator over `(key, value)`.
-pub struct IntoIter<V = Value>(std::vec::IntoIter<(Key, V)>);
+pub struct IntoIter<V = Value>(crate::thin::IntoIter<(Key, V), KeyIndex>);
 
 impl<V> Iterator for IntoIter<V> {
     type Item = (Key, V);
@@ -457,7 +456,6 @@ impl<V> std::ops::Index<&str> for Map<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Number;
 
     fn keys(m: &Mapping) -> Vec<&str> {
         m.keys().map(|k| k.as_str()).collect()
@@ -504,11 +502,11 @@ mod tests {
                 let key = format!("k{k}");
                 let value = i64::try_from(n).unwrap_or_default();
                 if insert {
-                    let old = ours.insert(key.as_str(), Value::Number(Number::Int(value)));
-                    let expected = theirs.insert(key, value).map(|v| Value::Number(Number::Int(v)));
+                    let old = ours.insert(key.as_str(), Value::Int(value));
+                    let expected = theirs.insert(key, value).map(Value::Int);
                     proptest::prop_assert_eq!(old, expected);
                 } else {
-                    let expected = theirs.shift_remove(&key).map(|v| Value::Number(Number::Int(v)));
+                    let expected = theirs.shift_remove(&key).map(Value::Int);
                     proptest::prop_assert_eq!(ours.shift_remove(&key), expected);
                 }
                 for k in 0..40 {

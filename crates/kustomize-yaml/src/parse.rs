@@ -21,7 +21,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::key::KeyCache;
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
-use crate::{CompactString, Error, Key, Mapping, Number, Value};
+use crate::{Error, Key, Mapping, Str, Value};
 
 /// Which resolution rules apply to plain scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,7 +275,7 @@ struct Anchored {
 
 #[derive(Clone)]
 struct ScalarSrc {
-    text: CompactString,
+    text: Str,
     plain: bool,
     tag: TagKind,
 }
@@ -441,7 +441,7 @@ impl<'k> Loader<'k> {
                     if anchored {
                         let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
                         let src = ScalarSrc {
-                            text: CompactString::new(&text),
+                            text: Str::new(&text),
                             plain,
                             tag: tag.clone(),
                         };
@@ -457,7 +457,7 @@ impl<'k> Loader<'k> {
                 } else if anchored {
                     let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
                     let src = ScalarSrc {
-                        text: exact(text),
+                        text: exact(&text),
                         plain,
                         tag,
                     };
@@ -490,8 +490,8 @@ impl<'k> Loader<'k> {
                 let Some(Frame::Seq { mut items, anchor }) = self.stack.pop() else {
                     return Err(err_at(&span, "unbalanced sequence end"));
                 };
-                let mut exact = Vec::with_capacity(items.len());
-                exact.append(&mut items);
+                let mut exact = crate::Seq::with_capacity(items.len());
+                exact.extend(items.drain(..));
                 let value = Value::Seq(exact);
                 self.spare_seqs.push(items);
                 if anchor != 0 && self.keep_anchors {
@@ -722,18 +722,14 @@ impl<'k> Loader<'k> {
         Ok(match value {
             Value::String(s) => self.key(&s),
             Value::Bool(b) => self.key(if b { "true" } else { "false" }),
-            Value::Number(Number::Int(i)) => self.key(itoa::Buffer::new().format(i)),
-            Value::Number(Number::Float(f)) => match go_format_float32(f as f32).as_str() {
+            Value::Int(i) => self.key(itoa::Buffer::new().format(i)),
+            Value::Float(f) => match go_format_float32(f as f32).as_str() {
                 "+Inf" => self.key(".inf"),
                 "-Inf" => self.key("-.inf"),
                 "NaN" => self.key(".nan"),
                 s => self.key(s),
             },
-            Value::Number(Number::UInt(_))
-            | Value::Null
-            | Value::Blank
-            | Value::Seq(_)
-            | Value::Map(_) => {
+            Value::UInt(_) | Value::Null | Value::Blank | Value::Seq(_) | Value::Map(_) => {
                 return Err(err_at(
                     span,
                     format!(
@@ -755,18 +751,18 @@ impl<'k> Loader<'k> {
         span: &Span,
     ) -> Result<Value, Error> {
         let wanted = match tag {
-            TagKind::None if !plain => return Ok(Value::String(exact(text))),
+            TagKind::None if !plain => return Ok(Value::String(exact(&text))),
             TagKind::None => None,
-            TagKind::Other => return Ok(Value::String(exact(text))),
+            TagKind::Other => return Ok(Value::String(exact(&text))),
             TagKind::Core(t) => match t.as_str() {
-                "str" => return Ok(Value::String(exact(text))),
+                "str" => return Ok(Value::String(exact(&text))),
                 "binary" => {
                     return decode_binary(&text)
                         .map(Value::from)
                         .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"))
                 }
                 "int" | "float" | "bool" | "null" | "timestamp" => Some(t.as_str()),
-                _ => return Ok(Value::String(exact(text))),
+                _ => return Ok(Value::String(exact(&text))),
             },
         };
         let try_timestamp = matches!(wanted, None | Some("timestamp"));
@@ -797,27 +793,27 @@ impl<'k> Loader<'k> {
             }
             Resolved::Null => Value::Null,
             Resolved::Bool(b) => Value::Bool(b),
-            Resolved::Int(i) if wanted == Some("float") => Value::Number(Number::Float(i as f64)),
-            Resolved::Int(i) => Value::Number(Number::Int(i)),
-            Resolved::UInt(u) => Value::Number(Number::UInt(u)),
-            Resolved::Float(f) => Value::Number(Number::Float(f)),
+            Resolved::Int(i) if wanted == Some("float") => Value::Float(i as f64),
+            Resolved::Int(i) => Value::Int(i),
+            Resolved::UInt(u) => Value::UInt(u),
+            Resolved::Float(f) => Value::Float(f),
             // go-yaml v3 decodes a timestamp to time.Time, which JSON prints as RFC 3339;
             // go-yaml v2 keeps the text when decoding into interface{}.
             Resolved::Timestamp(t) => match self.schema {
                 Schema::Kyaml => Value::String(t.to_rfc3339_nano().into()),
-                Schema::Yaml11 => Value::String(exact(text)),
+                Schema::Yaml11 => Value::String(exact(&text)),
             },
-            Resolved::Str => Value::String(exact(text)),
+            Resolved::Str => Value::String(exact(&text)),
         })
     }
 }
 
-/// The scalar's text as a compact string: inline up to 24 bytes, else exactly sized.
+/// The scalar's text as a [`Str`]: inline up to 14 bytes, else exactly sized.
 ///
 /// saphyr's scanner reserves a whole look-ahead buffer (128 bytes) for every plain scalar,
 /// and the tree keeps every key and value, so the text is copied rather than adopted.
-fn exact(text: Cow<'_, str>) -> CompactString {
-    CompactString::new(&*text)
+fn exact(text: &str) -> Str {
+    Str::new(text)
 }
 
 /// What kyaml's re-serialisation does to a folded (`>`) scalar before upstream prints it.
@@ -1016,7 +1012,7 @@ mod tests {
     }
 
     fn int(i: i64) -> Value {
-        Value::Number(Number::Int(i))
+        Value::Int(i)
     }
 
     fn s(x: &str) -> Value {
@@ -1052,11 +1048,11 @@ mod tests {
         assert_eq!(m["b7"], Value::Null);
         assert_eq!(m["b9"], s("true"));
         assert_eq!(m["b10"], int(16));
-        assert_eq!(m["b11"], Value::Number(Number::Float(0.5)));
+        assert_eq!(m["b11"], Value::Float(0.5));
         assert_eq!(m["b14"], int(7));
-        assert_eq!(m["b15"], Value::Number(Number::Float(1000.0)));
+        assert_eq!(m["b15"], Value::Float(1000.0));
         assert_eq!(m["b16"], int(10));
-        assert_eq!(m["b17"], Value::Number(Number::Float(10.0)));
+        assert_eq!(m["b17"], Value::Float(10.0));
         assert_eq!(m["b18"], s("\u{FFFD}"));
         assert!(kyaml_err("a: !!bool yes").contains("cannot decode !!str `yes` as a !!bool"));
         assert!(kyaml_err("a: !!int 3.5").contains("cannot decode !!float `3.5` as a !!int"));
@@ -1106,7 +1102,7 @@ mod tests {
         assert_eq!(v.get_path(&["d4", "a"]), Some(&int(1)));
         assert_eq!(v.get_path(&["d4", "z"]), Some(&int(1)));
         assert_eq!(v.get_path(&["d6", "a"]), Some(&int(5)));
-        assert_eq!(v.get("d5"), Some(&Value::Seq(vec![int(1), int(2)])));
+        assert_eq!(v.get("d5"), Some(&Value::from(vec![int(1), int(2)])));
         // A quoted "<<" is not a merge key, and kyaml then drops it; `!!merge` makes one.
         let v = kyaml(
             "d5:\n  \"<<\": {b: 1}\n  c: 2\nd6:\n  !!merge \"<<\": {b: 1}\nd7:\n  ! <<: {b: 1}\n",

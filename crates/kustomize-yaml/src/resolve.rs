@@ -616,13 +616,13 @@ pub fn go_nonfinite_name(f: f64) -> &'static str {
 /// The value an untagged plain scalar with this text resolves to when upstream reads a
 /// resource (go-yaml v3 rules); timestamps stay text.
 pub fn plain_scalar_value(text: &str) -> crate::Value {
-    use crate::{Number, Value};
+    use crate::Value;
     match resolve_v3(text, false) {
         Resolved::Null => Value::Null,
         Resolved::Bool(b) => Value::Bool(b),
-        Resolved::Int(i) => Value::Number(Number::Int(i)),
-        Resolved::UInt(u) => Value::Number(Number::UInt(u)),
-        Resolved::Float(f) => Value::Number(Number::Float(f)),
+        Resolved::Int(i) => Value::Int(i),
+        Resolved::UInt(u) => Value::UInt(u),
+        Resolved::Float(f) => Value::Float(f),
         Resolved::Timestamp(_) | Resolved::Str => Value::from(text),
     }
 }

@@ -2,7 +2,7 @@
 //! printing is a fixed point.
 
 use kustomize_yaml::resolve::{float_output_text, resolve_v3, Resolved};
-use kustomize_yaml::{emit_document, parse_documents, Mapping, Number, Schema, Value};
+use kustomize_yaml::{emit_document, parse_documents, Mapping, Schema, Value};
 use proptest::prelude::*;
 
 /// Pieces strings are made of: words, YAML indicators, whitespace, line breaks, unicode.
@@ -98,20 +98,20 @@ fn scalar() -> impl Strategy<Value = Value> {
         4 => text(30).prop_map(Value::from),
         1 => Just(Value::Null),
         1 => any::<bool>().prop_map(Value::Bool),
-        1 => any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
-        1 => ((i64::MAX as u64 + 1)..=u64::MAX).prop_map(|u| Value::Number(Number::UInt(u))),
+        1 => any::<i64>().prop_map(Value::Int),
+        1 => ((i64::MAX as u64 + 1)..=u64::MAX).prop_map(Value::UInt),
         1 => any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| Value::Number(Number::Float(f))),
+            .prop_map(Value::Float),
         1 => prop::sample::select(vec![0.5, 1.0, 1e-7, 123456789.5, 1e20, 1e21, -0.0, 0.1])
-            .prop_map(|f| Value::Number(Number::Float(f))),
+            .prop_map(Value::Float),
     ]
 }
 
 fn tree() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(5, 64, 6, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Seq),
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
             prop::collection::vec((key(), inner), 0..6)
                 .prop_map(|entries| Value::Map(entries.into_iter().collect::<Mapping>())),
         ]
@@ -127,14 +127,12 @@ fn document() -> impl Strategy<Value = Value> {
 /// What a float reads back as once printed (integral values come back as integers).
 fn normalise(v: &Value) -> Value {
     match v {
-        Value::Number(Number::Float(f)) => {
-            match resolve_v3(&float_output_text(*f).expect("finite"), false) {
-                Resolved::Int(i) => Value::Number(Number::Int(i)),
-                Resolved::UInt(u) => Value::Number(Number::UInt(u)),
-                Resolved::Float(f) => Value::Number(Number::Float(f)),
-                other => panic!("float printed as {other:?}"),
-            }
-        }
+        Value::Float(f) => match resolve_v3(&float_output_text(*f).expect("finite"), false) {
+            Resolved::Int(i) => Value::Int(i),
+            Resolved::UInt(u) => Value::UInt(u),
+            Resolved::Float(f) => Value::Float(f),
+            other => panic!("float printed as {other:?}"),
+        },
         Value::Seq(items) => Value::Seq(items.iter().map(normalise).collect()),
         Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), normalise(v))).collect()),
         other => other.clone(),

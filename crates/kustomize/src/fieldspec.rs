@@ -7,7 +7,7 @@
 //! field is replaced the same way); a `null` stops the walk; a segment ending in `[]` names
 //! a sequence that is never created. Reaching a scalar with path left is an error.
 
-use kustomize_yaml::{Mapping, Value};
+use kustomize_yaml::{Mapping, Seq, Value};
 
 use crate::resid::Gvk;
 
@@ -71,7 +71,7 @@ impl Create {
         match self {
             Create::Scalar => Value::from(String::new()),
             Create::Map => Value::Map(Mapping::default()),
-            Create::Seq => Value::Seq(Vec::new()),
+            Create::Seq => Value::Seq(Seq::new()),
         }
     }
 }
@@ -208,7 +208,7 @@ fn walk(
                 None => match map.get_mut(name) {
                     // A `name[]` field that is null becomes an empty sequence, as upstream.
                     Some(f) if is_seq && f.is_null() => {
-                        *f = Value::Seq(Vec::new());
+                        *f = Value::Seq(Seq::new());
                         f
                     }
                     Some(f) => f,
@@ -279,7 +279,7 @@ mod tests {
             "spec",
             map(vec![(
                 "containers",
-                Value::Seq(vec![map(vec![("name", "a".into())]), map(vec![])]),
+                Value::from(vec![map(vec![("name", "a".into())]), map(vec![])]),
             )]),
         )]);
         let spec = FieldSpec::any_kind("spec/containers/image", true);

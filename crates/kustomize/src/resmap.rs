@@ -575,9 +575,9 @@ fn unique_match(found: &[usize], id: &ResId) -> Result<usize, Error> {
 
 /// An error for a value the emitter refuses (NaN or infinity), found before any output.
 fn check_printable(v: &kustomize_yaml::Value) -> Result<(), Error> {
-    use kustomize_yaml::{Number, Value};
+    use kustomize_yaml::Value;
     match v {
-        Value::Number(Number::Float(f)) if !f.is_finite() => {
+        Value::Float(f) if !f.is_finite() => {
             let mut sink = String::new();
             kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit)
         }

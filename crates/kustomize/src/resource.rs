@@ -1,7 +1,7 @@
 //! A [`Resource`]: one Kubernetes object of a build, as a node tree, with the identity
 //! accessors every transformer uses.
 
-use kustomize_yaml::{Mapping, Number, Value};
+use kustomize_yaml::{Mapping, Value};
 
 use crate::generators::Behavior;
 use crate::origin::Origin;
@@ -481,9 +481,9 @@ pub fn scalar_text(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Number(Number::Int(i))) => i.to_string(),
-        Some(Value::Number(Number::UInt(u))) => u.to_string(),
-        Some(Value::Number(Number::Float(f))) => f.to_string(),
+        Some(Value::Int(i)) => i.to_string(),
+        Some(Value::UInt(u)) => u.to_string(),
+        Some(Value::Float(f)) => f.to_string(),
         _ => String::new(),
     }
 }

@@ -43,7 +43,7 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
                 return Err("json: cannot unmarshal a non-object operation".to_owned());
             };
             let text = |m: &mut Mapping, key: &str| match m.shift_remove(key) {
-                Some(Value::String(s)) => Ok(Some(s.into_string())),
+                Some(Value::String(s)) => Ok(Some(String::from(s))),
                 None | Some(Value::Null | Value::Blank) => Ok(None),
                 Some(other) => Err(format!(
                     "'{key}' must be a string, found {}",

@@ -34,7 +34,7 @@ use std::collections::{HashMap, HashSet};
 
 use kustomize_yaml::mapping::Map;
 use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
-use kustomize_yaml::{CompactString, Key, Mapping, Number, ToCompactString, Value};
+use kustomize_yaml::{CompactString, Key, Mapping, ToCompactString, Value};
 
 use super::schema::{FieldSchema, Schema};
 
@@ -322,7 +322,7 @@ impl<'s> Merger<'s> {
                 // element imported from this list is moved to its new place and updated
                 // there, the others are exported afresh.
                 let at = SourcePositions::of(old);
-                let mut out = Vec::with_capacity(s.len());
+                let mut out = kustomize_yaml::Seq::with_capacity(s.len());
                 for &child in s {
                     let mut value = at
                         .find(self.sources[child])
@@ -1211,11 +1211,11 @@ fn match_values(a: &[Text], b: &[Text]) -> Option<Vec<Text>> {
 /// The text kyaml compares for a scalar.
 fn scalar_text(v: &Value) -> Text {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.as_str().into(),
         Value::Bool(b) => b.to_compact_string(),
-        Value::Number(Number::Int(i)) => i.to_compact_string(),
-        Value::Number(Number::UInt(u)) => u.to_compact_string(),
-        Value::Number(Number::Float(f)) => go_format_float64(*f).into(),
+        Value::Int(i) => i.to_compact_string(),
+        Value::UInt(u) => u.to_compact_string(),
+        Value::Float(f) => go_format_float64(*f).into(),
         Value::Null => "null".into(),
         Value::Blank | Value::Seq(_) | Value::Map(_) => Text::default(),
     }
@@ -1229,9 +1229,9 @@ fn plain_scalar(text: &str) -> Node {
             blank: false,
         },
         Resolved::Bool(b) => Node::Scalar(Value::Bool(b)),
-        Resolved::Int(i) => Node::Scalar(Value::Number(Number::Int(i))),
-        Resolved::UInt(u) => Node::Scalar(Value::Number(Number::UInt(u))),
-        Resolved::Float(f) => Node::Scalar(Value::Number(Number::Float(f))),
+        Resolved::Int(i) => Node::Scalar(Value::Int(i)),
+        Resolved::UInt(u) => Node::Scalar(Value::UInt(u)),
+        Resolved::Float(f) => Node::Scalar(Value::Float(f)),
         Resolved::Timestamp(_) | Resolved::Str => Node::Scalar(Value::from(text.to_owned())),
     }
 }
@@ -1471,7 +1471,7 @@ mod tests {
     fn scalar() -> impl Strategy<Value = Value> {
         prop_oneof![
             "[a-z]{0,3}".prop_map(Value::from),
-            (0i64..5).prop_map(|i| Value::Number(Number::Int(i))),
+            (0i64..5).prop_map(Value::Int),
             any::<bool>().prop_map(Value::Bool),
         ]
     }
@@ -1487,7 +1487,7 @@ mod tests {
                 out.push(Value::Map(m));
             }
         }
-        Value::Seq(out)
+        Value::from(out)
     }
 
     /// A well-formed Deployment: every keyed list element has its keys, no nulls.
@@ -1519,7 +1519,7 @@ mod tests {
                         .filter(|p| seen_ports.insert(*p))
                         .map(|(p, proto)| {
                             let mut m = Mapping::default();
-                            m.insert("containerPort", Value::Number(Number::Int(80 + p)));
+                            m.insert("containerPort", Value::Int(80 + p));
                             m.insert("protocol", Value::String(proto.into()));
                             Value::Map(m)
                         })
@@ -1546,7 +1546,7 @@ mod tests {
                 if let Some(Value::Map(spec)) = d.get_mut("spec") {
                     if let Some(Value::Map(t)) = spec.get_mut("template") {
                         if let Some(Value::Map(s)) = t.get_mut("spec") {
-                            s.insert("containers", Value::Seq(cs));
+                            s.insert("containers", Value::from(cs));
                         }
                     }
                 }

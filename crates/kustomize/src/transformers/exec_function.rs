@@ -136,7 +136,7 @@ impl ExecFunction {
         let mut list = Mapping::default();
         list.insert("apiVersion", Value::from("config.kubernetes.io/v1"));
         list.insert("kind", Value::from("ResourceList"));
-        list.insert("items", Value::Seq(items));
+        list.insert("items", Value::from(items));
         list.insert("functionConfig", function_config);
         let mut input = String::new();
         kustomize_yaml::emit_document(&Value::Map(list), &mut input)
@@ -176,7 +176,7 @@ impl ExecFunction {
             .map_err(|e| err(&self.name, format!("function output: {e}")))?;
         let items: Vec<Value> = match docs.as_slice() {
             [doc] if doc.str_at(&["kind"]) == Some("ResourceList") => match doc.get("items") {
-                Some(Value::Seq(items)) => items.clone(),
+                Some(Value::Seq(items)) => items.to_vec(),
                 _ => Vec::new(),
             },
             _ => docs,

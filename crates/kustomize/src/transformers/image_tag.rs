@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use kustomize_yaml::Value;
+use kustomize_yaml::{Seq, Value};
 use regex::Regex;
 
 use super::{node_at, Step, Transformer};
@@ -336,7 +336,7 @@ fn spec_paths(
                 return;
             };
             if is_seq && field.is_null() {
-                *field = Value::Seq(Vec::new());
+                *field = Value::Seq(Seq::new());
             }
             prefix.push(Step::Key(name.into()));
             spec_paths(field, rest, prefix, record);

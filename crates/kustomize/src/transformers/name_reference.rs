@@ -269,7 +269,9 @@ impl<'a> Referrer<'a> {
                         continue;
                     }
                     match ns {
-                        Value::String(ns) => binding_namespaces.insert(ns.clone()),
+                        Value::String(ns) => {
+                            binding_namespaces.insert(CompactString::from(ns.as_str()))
+                        }
                         _ => {
                             return Err(Error::Transform {
                                 transformer: "NameReferenceTransformer",

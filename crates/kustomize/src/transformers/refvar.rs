@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use kustomize_yaml::{Number, Value};
+use kustomize_yaml::Value;
 
 use super::Transformer;
 use crate::fieldspec::FieldSpec;
@@ -73,7 +73,7 @@ impl RefVarTransformer {
     fn lookup(&self, name: &str) -> Option<&Value> {
         self.values
             .get(name)
-            .filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+            .filter(|v| v.is_number() || matches!(v, Value::String(_) | Value::Bool(_)))
     }
 
     /// Upstream's `DoReplacements`.
@@ -136,9 +136,9 @@ fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(Number::Int(i)) => i.to_string(),
-        Value::Number(Number::UInt(u)) => u.to_string(),
-        Value::Number(Number::Float(f)) => f.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
         _ => String::new(),
     }
 }
@@ -150,7 +150,7 @@ mod tests {
     fn t() -> RefVarTransformer {
         let mut values = BTreeMap::new();
         values.insert("A".to_owned(), Value::from("x"));
-        values.insert("N".to_owned(), Value::Number(Number::Int(3)));
+        values.insert("N".to_owned(), Value::Int(3));
         RefVarTransformer {
             values,
             field_specs: Vec::new(),
@@ -161,7 +161,7 @@ mod tests {
     fn replacements() {
         let t = t();
         assert_eq!(t.replace("$(A)"), Value::from("x"));
-        assert_eq!(t.replace("$(N)"), Value::Number(Number::Int(3)));
+        assert_eq!(t.replace("$(N)"), Value::Int(3));
         assert_eq!(t.replace("a-$(A)-$(N)"), Value::from("a-x-3"));
         assert_eq!(t.replace("$$(A)"), Value::from("$(A)"));
         assert_eq!(t.replace("$(B) $"), Value::from("$(B) $"));

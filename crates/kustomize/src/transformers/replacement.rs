@@ -16,7 +16,7 @@
 
 use crate::fieldspec::path_may_touch_id;
 use kustomize_yaml::resolve::plain_scalar_value;
-use kustomize_yaml::{Mapping, Value};
+use kustomize_yaml::{Mapping, Seq, Value};
 use regex::Regex;
 
 use super::{node_at, Step, Transformer};
@@ -70,7 +70,7 @@ impl ReplacementTransformer {
             }
             let (doc, file) = loader.load_document(&f.path, kustomize_yaml::Schema::Yaml11)?;
             let items = match doc {
-                Value::Seq(items) => items,
+                Value::Seq(items) => items.into_iter().collect(),
                 m @ Value::Map(_) => vec![m],
                 other => {
                     return Err(err(format!(
@@ -227,8 +227,8 @@ fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> 
 fn retype(like: &Value, text: &str) -> Value {
     match like {
         Value::String(_) => Value::from(text.to_owned()),
-        Value::Number(_) | Value::Bool(_) => match plain_scalar_value(text) {
-            v @ (Value::Number(_) | Value::Bool(_)) => v,
+        v if v.is_number() || matches!(v, Value::Bool(_)) => match plain_scalar_value(text) {
+            v if v.is_number() || matches!(v, Value::Bool(_)) => v,
             _ => Value::from(text.to_owned()),
         },
         _ => plain_scalar_value(text),
@@ -323,11 +323,11 @@ fn match_paths(
         match rest.first() {
             None => match create {
                 Some(Value::Map(_)) => Value::Map(Mapping::default()),
-                Some(Value::Seq(_)) => Value::Seq(Vec::new()),
+                Some(Value::Seq(_)) => Value::Seq(Seq::new()),
                 _ => Value::Null,
             },
             Some(n) if n == "*" || n.parse::<usize>().is_ok() || n.starts_with('[') => {
-                Value::Seq(Vec::new())
+                Value::Seq(Seq::new())
             }
             Some(_) => Value::Map(Mapping::default()),
         }

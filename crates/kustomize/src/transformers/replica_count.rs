@@ -4,7 +4,7 @@
 //! name, at each spec of the `replicas` table that selects its kind; an entry that matches
 //! nothing is an error, as upstream makes it.
 
-use kustomize_yaml::{Number, Value};
+use kustomize_yaml::Value;
 
 use super::Transformer;
 use crate::fieldspec::{Create, FieldSpec};
@@ -35,7 +35,7 @@ impl Transformer for ReplicaCountTransformer {
                     if !matches(&cur) && !r.prev_ids().any(|id| matches(&id)) {
                         return Ok(false);
                     }
-                    let count = Value::Number(Number::Int(self.replica.count));
+                    let count = Value::Int(self.replica.count);
                     spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
                         *node = count.clone();
                         Ok(())
