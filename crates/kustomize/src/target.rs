@@ -560,13 +560,8 @@ impl Builder<'_> {
         ra.merge_config(&config)
     }
 
-    /// [`Builder::load_file`] of each entry that is not remote, on `threads` threads (the
-    /// calling one among them), by position (`None` for the remote ones, which are loaded
-    /// in turn).
-    ///
-    /// The calling thread parses too: besides saving a thread, its share of the tree is
-    /// allocated where its own later allocations (the transformers') reuse the parser's
-    /// freed scratch; glibc keeps another thread's freed blocks for that thread's arena.
+    /// [`Builder::load_file`] of each entry that is not remote, on `threads` threads, by
+    /// position (`None` for the remote ones, which are loaded in turn).
     fn parse_in_parallel(
         &self,
         kt: &KustTarget,
@@ -576,20 +571,18 @@ impl Builder<'_> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let slots: Vec<std::sync::Mutex<Option<Loaded>>> =
             entries.iter().map(|_| Default::default()).collect();
-        let work = || loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(entry) = entries.get(i) else { break };
-            if is_remote_file(entry) || RepoSpec::parse(entry).is_ok() {
-                continue;
-            }
-            let loaded = self.load_file(kt, entry);
-            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
-        };
         std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(work);
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(entry) = entries.get(i) else { break };
+                    if is_remote_file(entry) || RepoSpec::parse(entry).is_ok() {
+                        continue;
+                    }
+                    let loaded = self.load_file(kt, entry);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
+                });
             }
-            work();
         });
         slots
             .into_iter()
