@@ -302,15 +302,21 @@ impl<'s> Merger<'s> {
                     self.export_into(child, slot);
                 }
             }
-            (Node::Map(m), into @ Value::Map(_)) => {
-                let Value::Map(old) = into else { return };
-                let mut out = Mapping::with_capacity(m.len());
+            (Node::Map(m), Value::Map(old)) => {
+                // Rebuilt in the mapping's own allocation (grown if need be): a fresh one
+                // would come from this thread's malloc arena and leave the old block a
+                // hole in the parsing thread's, which nothing allocates from again.
+                let mut prior: Mapping = old
+                    .iter_mut()
+                    .map(|(k, v)| (k.clone(), std::mem::take(v)))
+                    .collect();
+                old.clear();
+                old.reserve_exact(m.len());
                 for (k, &child) in m {
-                    let mut value = old.get_mut(k).map(std::mem::take).unwrap_or_default();
+                    let mut value = prior.get_mut(k).map(std::mem::take).unwrap_or_default();
                     self.export_into(child, &mut value);
-                    out.insert(k.clone(), value);
+                    old.insert(k.clone(), value);
                 }
-                *into = Value::Map(out);
             }
             (Node::Seq(s), Value::Seq(old)) if old.len() == s.len() => {
                 for (slot, &child) in old.iter_mut().zip(s) {
@@ -321,17 +327,19 @@ impl<'s> Merger<'s> {
                 // A list of another length (a patch added or removed elements): each
                 // element imported from this list is moved to its new place and updated
                 // there, the others are exported afresh.
+                // Rebuilt in the list's own allocation, as a mapping is above.
                 let at = SourcePositions::of(old);
-                let mut out = kustomize_yaml::Seq::with_capacity(s.len());
+                let mut prior: Vec<Value> = old.iter_mut().map(std::mem::take).collect();
+                old.clear();
+                old.reserve_exact(s.len());
                 for &child in s {
                     let mut value = at
                         .find(self.sources[child])
-                        .map(|j| std::mem::take(&mut old[j]))
+                        .map(|j| std::mem::take(&mut prior[j]))
                         .unwrap_or_default();
                     self.export_into(child, &mut value);
-                    out.push(value);
+                    old.push(value);
                 }
-                *old = out;
             }
             (_, into) => *into = self.export(id),
         }
