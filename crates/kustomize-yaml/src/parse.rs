@@ -694,7 +694,7 @@ impl<'k> Loader<'k> {
             TagKind::Other => false,
         };
         if root {
-            if *src.tag == TagKind::Core("binary".into()) {
+            if matches!(src.tag, TagKind::Core(t) if t == "binary") {
                 return decode_binary(src.text)
                     .map(|text| self.key(&text))
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
