@@ -57,6 +57,29 @@ impl Str {
         Str { bytes }
     }
 
+    /// Replaces the text. A longer text than fits inline reuses (or reallocates) the
+    /// heap block this one has: a transformer rewriting every resource's name or image
+    /// then leaves no freed block behind among the parsed tree.
+    pub fn set(&mut self, text: &str) {
+        match self.heap() {
+            Some(raw) if text.len() > INLINE => {
+                // SAFETY: taken back from `new`'s into_raw, changed, and given up again.
+                let mut heap = unsafe { ThinVec::<u8>::from_raw(raw) };
+                heap.clear();
+                heap.extend_from_slice(text.as_bytes());
+                // SAFETY: bytes 1..9 hold the pointer, written unaligned.
+                unsafe {
+                    self.bytes
+                        .as_mut_ptr()
+                        .add(1)
+                        .cast::<NonNull<u8>>()
+                        .write_unaligned(heap.into_raw())
+                };
+            }
+            _ => *self = Str::new(text),
+        }
+    }
+
     /// The heap text's pointer, if the text is on the heap.
     fn heap(&self) -> Option<NonNull<u8>> {
         // SAFETY: a HEAP first byte means bytes 1..9 hold the pointer `new` wrote.
@@ -227,6 +250,11 @@ mod tests {
             proptest::prop_assert_eq!(c.as_str(), text.as_str());
             proptest::prop_assert_eq!(c.cmp(&Str::new(&other)), text.as_str().cmp(other.as_str()));
             proptest::prop_assert_eq!(c == Str::new(&other), text == other);
+            let mut d = c.clone();
+            d.set(&other);
+            proptest::prop_assert_eq!(d.as_str(), other.as_str());
+            d.set(&text);
+            proptest::prop_assert_eq!(d.as_str(), text.as_str());
         }
     }
 

@@ -108,6 +108,15 @@ impl Value {
         }
     }
 
+    /// Makes this the string `text`, reusing the text's heap block if it is a string
+    /// already ([`Str::set`]).
+    pub fn set_str(&mut self, text: &str) {
+        match self {
+            Value::String(s) => s.set(text),
+            other => *other = Value::from(text),
+        }
+    }
+
     /// Whether this is `Null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null | Value::Blank)

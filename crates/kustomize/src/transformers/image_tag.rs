@@ -101,7 +101,7 @@ impl Transformer for ImageTagTransformer {
                 match node {
                     Value::String(value) => {
                         if let Some(new) = index.rewrite(&self.images, value, times) {
-                            *value = new.into();
+                            value.set(&new);
                         }
                     }
                     Value::Map(_) | Value::Seq(_) => {

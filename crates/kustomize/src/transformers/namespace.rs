@@ -68,7 +68,7 @@ impl NamespaceTransformer {
         if self.unset_only && !scalar_text(Some(node)).is_empty() {
             return Ok(());
         }
-        *node = Value::from(self.namespace.clone());
+        node.set_str(&self.namespace);
         Ok(())
     }
 

@@ -4,8 +4,6 @@
 //! and Namespaces are never renamed. Renaming `metadata/name` records the affix and the
 //! previous id, so name references and patches can still find the resource.
 
-use kustomize_yaml::Value;
-
 use super::Transformer;
 use crate::fieldspec::{Create, FieldSpec};
 use crate::resid::Gvk;
@@ -64,7 +62,7 @@ impl Transformer for PrefixSuffixTransformer {
                 let gvk = r.gvk();
                 spec.apply(r.value_mut(), &gvk, Some(Create::Scalar), &mut |node| {
                     let text = scalar_text(Some(node));
-                    *node = Value::from(match &self.affix {
+                    node.set_str(&match &self.affix {
                         Affix::Prefix(p) => format!("{p}{text}"),
                         Affix::Suffix(s) => format!("{text}{s}"),
                     });
