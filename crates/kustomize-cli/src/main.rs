@@ -33,11 +33,21 @@ extern "C" fn main(
     // reuse them. With fast bins they piled up and were consolidated on every larger
     // request; without, the generated 100k tree peaks at 5% less memory, no slower.
     const M_MXFAST: std::ffi::c_int = 1;
+    // A fixed mmap threshold: blocks of 128 KiB and more always get pages of their own,
+    // which go back to the system when freed. glibc's default raises the threshold each
+    // time such a block is freed, after which large transient buffers (index tables
+    // rebuilt, lists grown) come from the heap and leave holes nothing smaller fills: on
+    // the generated 10k tree that is about 0.3 MB of the peak, at no measured cost in
+    // time (10k: 217.8 against 220.0 ms over 30 runs).
+    const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
     unsafe extern "C" {
         fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
     }
-    // SAFETY: mallopt only sets a parameter of glibc's allocator, at any time.
-    unsafe { mallopt(M_MXFAST, 0) };
+    // SAFETY: mallopt only sets parameters of glibc's allocator, at any time.
+    unsafe {
+        mallopt(M_MXFAST, 0);
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    }
     let code = std::panic::catch_unwind(cli_main).map_or(101, |code| match code {
         ExitCode::SUCCESS => 0,
         _ => 1,
