@@ -37,23 +37,29 @@ unsafe impl Sync for Str {}
 impl Str {
     /// A copy of `text`.
     pub fn new(text: &str) -> Str {
-        let mut bytes = [0u8; INLINE + 1];
-        if text.len() <= INLINE {
-            bytes[0] = text.len() as u8;
-            bytes[1..=text.len()].copy_from_slice(text.as_bytes());
-        } else {
+        if text.len() > INLINE {
             let mut heap: ThinVec<u8> = ThinVec::with_capacity(text.len());
             heap.extend_from_slice(text.as_bytes());
-            bytes[0] = HEAP;
-            // SAFETY: bytes 1..9 hold the pointer, written unaligned.
-            unsafe {
-                bytes
-                    .as_mut_ptr()
-                    .add(1)
-                    .cast::<NonNull<u8>>()
-                    .write_unaligned(heap.into_raw())
-            };
+            return Str::on_heap(heap);
         }
+        let mut bytes = [0u8; INLINE + 1];
+        bytes[0] = text.len() as u8;
+        bytes[1..=text.len()].copy_from_slice(text.as_bytes());
+        Str { bytes }
+    }
+
+    /// The `Str` whose text is `heap`'s bytes (more than fit inline).
+    fn on_heap(heap: ThinVec<u8>) -> Str {
+        let mut bytes = [0u8; INLINE + 1];
+        bytes[0] = HEAP;
+        // SAFETY: bytes 1..9 hold the pointer, written unaligned.
+        unsafe {
+            bytes
+                .as_mut_ptr()
+                .add(1)
+                .cast::<NonNull<u8>>()
+                .write_unaligned(heap.into_raw())
+        };
         Str { bytes }
     }
 
@@ -63,18 +69,13 @@ impl Str {
     pub fn set(&mut self, text: &str) {
         match self.heap() {
             Some(raw) if text.len() > INLINE => {
-                // SAFETY: taken back from `new`'s into_raw, changed, and given up again.
+                // The block moves out: self is the empty text until it is given back.
+                std::mem::forget(std::mem::take(self));
+                // SAFETY: taken back once, from the into_raw that made self.
                 let mut heap = unsafe { ThinVec::<u8>::from_raw(raw) };
                 heap.clear();
                 heap.extend_from_slice(text.as_bytes());
-                // SAFETY: bytes 1..9 hold the pointer, written unaligned.
-                unsafe {
-                    self.bytes
-                        .as_mut_ptr()
-                        .add(1)
-                        .cast::<NonNull<u8>>()
-                        .write_unaligned(heap.into_raw())
-                };
+                *self = Str::on_heap(heap);
             }
             _ => *self = Str::new(text),
         }

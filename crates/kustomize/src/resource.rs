@@ -586,6 +586,6 @@ mod tests {
     #[test]
     fn resource_stays_small() {
         let size = std::mem::size_of::<Resource>();
-        assert!(size <= 120, "Resource is {size} bytes");
+        assert!(size <= 48, "Resource is {size} bytes");
     }
 }
