@@ -103,9 +103,10 @@ impl<V> Map<V> {
         self.entries.reserve_exact(additional);
     }
 
-    /// Moves the entries into a new mapping of exactly their number, leaving this one
-    /// empty with its room kept (the parser fills one buffer per depth).
-    pub(crate) fn take_exact(&mut self) -> Map<V> {
+    /// Moves the entries (and the index) into a new mapping of exactly their number,
+    /// leaving this one empty with its room kept: the parser fills one buffer per depth,
+    /// and a strategic merge refills a mapping in its own block.
+    pub fn take_exact(&mut self) -> Map<V> {
         let mut entries = ThinVec::with_capacity(self.entries.len());
         entries.append(&mut self.entries);
         entries.set_aux(self.entries.set_aux(None));
@@ -205,9 +206,13 @@ impl<V> Map<V> {
     /// Keeps only the entries `keep` accepts, in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut V) -> bool) {
         let before = self.entries.len();
+        // Dropped first: if `keep` panics, no index outlives the entries it points at.
+        let index = self.entries.set_aux(None);
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before {
             self.reindex();
+        } else {
+            self.entries.set_aux(index);
         }
     }
 

@@ -11,6 +11,7 @@
 //! (measured with a key cache: the same final heap, 0.2 MB more at its peak).
 
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
 use crate::ThinVec;
@@ -22,8 +23,10 @@ const HEAP: u8 = u8::MAX;
 
 /// An immutable string, inline up to 14 bytes, 15 bytes wide.
 pub struct Str {
-    /// `[len, text...]` inline, or `[HEAP, pointer (unaligned)...]`.
-    bytes: [u8; INLINE + 1],
+    /// `[len, text...]` inline, or `[HEAP, pointer (unaligned)...]`; every byte is
+    /// initialised. `MaybeUninit` bytes, unlike `u8`s, keep the pointer's provenance when
+    /// a `Str` is moved or copied.
+    bytes: [MaybeUninit<u8>; INLINE + 1],
 }
 
 // 15 bytes, alignment 1: the value enum's tag takes the 16th byte.
@@ -42,16 +45,18 @@ impl Str {
             heap.extend_from_slice(text.as_bytes());
             return Str::on_heap(heap);
         }
-        let mut bytes = [0u8; INLINE + 1];
-        bytes[0] = text.len() as u8;
-        bytes[1..=text.len()].copy_from_slice(text.as_bytes());
+        let mut bytes = [MaybeUninit::new(0u8); INLINE + 1];
+        bytes[0] = MaybeUninit::new(text.len() as u8);
+        for (to, &b) in bytes[1..].iter_mut().zip(text.as_bytes()) {
+            *to = MaybeUninit::new(b);
+        }
         Str { bytes }
     }
 
     /// The `Str` whose text is `heap`'s bytes (more than fit inline).
     fn on_heap(heap: ThinVec<u8>) -> Str {
-        let mut bytes = [0u8; INLINE + 1];
-        bytes[0] = HEAP;
+        let mut bytes = [MaybeUninit::new(0u8); INLINE + 1];
+        bytes[0] = MaybeUninit::new(HEAP);
         // SAFETY: bytes 1..9 hold the pointer, written unaligned.
         unsafe {
             bytes
@@ -81,10 +86,16 @@ impl Str {
         }
     }
 
+    /// The first byte: the inline length, or `HEAP`.
+    fn tag(&self) -> u8 {
+        // SAFETY: every byte is initialised; the first is always a plain byte.
+        unsafe { self.bytes[0].assume_init() }
+    }
+
     /// The heap text's pointer, if the text is on the heap.
     fn heap(&self) -> Option<NonNull<u8>> {
         // SAFETY: a HEAP first byte means bytes 1..9 hold the pointer `new` wrote.
-        (self.bytes[0] == HEAP).then(|| unsafe {
+        (self.tag() == HEAP).then(|| unsafe {
             self.bytes
                 .as_ptr()
                 .add(1)
@@ -100,7 +111,13 @@ impl Str {
             // SAFETY: the pointer came from ThinVec::into_raw in `new` and lives as long
             // as self, unchanged.
             Some(raw) => unsafe { ThinVec::<u8>::raw_slice(raw) },
-            None => &self.bytes[1..=self.bytes[0] as usize],
+            // SAFETY: the inline text's bytes are initialised plain bytes.
+            None => unsafe {
+                std::slice::from_raw_parts(
+                    self.bytes.as_ptr().add(1).cast::<u8>(),
+                    self.tag().into(),
+                )
+            },
         };
         // SAFETY: both forms hold a copy of a &str's bytes.
         unsafe { std::str::from_utf8_unchecked(bytes) }

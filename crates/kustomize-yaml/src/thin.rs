@@ -109,13 +109,15 @@ impl<T, A> ThinVec<T, A> {
             .checked_mul(cap)
             .filter(|_| cap <= MAX_CAP)
             .expect("ThinVec capacity overflow");
-        let size = HEADER + elements;
+        let size = HEADER.checked_add(elements);
         let size = if aux {
-            size.next_multiple_of(HEADER) + size_of::<*mut A>()
+            size.and_then(|s| s.checked_next_multiple_of(HEADER))
+                .and_then(|s| s.checked_add(size_of::<*mut A>()))
         } else {
             size
         };
-        Layout::from_size_align(size, HEADER).expect("ThinVec capacity overflow")
+        size.and_then(|size| Layout::from_size_align(size, HEADER).ok())
+            .expect("ThinVec capacity overflow")
     }
 
     /// Where the aux slot of an allocation of `cap` elements is.
@@ -194,7 +196,7 @@ impl<T, A> ThinVec<T, A> {
             .checked_add(additional)
             .expect("ThinVec capacity overflow");
         if need > self.capacity() {
-            let grown = self.capacity() + self.capacity() / 2;
+            let grown = (self.capacity() + self.capacity() / 2).min(MAX_CAP);
             self.set_capacity(need.max(grown).max(4));
         }
     }

@@ -306,11 +306,7 @@ impl<'s> Merger<'s> {
                 // Rebuilt in the mapping's own allocation (grown if need be): a fresh one
                 // would come from this thread's malloc arena and leave the old block a
                 // hole in the parsing thread's, which nothing allocates from again.
-                let mut prior: Mapping = old
-                    .iter_mut()
-                    .map(|(k, v)| (k.clone(), std::mem::take(v)))
-                    .collect();
-                old.clear();
+                let mut prior = old.take_exact();
                 old.reserve_exact(m.len());
                 for (k, &child) in m {
                     let mut value = prior.get_mut(k).map(std::mem::take).unwrap_or_default();
