@@ -167,18 +167,17 @@ impl<V> Map<V> {
     fn push_new(&mut self, key: Key, value: V) -> usize {
         let at = self.entries.len();
         if at > 0 && at == self.entries.capacity() {
-            // Grow by half, not double: a parsed mapping is copied out at its exact size, and the
-            // few that grow later (labels, annotations) gain an entry or two.
+            // Grow by half, from one entry by one: a parsed mapping is copied out at its
+            // exact size, and the few that grow later (labels, annotations) gain an entry or
+            // two; `ThinVec::reserve` would give a one-entry mapping room for four.
             self.entries.reserve_exact(at.div_ceil(2));
         }
         self.entries.push((key, value));
-        if self.entries.aux().is_some() {
-            // Taken out while it reads the entries' keys.
-            if let Some(mut index) = self.entries.set_aux(None) {
-                let entries = &self.entries;
-                index.push(&entries[at].0, at, |i| entries[i].0.as_str());
-                self.entries.set_aux(Some(index));
-            }
+        // The index is taken out while it reads the entries' keys.
+        if let Some(mut index) = self.entries.set_aux(None) {
+            let entries = &self.entries;
+            index.push(&entries[at].0, at, |i| entries[i].0.as_str());
+            self.entries.set_aux(Some(index));
         } else if self.entries.len() > INDEXED_FROM {
             self.reindex();
         }
@@ -206,7 +205,7 @@ impl<V> Map<V> {
     /// Keeps only the entries `keep` accepts, in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut V) -> bool) {
         let before = self.entries.len();
-        // Dropped first: if `keep` panics, no index outlives the entries it points at.
+        // Taken out first: if `keep` panics, no index outlives the entries it points at.
         let index = self.entries.set_aux(None);
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before {

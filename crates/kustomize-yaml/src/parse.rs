@@ -439,7 +439,7 @@ impl<'k> Loader<'k> {
                 };
                 if self.expecting_key() {
                     if anchored {
-                        let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
+                        let value = self.scalar_value(&text, plain, &tag, &span)?;
                         let src = ScalarSrc {
                             text: Str::new(&text),
                             plain,
@@ -455,16 +455,16 @@ impl<'k> Loader<'k> {
                     };
                     self.key_scalar(src, &span)?;
                 } else if anchored {
-                    let value = self.scalar_value(Cow::Borrowed(&text), plain, &tag, &span)?;
+                    let value = self.scalar_value(&text, plain, &tag, &span)?;
                     let src = ScalarSrc {
-                        text: exact(&text),
+                        text: Str::new(&text),
                         plain,
                         tag,
                     };
                     self.anchor(anchor, value.clone(), Some(src));
                     self.complete(value, &span)?;
                 } else {
-                    let value = self.scalar_value(text, plain, &tag, &span)?;
+                    let value = self.scalar_value(&text, plain, &tag, &span)?;
                     self.complete(value, &span)?;
                 }
             }
@@ -700,7 +700,7 @@ impl<'k> Loader<'k> {
                     .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
             }
             // Tag mismatches still fail (`!!int x`).
-            self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
+            self.scalar_value(src.text, src.plain, src.tag, span)?;
             Ok(self.key(src.text))
         } else if is_string {
             Ok(self.key(src.text))
@@ -718,7 +718,7 @@ impl<'k> Loader<'k> {
     /// sigs.k8s.io/yaml `YAMLToJSON`: keys resolved by go-yaml v2, then converted to strings
     /// (ints in decimal, floats as Go's shortest float32 `%g`, booleans `true`/`false`).
     fn yaml11_key(&self, src: ScalarRef<'_>, span: &Span) -> Result<Key, Error> {
-        let value = self.scalar_value(Cow::Borrowed(src.text), src.plain, src.tag, span)?;
+        let value = self.scalar_value(src.text, src.plain, src.tag, span)?;
         Ok(match value {
             Value::String(s) => self.key(&s),
             Value::Bool(b) => self.key(if b { "true" } else { "false" }),
@@ -745,30 +745,30 @@ impl<'k> Loader<'k> {
     /// The value of a scalar in value position.
     fn scalar_value(
         &self,
-        text: Cow<'_, str>,
+        text: &str,
         plain: bool,
         tag: &TagKind,
         span: &Span,
     ) -> Result<Value, Error> {
         let wanted = match tag {
-            TagKind::None if !plain => return Ok(Value::String(exact(&text))),
+            TagKind::None if !plain => return Ok(Value::String(Str::new(text))),
             TagKind::None => None,
-            TagKind::Other => return Ok(Value::String(exact(&text))),
+            TagKind::Other => return Ok(Value::String(Str::new(text))),
             TagKind::Core(t) => match t.as_str() {
-                "str" => return Ok(Value::String(exact(&text))),
+                "str" => return Ok(Value::String(Str::new(text))),
                 "binary" => {
-                    return decode_binary(&text)
+                    return decode_binary(text)
                         .map(Value::from)
                         .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"))
                 }
                 "int" | "float" | "bool" | "null" | "timestamp" => Some(t.as_str()),
-                _ => return Ok(Value::String(exact(&text))),
+                _ => return Ok(Value::String(Str::new(text))),
             },
         };
         let try_timestamp = matches!(wanted, None | Some("timestamp"));
         let resolved = match self.schema {
-            Schema::Kyaml => resolve_v3(&text, try_timestamp),
-            Schema::Yaml11 => resolve_v2(&text, try_timestamp),
+            Schema::Kyaml => resolve_v3(text, try_timestamp),
+            Schema::Yaml11 => resolve_v2(text, try_timestamp),
         };
         if let Some(want) = wanted {
             let ok = resolved.tag_name() == want
@@ -801,19 +801,11 @@ impl<'k> Loader<'k> {
             // go-yaml v2 keeps the text when decoding into interface{}.
             Resolved::Timestamp(t) => match self.schema {
                 Schema::Kyaml => Value::String(t.to_rfc3339_nano().into()),
-                Schema::Yaml11 => Value::String(exact(&text)),
+                Schema::Yaml11 => Value::String(Str::new(text)),
             },
-            Resolved::Str => Value::String(exact(&text)),
+            Resolved::Str => Value::String(Str::new(text)),
         })
     }
-}
-
-/// The scalar's text as a [`Str`]: inline up to 14 bytes, else exactly sized.
-///
-/// saphyr's scanner reserves a whole look-ahead buffer (128 bytes) for every plain scalar,
-/// and the tree keeps every key and value, so the text is copied rather than adopted.
-fn exact(text: &str) -> Str {
-    Str::new(text)
 }
 
 /// What kyaml's re-serialisation does to a folded (`>`) scalar before upstream prints it.

@@ -1,16 +1,20 @@
 //! [`Str`]: a string scalar's text in 15 bytes, so that a [`Value`](crate::Value) is 16.
 //!
 //! Texts of up to 14 bytes (most of a resource's values: names, labels, ports, image
-//! tags) sit inline; longer ones live in a [`ThinVec<u8>`](crate::ThinVec) of exactly
-//! their length (8 bytes of header). `Str` has alignment 1, which lets the value enum put
-//! its tag in the first byte and the text in the other fifteen.
+//! tags) sit inline; longer ones live in a [`ThinVec<u8>`](crate::ThinVec) made at exactly
+//! their length (8 bytes of header; [`Str::set`] keeps a block that is large enough). `Str`
+//! has alignment 1, which lets the value enum put its tag in the first byte and the text
+//! in the other fifteen.
+//!
+//! A `Str` always copies its text, even from a `String`: saphyr's scanner reserves a
+//! whole look-ahead buffer (128 bytes) for every plain scalar, and the tree keeps every
+//! value, so adopting the parser's strings would keep their slack.
 //!
 //! Long texts are not shared between equal strings: on the generated 10,000-resource tree
 //! most long texts are made by transformers (prefixed names, rewritten images), each one
 //! distinct, and a shared block's count and length cost more than sharing saved
 //! (measured with a key cache: the same final heap, 0.2 MB more at its peak).
 
-use std::fmt;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
@@ -79,6 +83,7 @@ impl Str {
                 // SAFETY: taken back once, from the into_raw that made self.
                 let mut heap = unsafe { ThinVec::<u8>::from_raw(raw) };
                 heap.clear();
+                heap.reserve_exact(text.len());
                 heap.extend_from_slice(text.as_bytes());
                 *self = Str::on_heap(heap);
             }
@@ -142,25 +147,6 @@ impl Clone for Str {
     }
 }
 
-impl std::ops::Deref for Str {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl AsRef<str> for Str {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::borrow::Borrow<str> for Str {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl Default for Str {
     fn default() -> Self {
         Str::new("")
@@ -173,49 +159,7 @@ impl PartialEq for Str {
     }
 }
 
-impl Eq for Str {}
-
-impl PartialEq<str> for Str {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Str {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialOrd for Str {
-    fn partial_cmp(&self, other: &Str) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Str {
-    fn cmp(&self, other: &Str) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
-impl std::hash::Hash for Str {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-impl fmt::Debug for Str {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.as_str().fmt(f)
-    }
-}
-
-impl fmt::Display for Str {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.as_str().fmt(f)
-    }
-}
+text_traits!(Str);
 
 impl From<&str> for Str {
     fn from(text: &str) -> Self {

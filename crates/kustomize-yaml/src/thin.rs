@@ -103,18 +103,22 @@ impl<T, A> ThinVec<T, A> {
         unsafe { self.ptr.as_ptr().cast::<u8>().add(HEADER).cast::<T>() }
     }
 
-    /// The allocation of `cap` elements, with or without an aux slot.
-    fn layout(cap: usize, aux: bool) -> Layout {
-        let elements = size_of::<T>()
+    /// Where the aux slot of an allocation of `cap` elements is (just past the elements,
+    /// aligned); `None` past any allocation's size.
+    fn aux_offset(cap: usize) -> Option<usize> {
+        size_of::<T>()
             .checked_mul(cap)
             .filter(|_| cap <= MAX_CAP)
-            .expect("ThinVec capacity overflow");
-        let size = HEADER.checked_add(elements);
+            .and_then(|elements| HEADER.checked_add(elements))
+            .and_then(|end| end.checked_next_multiple_of(HEADER))
+    }
+
+    /// The allocation of `cap` elements, with or without an aux slot.
+    fn layout(cap: usize, aux: bool) -> Layout {
         let size = if aux {
-            size.and_then(|s| s.checked_next_multiple_of(HEADER))
-                .and_then(|s| s.checked_add(size_of::<*mut A>()))
+            Self::aux_offset(cap).and_then(|at| at.checked_add(size_of::<*mut A>()))
         } else {
-            size
+            Self::aux_offset(cap).map(|_| HEADER + size_of::<T>() * cap)
         };
         size.and_then(|size| Layout::from_size_align(size, HEADER).ok())
             .expect("ThinVec capacity overflow")
@@ -122,7 +126,7 @@ impl<T, A> ThinVec<T, A> {
 
     /// Where the aux slot of an allocation of `cap` elements is.
     fn aux_slot_at(&self, cap: usize) -> *mut *mut A {
-        let offset = (HEADER + size_of::<T>() * cap).next_multiple_of(HEADER);
+        let offset = Self::aux_offset(cap).expect("checked when the block was allocated");
         // SAFETY: only called when the allocation has an aux slot for `cap`.
         unsafe { self.ptr.as_ptr().cast::<u8>().add(offset).cast::<*mut A>() }
     }
@@ -189,12 +193,16 @@ impl<T, A> ThinVec<T, A> {
         }
     }
 
+    /// The length after `additional` more elements.
+    fn len_plus(&self, additional: usize) -> usize {
+        self.len()
+            .checked_add(additional)
+            .expect("ThinVec capacity overflow")
+    }
+
     /// Makes room for at least `additional` more elements, growing by half.
     pub fn reserve(&mut self, additional: usize) {
-        let need = self
-            .len()
-            .checked_add(additional)
-            .expect("ThinVec capacity overflow");
+        let need = self.len_plus(additional);
         if need > self.capacity() {
             let grown = (self.capacity() + self.capacity() / 2).min(MAX_CAP);
             self.set_capacity(need.max(grown).max(4));
@@ -203,10 +211,7 @@ impl<T, A> ThinVec<T, A> {
 
     /// Makes room for exactly `additional` more elements.
     pub fn reserve_exact(&mut self, additional: usize) {
-        let need = self
-            .len()
-            .checked_add(additional)
-            .expect("ThinVec capacity overflow");
+        let need = self.len_plus(additional);
         if need > self.capacity() {
             self.set_capacity(need);
         }
@@ -358,15 +363,6 @@ impl<T, A> ThinVec<T, A> {
         unsafe { self.aux_slot_at(self.capacity()).read().as_ref() }
     }
 
-    /// The aux value, mutably, if one is set.
-    pub fn aux_mut(&mut self) -> Option<&mut A> {
-        if !self.has_aux_slot() {
-            return None;
-        }
-        // SAFETY: as in aux, and &mut self gives unique access.
-        unsafe { self.aux_slot_at(self.capacity()).read().as_mut() }
-    }
-
     /// Sets (or clears) the aux value and returns the old one. The slot is added the
     /// first time a value is set.
     pub fn set_aux(&mut self, value: Option<Box<A>>) -> Option<Box<A>> {
@@ -508,11 +504,7 @@ impl<T, A> FromIterator<T> for ThinVec<T, A> {
 
 impl<T, A> From<Vec<T>> for ThinVec<T, A> {
     fn from(items: Vec<T>) -> Self {
-        let mut v = Self::with_capacity(items.len());
-        for x in items {
-            v.push(x);
-        }
-        v
+        items.into_iter().collect()
     }
 }
 
@@ -626,7 +618,8 @@ mod tests {
         let w = v.clone();
         assert_eq!(w.aux().map(String::as_str), Some("index"));
         assert_eq!(w, v);
-        v.aux_mut().unwrap().push('!');
+        let old = v.set_aux(Some(Box::new("index!".into())));
+        assert_eq!(old.as_deref().map(String::as_str), Some("index"));
         assert_eq!(
             v.set_aux(None).as_deref().map(String::as_str),
             Some("index!")

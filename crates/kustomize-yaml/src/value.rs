@@ -13,7 +13,7 @@ use crate::{Mapping, Str, ThinVec};
 pub type Seq = ThinVec<Value>;
 
 /// A resolved YAML node, 16 bytes: a tag byte and a 15-byte text, or a tag and one word.
-/// (Numbers are three variants, not one holding a [`Number`], because a nested tag would
+/// (Numbers are three variants, not one holding a nested number enum, whose tag would
 /// leave no room beside the text.)
 ///
 /// [`Value::Null`] and [`Value::Blank`] compare equal and print alike; only a strategic
@@ -41,17 +41,6 @@ pub enum Value {
     Map(Mapping),
 }
 
-/// A number as upstream keeps it: integers exact within 64 bits, everything else a float.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Number {
-    /// A signed integer.
-    Int(i64),
-    /// An unsigned integer above `i64::MAX`.
-    UInt(u64),
-    /// A floating-point number.
-    Float(f64),
-}
-
 impl Value {
     /// The mapping, if this is one.
     pub fn as_map(&self) -> Option<&Mapping> {
@@ -65,16 +54,6 @@ impl Value {
     pub fn as_map_mut(&mut self) -> Option<&mut Mapping> {
         match self {
             Value::Map(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    /// The number, if this is one.
-    pub fn as_number(&self) -> Option<Number> {
-        match *self {
-            Value::Int(i) => Some(Number::Int(i)),
-            Value::UInt(u) => Some(Number::UInt(u)),
-            Value::Float(f) => Some(Number::Float(f)),
             _ => None,
         }
     }
@@ -161,7 +140,9 @@ impl PartialEq for Value {
         match (self, other) {
             (Value::Null | Value::Blank, Value::Null | Value::Blank) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (a, b) if a.is_number() => a.as_number() == b.as_number(),
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::UInt(a), Value::UInt(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Seq(a), Value::Seq(b)) => a == b,
             (Value::Map(a), Value::Map(b)) => a == b,
@@ -191,16 +172,6 @@ impl From<Str> for Value {
 impl From<compact_str::CompactString> for Value {
     fn from(s: compact_str::CompactString) -> Self {
         Value::String(s.into())
-    }
-}
-
-impl From<Number> for Value {
-    fn from(n: Number) -> Self {
-        match n {
-            Number::Int(i) => Value::Int(i),
-            Number::UInt(u) => Value::UInt(u),
-            Number::Float(f) => Value::Float(f),
-        }
     }
 }
 
