@@ -287,10 +287,8 @@ impl ResMap {
     /// thread writes them, in order), no more than there are cores (`usize::MAX`: every
     /// core); threads start only for a large output. The threads take runs of resources of
     /// about 32 KiB of text (at the mean size printed so far, and at most 64 resources),
-    /// so that small resources do not cost a hand-over each;
-    /// at most two runs per thread wait, printed, to be written, and written runs' buffers
-    /// are printed into again (on the generated 10k tree, fresh 64 KiB runs, four per
-    /// thread, added about 1 MB to the peak memory of the build).
+    /// so that small resources do not cost a hand-over each; at most two runs per thread
+    /// wait, printed, to be written, and written runs' buffers are printed into again.
     pub fn write_yaml_threads(
         &self,
         w: &mut dyn std::io::Write,
@@ -452,6 +450,8 @@ impl ResMap {
 const PARALLEL_PRINT_BYTES: usize = 128 * 1024;
 
 /// About how much text [`ResMap::write_yaml_threads`]'s threads print per hand-over.
+/// (Fresh 64 KiB runs, four waiting per thread, added about 1 MB to the peak memory of the
+/// generated 10k tree's build.)
 const PRINT_BATCH_BYTES: usize = 32 * 1024;
 
 /// The most resources in one hand-over. Runs are sized by the mean size printed first,

@@ -266,8 +266,9 @@ impl Resource {
             .push_prev_id(&ResId::new(id.gvk, id.name, namespace));
     }
 
-    /// Moves the previous ids and name affixes out, for a pass that reads them for every
-    /// resource while it changes others; [`Resource::restore_history`] puts them back.
+    /// Moves the previous ids and name affixes out, so that a pass can read them while it
+    /// changes this resource's object (name references read a referrer's own history as
+    /// they rewrite it); [`Resource::restore_history`] puts them back.
     pub(crate) fn take_history(&mut self) -> History {
         std::mem::take(&mut self.history)
     }

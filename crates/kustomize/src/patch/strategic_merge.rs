@@ -325,8 +325,8 @@ impl<'s> Merger<'s> {
                 // there, the others are exported afresh.
                 // Rebuilt in the list's own allocation, as a mapping is above.
                 let at = SourcePositions::of(old);
-                let mut prior: Vec<Value> = old.iter_mut().map(std::mem::take).collect();
-                old.clear();
+                let mut prior = kustomize_yaml::Seq::with_capacity(old.len());
+                prior.append(old);
                 old.reserve_exact(s.len());
                 for &child in s {
                     let mut value = at

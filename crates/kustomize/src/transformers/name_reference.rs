@@ -70,10 +70,10 @@ impl PrevNameIndex {
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         for (i, r) in resources.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 resources");
-            pairs.extend(distinct_prev_names(r).map(|name| (hasher.hash_one(name), i)));
+            pairs.extend(r.prev_names().map(|name| (hasher.hash_one(name), i)));
         }
-        // By hash, then position: each name's positions in build order (two names of one
-        // resource with the same hash give it once).
+        // By hash, then position: each name's positions in build order (a name a resource
+        // had twice, or two of its names with one hash, give it once).
         pairs.sort_unstable();
         pairs.dedup();
         PrevNameIndex { pairs, hasher }
@@ -92,14 +92,6 @@ impl PrevNameIndex {
             .take_while(move |&&(h, _)| h == hash)
             .map(|&(_, i)| i as usize)
     }
-}
-
-/// A resource's previous names, each once.
-fn distinct_prev_names(r: &Resource) -> impl Iterator<Item = &str> {
-    r.prev_names()
-        .enumerate()
-        .filter(move |&(k, name)| !r.prev_names().take(k).any(|e| e == name))
-        .map(|(_, name)| name)
 }
 
 /// The referrer as the selection sees it.
@@ -133,7 +125,8 @@ struct Selection<'a> {
 
 impl Transformer for NameReferenceTransformer {
     /// Each referrer is rewritten in place while the selection reads the other resources
-    /// where they are: nothing is copied for every resource but an index of previous names.
+    /// where they are: nothing is copied per resource; the pass keeps an index of previous
+    /// names and the set of original namespaces.
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         let mut pass = Pass {
             transformer: self,
