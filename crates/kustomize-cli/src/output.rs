@@ -47,10 +47,23 @@ fn per_resource_files(resources: &ResMap, dir: &str) -> Result<BTreeMap<PathBuf,
         if namespaces.len() > 1 && !id.gvk.is_cluster_scoped() {
             name = format!("{}_{name}", id.effective_namespace().to_lowercase());
         }
+        let name = file_name_in_dir(&name);
         let yaml = r.to_yaml().map_err(|e| e.to_string())?;
         files.insert(Path::new(dir).join(name), yaml);
     }
     Ok(files)
+}
+
+/// `name` as one file name: every path separator (and NUL) becomes `_`, so that a
+/// resource whose apiVersion, namespace or name holds `/` or `../` is written inside the
+/// output directory. (Upstream joins them as a path and writes outside it.)
+fn file_name_in_dir(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '/' | '\\' | '\0' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 /// The output file of a directory in `build DIR... -o OUT`: its path with `/` as `__`.
@@ -79,12 +92,13 @@ pub fn write_named(dir: &str, files: Vec<(String, String)>) -> Result<(), String
     write_files(&named)
 }
 
-/// Writes each file beside its destination, then renames all into place.
+/// Writes each file beside its destination under a name no other process or thread uses
+/// (created new, never overwritten), then renames all into place; on any failure every
+/// file staged so far is removed and nothing is renamed.
 fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
     let mut staged = Vec::new();
     let result = files.iter().try_for_each(|(path, content)| {
-        let tmp = path.with_extension("yaml.kustomize-rs-tmp");
-        std::fs::write(&tmp, content).map_err(|e| format!("writing '{}': {e}", path.display()))?;
+        let tmp = stage(path, content)?;
         staged.push((tmp, path));
         Ok(())
     });
@@ -99,6 +113,40 @@ fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
         }
     }
     result
+}
+
+/// Writes `content` to a new file beside `path`, named after it, this process and a
+/// counter (a hidden name, so that a reader listing the directory does not take it for
+/// output); returns its path.
+fn stage(path: &Path, content: &str) -> Result<PathBuf, String> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let fail = |e: std::io::Error| format!("writing '{}': {e}", path.display());
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(
+            ".{name}.{}.{n}.kustomize-rs-tmp",
+            std::process::id()
+        ));
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(fail(e)),
+        };
+        if let Err(e) = file
+            .write_all(content.as_bytes())
+            .and_then(|()| file.flush())
+        {
+            drop(file);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail(e));
+        }
+        return Ok(tmp);
+    }
 }
 
 #[cfg(test)]

@@ -137,11 +137,15 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::UInt(u) => visitor.visit_u64(*u),
             Value::Float(f) => visitor.visit_f64(*f),
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visitor.visit_seq(SeqDe {
-                iter: items.iter().enumerate(),
-                mode: self.1,
+            Value::Seq(items) => crate::stack::deeper(|| {
+                visitor.visit_seq(SeqDe {
+                    iter: items.iter().enumerate(),
+                    mode: self.1,
+                })
             }),
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, None, self.1)),
+            Value::Map(map) => {
+                crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, None, self.1)))
+            }
         }
     }
 
@@ -237,13 +241,17 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         static EMPTY: Vec<Value> = Vec::new();
         match self.0 {
-            Value::Seq(items) => visitor.visit_seq(SeqDe {
-                iter: items.iter().enumerate(),
-                mode: self.1,
+            Value::Seq(items) => crate::stack::deeper(|| {
+                visitor.visit_seq(SeqDe {
+                    iter: items.iter().enumerate(),
+                    mode: self.1,
+                })
             }),
-            Value::Null | Value::Blank => visitor.visit_seq(SeqDe {
-                iter: EMPTY.iter().enumerate(),
-                mode: self.1,
+            Value::Null | Value::Blank => crate::stack::deeper(|| {
+                visitor.visit_seq(SeqDe {
+                    iter: EMPTY.iter().enumerate(),
+                    mode: self.1,
+                })
             }),
             _ => Err(self.invalid(&visitor)),
         }
@@ -268,7 +276,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, None, self.1)),
+            Value::Map(map) => {
+                crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, None, self.1)))
+            }
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -280,7 +290,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Map(map) => visitor.visit_map(MapDe::new(map, Some(fields), self.1)),
+            Value::Map(map) => {
+                crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, Some(fields), self.1)))
+            }
             _ => Err(self.invalid(&visitor)),
         }
     }

@@ -526,6 +526,14 @@ impl Emitter<'_> {
             Value::String(s) => self.string(s, ctx)?,
             Value::Seq(items) if items.is_empty() => self.empty_flow("[]"),
             Value::Map(m) if m.is_empty() => self.empty_flow("{}"),
+            _ => return crate::stack::deeper(|| self.collection(v, ctx)),
+        }
+        Ok(())
+    }
+
+    /// A non-empty sequence or mapping, in block style.
+    fn collection(&mut self, v: &Value, ctx: Ctx) -> Result<(), Error> {
+        match v {
             Value::Seq(items) => {
                 // Sequences directly under a key are not indented.
                 let indentless = ctx.mapping && !self.indention;
@@ -561,6 +569,7 @@ impl Emitter<'_> {
                 }
                 self.pop_indent();
             }
+            _ => self.node(v, ctx)?,
         }
         Ok(())
     }

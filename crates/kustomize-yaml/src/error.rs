@@ -19,6 +19,9 @@ pub enum Error {
     /// `yaml: control characters are not allowed`.
     #[error("{0}")]
     Emit(String),
+    /// The build's [`crate::Budget`] is spent.
+    #[error("{0}")]
+    Budget(#[from] crate::Exhausted),
     /// Anything else.
     #[error("{0}")]
     Other(String),

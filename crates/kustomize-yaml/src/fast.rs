@@ -202,11 +202,13 @@ impl<'s> Fast<'s, '_> {
             return Err(Unsupported);
         }
         let text = &line[n..];
-        if is_entry(text) {
-            self.sequence(n, false)
-        } else {
-            self.mapping(n, text)
-        }
+        crate::stack::deeper(|| {
+            if is_entry(text) {
+                self.sequence(n, false)
+            } else {
+                self.mapping(n, text)
+            }
+        })
     }
 
     /// A block mapping whose keys sit at column `n`; `first` is its first entry's text

@@ -26,6 +26,15 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
         }
         Value::Float(f) => out.push_str(&go_json_float(*f)?),
         Value::String(s) => write_string(s, out),
+        Value::Seq(_) | Value::Map(_) => {
+            return crate::stack::deeper(|| write_collection(value, out))
+        }
+    }
+    Ok(())
+}
+
+fn write_collection(value: &Value, out: &mut String) -> Result<(), String> {
+    match value {
         Value::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -50,6 +59,7 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
             }
             out.push('}');
         }
+        _ => write_value(value, out)?,
     }
     Ok(())
 }

@@ -157,7 +157,7 @@ impl Key {
 }
 
 /// Heap keys shared between the documents parsed with it
-/// ([`crate::parse::parse_documents_sharing`]): the first key made for a text that needs a
+/// ([`crate::parse::parse_documents_in`]): the first key made for a text that needs a
 /// heap block is kept, and later ones clone it. Kept for one build, it stores each such key
 /// of the build's files once (a ConfigMap key repeated in every app's file, say).
 #[derive(Debug, Default)]
@@ -544,10 +544,13 @@ mod tests {
         assert_eq!(a.count().load(Ordering::Relaxed), 3);
         assert_eq!(cache.key("name").tag(), TAG_INLINE);
         assert_eq!(cache.key("metadata").tag(), TAG_KNOWN);
-        let docs = crate::parse::parse_documents_sharing(
+        let docs = crate::parse::parse_documents_in(
             "a_long_key: 1\n---\na_long_key: 2\n",
             crate::Schema::Kyaml,
-            Some(&cache),
+            crate::Context {
+                keys: Some(&cache),
+                budget: None,
+            },
         )
         .expect("parses");
         let keys: Vec<&Key> = docs

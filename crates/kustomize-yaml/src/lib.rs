@@ -85,6 +85,7 @@ macro_rules! text_traits {
     };
 }
 
+mod budget;
 pub mod de;
 pub mod emit;
 mod error;
@@ -94,16 +95,20 @@ mod key;
 pub mod mapping;
 pub mod parse;
 pub mod resolve;
+pub mod stack;
 mod text;
 mod thin;
 pub mod value;
 
+pub use budget::{Budget, Exhausted};
 pub use compact_str::{format_compact, CompactString, ToCompactString};
 pub use emit::{emit_document, emit_documents};
 pub use error::Error;
 pub use key::{Key, KeyCache};
 pub use mapping::Mapping;
-pub use parse::{parse_documents, parse_documents_sharing, Schema};
+pub use parse::{
+    parse_documents, parse_documents_in, Context, Schema, MAX_DEPTH, MAX_DEPTH_MESSAGE,
+};
 pub use text::Str;
 pub use thin::ThinVec;
-pub use value::{Seq, Value};
+pub use value::{Seq, Size, Value};

@@ -446,7 +446,7 @@ impl<V: PartialEq> PartialEq for Map<V> {
 
 impl<V: fmt::Debug> fmt::Debug for Map<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        crate::stack::deeper(|| f.debug_map().entries(self.iter()).finish())
     }
 }
 

@@ -21,7 +21,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::key::KeyCache;
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
-use crate::{Error, Key, Mapping, Str, Value};
+use crate::{Budget, Error, Key, Mapping, Str, Value};
 
 /// Which resolution rules apply to plain scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +32,13 @@ pub enum Schema {
     Yaml11,
 }
 
-/// Deepest nesting of collections accepted (deeper input is an error, so that neither the
-/// recursive emitter nor dropping a tree can overflow the stack).
-pub const MAX_DEPTH: usize = 1000;
+/// Most collections a document may nest, the root included: upstream's (go-yaml v3's and
+/// Go's JSON decoder's) limit. Deeper input is an error ("exceeded max depth of 10000"),
+/// and the engine keeps every tree it makes deeper after parsing within it too.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The error for a tree nested deeper than [`MAX_DEPTH`].
+pub const MAX_DEPTH_MESSAGE: &str = "exceeded max depth of 10000";
 
 /// Nodes that alias expansion may copy in each document, on top of four per byte of the
 /// text ([`alias_allowance`]).
@@ -47,20 +51,31 @@ const ALIAS_BUDGET_BASE: usize = 1 << 20;
 /// saphyr-parser alone, and the fast path goes on after it. Errors are always reported from
 /// a parse of the whole text, so that their lines are the file's.
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    parse_documents_sharing(src, schema, None)
+    parse_documents_in(src, schema, Context::default())
 }
 
-/// [`parse_documents`], making mapping keys through `keys` (when given): a key that needs
-/// a heap block shares the one the cache holds, so the files of one build store each such
-/// key once.
-pub fn parse_documents_sharing(
-    src: &str,
-    schema: Schema,
-    keys: Option<&KeyCache>,
-) -> Result<Vec<Value>, Error> {
-    match parse_fast_sharing(src, schema, keys) {
+/// Where a parse shares keys and charges what it makes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// A key that needs a heap block shares the one this cache holds, so the files of one
+    /// build store each such key once.
+    pub keys: Option<&'a KeyCache>,
+    /// Each document is charged to this budget as it is made (an alias expansion as it
+    /// happens); a parse that would overdraw it fails with [`Error::Budget`].
+    pub budget: Option<&'a Budget>,
+}
+
+/// [`parse_documents`] in a [`Context`].
+pub fn parse_documents_in(src: &str, schema: Schema, cx: Context<'_>) -> Result<Vec<Value>, Error> {
+    let mut charged = 0;
+    match parse_fast_sharing(src, schema, cx, &mut charged) {
         Some((docs, _)) => Ok(docs),
-        None => parse_full_with(src, schema, alias_allowance(src), keys),
+        None => {
+            if let Some(budget) = cx.budget {
+                budget.refund(charged);
+            }
+            parse_full_with(src, schema, alias_allowance(src), cx, &mut 0)
+        }
     }
 }
 
@@ -69,20 +84,25 @@ pub fn parse_documents_sharing(
 /// saphyr. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
-    parse_fast_sharing(src, schema, None)
+    parse_fast_sharing(src, schema, Context::default(), &mut 0)
 }
 
+/// The fast path, adding what it charges to `charged` (so that a caller that then parses
+/// the whole text again can refund it).
 fn parse_fast_sharing(
     src: &str,
     schema: Schema,
-    keys: Option<&KeyCache>,
+    cx: Context<'_>,
+    charged: &mut usize,
 ) -> Option<(Vec<Value>, usize)> {
-    let mut loader = Loader::new(src, schema, keys);
+    let mut loader = Loader::new(src, schema, cx);
     let mut fast = 0;
     crate::fast::parse(src, &mut |item| match item {
         crate::fast::Item::Event(event, span) => {
             let end = matches!(event, Event::DocumentEnd);
-            loader.event(event, span).map_err(|_| ())?;
+            let result = loader.event(event, span).map_err(|_| ());
+            *charged += std::mem::take(&mut loader.charged);
+            result?;
             fast += usize::from(end);
             Ok(())
         }
@@ -90,10 +110,11 @@ fn parse_fast_sharing(
             // Whatever the fast path had started of this document is dropped.
             loader.stack.clear();
             loader.root = None;
+            loader.pending = 0;
             // The declined document has the alias allowance it would have in one saphyr
             // parse of the whole text.
-            let more =
-                parse_full_with(text, schema, loader.alias_allowance, keys).map_err(|_| ())?;
+            let more = parse_full_with(text, schema, loader.alias_allowance, cx, charged)
+                .map_err(|_| ())?;
             loader.docs.extend(more);
             Ok(())
         }
@@ -105,7 +126,13 @@ fn parse_fast_sharing(
 /// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
-    parse_full_with(src, schema, alias_allowance(src), None)
+    parse_full_with(
+        src,
+        schema,
+        alias_allowance(src),
+        Context::default(),
+        &mut 0,
+    )
 }
 
 /// The alias expansions a document of `src` may make: each document has its own, as
@@ -114,21 +141,30 @@ fn alias_allowance(src: &str) -> usize {
     ALIAS_BUDGET_BASE.saturating_add(src.len().saturating_mul(4))
 }
 
-/// [`parse_full`], each document allowed `allowance` alias expansions.
+/// [`parse_full`], each document allowed `allowance` alias expansions, adding what it
+/// charges to `charged` (an attempt that is retried is refunded).
 fn parse_full_with(
     src: &str,
     schema: Schema,
     allowance: usize,
-    keys: Option<&KeyCache>,
+    cx: Context<'_>,
+    charged: &mut usize,
 ) -> Result<Vec<Value>, Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
-        let mut loader = Loader::new(&src, schema, keys);
+        let mut loader = Loader::new(&src, schema, cx);
         loader.alias_allowance = allowance;
-        match loader.run(&src) {
-            Ok(docs) => return Ok(docs),
+        let result = loader.run(&src);
+        match result {
+            Ok(()) => {
+                *charged += loader.charged;
+                return Ok(loader.docs);
+            }
             Err(Failure::Scan(e)) => {
+                if let Some(budget) = cx.budget {
+                    budget.refund(loader.charged);
+                }
                 let fixed = (fixes < MAX_FIXES).then(|| lenient_fix(&src, &e)).flatten();
                 match fixed {
                     Some(fixed) => {
@@ -141,7 +177,10 @@ fn parse_full_with(
                     }
                 }
             }
-            Err(Failure::Load(e)) => return Err(e),
+            Err(Failure::Load(e)) => {
+                *charged += loader.charged;
+                return Err(e);
+            }
         }
     }
 }
@@ -353,6 +392,12 @@ struct Loader<'k> {
     schema: Schema,
     /// Where keys that need a heap block are shared, if anywhere.
     keys: Option<&'k KeyCache>,
+    /// What the documents are charged to, if anything.
+    budget: Option<&'k Budget>,
+    /// Cost of the current document not charged yet.
+    pending: usize,
+    /// Cost charged to `budget` so far.
+    charged: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     keep_anchors: bool,
@@ -377,10 +422,13 @@ fn err_at(span: &Span, message: impl Into<String>) -> Error {
 }
 
 impl<'k> Loader<'k> {
-    fn new(src: &str, schema: Schema, keys: Option<&'k KeyCache>) -> Loader<'k> {
+    fn new(src: &str, schema: Schema, cx: Context<'k>) -> Loader<'k> {
         Loader {
             schema,
-            keys,
+            keys: cx.keys,
+            budget: cx.budget,
+            pending: 0,
+            charged: 0,
             stack: Vec::new(),
             anchors: HashMap::new(),
             // Without a '*' there can be no alias, so anchored nodes need not be kept.
@@ -397,14 +445,24 @@ impl<'k> Loader<'k> {
         }
     }
 
-    /// The documents of `src`.
-    fn run(mut self, src: &str) -> Result<Vec<Value>, Failure> {
+    /// Reads the documents of `src` into `docs`.
+    fn run(&mut self, src: &str) -> Result<(), Failure> {
         let mut parser = Parser::new_from_str(src);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(Failure::Scan)?;
             self.event(event, span)?;
         }
-        Ok(self.docs)
+        Ok(())
+    }
+
+    /// Charges what the document has made so far, and `more`, to the budget.
+    fn charge(&mut self, more: usize) -> Result<(), Error> {
+        let cost = std::mem::take(&mut self.pending).saturating_add(more);
+        if let Some(budget) = self.budget {
+            budget.charge(cost).map_err(Error::Budget)?;
+            self.charged += cost;
+        }
+        Ok(())
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
@@ -415,6 +473,7 @@ impl<'k> Loader<'k> {
                 self.alias_budget = self.alias_allowance;
             }
             Event::DocumentEnd => {
+                self.charge(0)?;
                 let doc = self.root.take().unwrap_or(Value::Null);
                 self.docs.push(doc);
             }
@@ -539,12 +598,17 @@ impl<'k> Loader<'k> {
                     self.key_scalar(src.borrowed(), &span)?;
                 } else {
                     if self.stack.len() + anchored.height > MAX_DEPTH {
-                        return Err(err_at(&span, "exceeded max depth"));
+                        return Err(err_at(&span, MAX_DEPTH_MESSAGE));
                     }
                     if anchored.weight > self.alias_budget {
                         return Err(err_at(&span, "alias expansion limit exceeded"));
                     }
                     self.alias_budget -= anchored.weight;
+                    let weight = anchored.weight;
+                    self.charge(weight)?;
+                    let Some(anchored) = self.anchors.get(&id) else {
+                        return Err(err_at(&span, "unknown anchor"));
+                    };
                     let value = anchored.value.clone();
                     self.complete(value, &span)?;
                 }
@@ -564,13 +628,16 @@ impl<'k> Loader<'k> {
             return Err(err_at(span, "invalid map key: a collection"));
         }
         if self.stack.len() >= MAX_DEPTH {
-            return Err(err_at(span, "exceeded max depth"));
+            return Err(err_at(span, MAX_DEPTH_MESSAGE));
         }
         Ok(())
     }
 
     fn anchor(&mut self, id: usize, value: Value, scalar: Option<ScalarSrc>) {
-        let (weight, height) = measure(&value);
+        let crate::value::Size {
+            cost: weight,
+            depth: height,
+        } = value.size();
         self.anchors.insert(
             id,
             Anchored {
@@ -584,6 +651,7 @@ impl<'k> Loader<'k> {
 
     /// A finished node goes to its parent (or becomes the document).
     fn complete(&mut self, value: Value, span: &Span) -> Result<(), Error> {
+        self.pending += 1;
         let schema = self.schema;
         match self.stack.last_mut() {
             None => self.root = Some(value),
@@ -919,25 +987,6 @@ fn for_each_merged_map(
     Ok(())
 }
 
-/// Copy cost (nodes plus one per 64 bytes of text) and collection depth of a tree.
-fn measure(v: &Value) -> (usize, usize) {
-    match v {
-        Value::String(s) => (1 + s.len() / 64, 0),
-        Value::Seq(items) => items.iter().fold((1, 1), |(w, h), i| {
-            let (iw, ih) = measure(i);
-            (w.saturating_add(iw), h.max(ih + 1))
-        }),
-        Value::Map(m) => m.iter().fold((1, 1), |(w, h), (k, i)| {
-            let (iw, ih) = measure(i);
-            (
-                w.saturating_add(iw).saturating_add(1 + k.len() / 64),
-                h.max(ih + 1),
-            )
-        }),
-        _ => (1, 0),
-    }
-}
-
 /// Go's `base64.StdEncoding.DecodeString` (line breaks ignored), with the bytes then read as
 /// `json.Marshal` reads a Go string: each byte of invalid UTF-8 becomes U+FFFD.
 fn decode_binary(text: &str) -> Option<String> {
@@ -1193,7 +1242,7 @@ mod tests {
             block.push_str(&" ".repeat(i));
             block.push_str("a:\n");
         }
-        assert!(kyaml_err(&block).contains("exceeded max depth"));
+        assert!(kyaml_err(&block).contains(MAX_DEPTH_MESSAGE));
         let ok = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let v = kyaml(&ok);
         let mut out = String::new();

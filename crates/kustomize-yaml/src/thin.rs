@@ -432,7 +432,10 @@ impl<T, A> Drop for ThinVec<T, A> {
         // SAFETY: the elements are initialised and dropped once; the allocation was made
         // with this layout.
         unsafe {
-            ptr::drop_in_place(self.as_mut_slice());
+            if std::mem::needs_drop::<T>() {
+                // Elements that own vectors may own a deep tree.
+                crate::stack::deeper(|| ptr::drop_in_place(self.as_mut_slice()));
+            }
             let layout = Self::layout(self.capacity(), self.has_aux_slot());
             alloc::dealloc(self.ptr.as_ptr().cast(), layout);
         }
@@ -461,7 +464,12 @@ impl<T, A> std::ops::DerefMut for ThinVec<T, A> {
 impl<T: Clone, A: Clone> Clone for ThinVec<T, A> {
     fn clone(&self) -> Self {
         let mut v = Self::with_capacity(self.len());
-        v.extend(self.iter().cloned());
+        if std::mem::needs_drop::<T>() {
+            // Elements that own vectors may own a deep tree.
+            crate::stack::deeper(|| v.extend(self.iter().cloned()));
+        } else {
+            v.extend(self.iter().cloned());
+        }
         if let Some(aux) = self.aux() {
             v.set_aux(Some(Box::new(aux.clone())));
         }
@@ -477,7 +485,7 @@ impl<T: PartialEq, A> PartialEq for ThinVec<T, A> {
 
 impl<T: fmt::Debug, A> fmt::Debug for ThinVec<T, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.as_slice().fmt(f)
+        crate::stack::deeper(|| self.as_slice().fmt(f))
     }
 }
 

@@ -121,6 +121,31 @@ impl Value {
         self.get_path(path)?.as_str()
     }
 
+    /// The tree's [`Size`], measured without recursion.
+    pub fn size(&self) -> Size {
+        let mut size = Size::default();
+        let mut stack: Vec<(&Value, usize)> = vec![(self, 0)];
+        while let Some((v, depth)) = stack.pop() {
+            size.cost = size.cost.saturating_add(1);
+            match v {
+                Value::String(s) => size.cost = size.cost.saturating_add(s.len() / 64),
+                Value::Seq(items) => {
+                    size.depth = size.depth.max(depth + 1);
+                    stack.extend(items.iter().map(|i| (i, depth + 1)));
+                }
+                Value::Map(m) => {
+                    size.depth = size.depth.max(depth + 1);
+                    for (k, i) in m {
+                        size.cost = size.cost.saturating_add(1 + k.len() / 64);
+                        stack.push((i, depth + 1));
+                    }
+                }
+                _ => {}
+            }
+        }
+        size
+    }
+
     /// A short name of the node's type, for error messages (`map`, `seq`, `string`, ...).
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -135,6 +160,16 @@ impl Value {
     }
 }
 
+/// How much a tree weighs: what copying it costs, and how deep it nests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Size {
+    /// One per node (scalar, collection, mapping key), plus one per 64 bytes of each
+    /// string and key: the unit of the alias and build budgets.
+    pub cost: usize,
+    /// Collections nested: 0 for a scalar, 1 for a collection of scalars, and so on.
+    pub depth: usize,
+}
+
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
@@ -144,8 +179,8 @@ impl PartialEq for Value {
             (Value::UInt(a), Value::UInt(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
-            (Value::Seq(a), Value::Seq(b)) => a == b,
-            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => crate::stack::deeper(|| a == b),
+            (Value::Map(a), Value::Map(b)) => crate::stack::deeper(|| a == b),
             _ => false,
         }
     }

@@ -3,10 +3,12 @@
 //! with the var binding and resolution upstream does on it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use kustomize_yaml::Value;
 
 use crate::fieldspecs::TransformerConfig;
+use crate::limits::Allowance;
 use crate::kustomization::Var;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
@@ -115,7 +117,7 @@ impl Accumulator {
 
     /// Upstream's `ResolveVars`: each var's value read from the resource it bound to,
     /// then substituted in the `varReference` fields.
-    pub(crate) fn resolve_vars(&mut self) -> Result<(), Error> {
+    pub(crate) fn resolve_vars(&mut self, allowance: &Arc<Allowance>) -> Result<(), Error> {
         if self.vars.is_empty() {
             return Ok(());
         }
@@ -143,6 +145,7 @@ impl Accumulator {
         RefVarTransformer {
             values,
             field_specs: self.config.var_reference.clone(),
+            allowance: Arc::clone(allowance),
         }
         .transform(&mut self.resources)
     }

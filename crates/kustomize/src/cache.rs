@@ -8,11 +8,12 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::resource::{resources_from_bytes_sharing, Resource};
+use crate::limits::Allowance;
+use crate::resource::{resources_from_bytes_in, Resource};
 use crate::Error;
 
-/// A file's content hash and its parsed resources.
-type Entry = (u64, Arc<Vec<Resource>>);
+/// A file's content hash, its parsed resources and their cost.
+type Entry = (u64, Arc<Vec<Resource>>, usize);
 
 /// A thread-safe cache of parsed resource files.
 #[derive(Debug, Default)]
@@ -29,19 +30,32 @@ impl ParseCache {
         ParseCache::default()
     }
 
-    /// The resources in `bytes` (the content of `path`), parsed once per content.
-    pub fn resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+    /// The resources in `bytes` (the content of `path`), parsed once per content; each
+    /// call charges their cost to `allowance`, the build it is for.
+    pub fn resources(
+        &self,
+        bytes: &[u8],
+        path: &Path,
+        allowance: &Allowance,
+    ) -> Result<Vec<Resource>, Error> {
         let mut h = self.hasher.build_hasher();
         h.write(bytes);
         let digest = h.finish();
-        if let Some((d, parsed)) = self.lock().get(path) {
+        if let Some((d, parsed, cost)) = self.lock().get(path) {
             if *d == digest {
+                allowance.charge(*cost)?;
                 return Ok(parsed.as_ref().clone());
             }
         }
-        let parsed = resources_from_bytes_sharing(bytes, path, Some(&self.keys))?;
+        let cx = kustomize_yaml::Context {
+            keys: Some(&self.keys),
+            budget: Some(allowance.budget()),
+        };
+        let parsed = resources_from_bytes_in(bytes, path, cx)?;
+        let cost = parsed.iter().map(|r| r.value().size().cost).sum();
         let shared = Arc::new(parsed.clone());
-        self.lock().insert(path.to_path_buf(), (digest, shared));
+        self.lock()
+            .insert(path.to_path_buf(), (digest, shared, cost));
         Ok(parsed)
     }
 

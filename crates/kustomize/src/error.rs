@@ -16,6 +16,22 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The build went over one of its [`crate::Limits`].
+    #[error("the build exceeds its limit of {limit} {what} (Limits::{field})")]
+    Limit {
+        /// What was counted.
+        what: &'static str,
+        /// The field of [`crate::Limits`].
+        field: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// The rendered output could not be written.
+    #[error("writing the output: {source}")]
+    Write {
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// A directory holds no kustomization file.
     #[error("unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{dir}'")]
     MissingKustomization {
@@ -167,6 +183,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// A YAML error in `path`; the parser's budget running out is the build's limit, not a
+    /// fault of the file.
+    pub(crate) fn yaml(path: impl Into<PathBuf>, source: kustomize_yaml::Error) -> Error {
+        match source {
+            kustomize_yaml::Error::Budget(e) => e.into(),
+            source => Error::Yaml {
+                path: path.into(),
+                source,
+            },
+        }
+    }
+
     /// Wraps this error with the kustomization directory it happened in.
     pub fn within(self, dir: impl Into<PathBuf>) -> Error {
         Error::In {

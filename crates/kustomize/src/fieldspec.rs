@@ -118,11 +118,11 @@ impl FieldSpec {
         let result = if self.path.contains('\\') {
             let owned = self.segments();
             let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
-            walk(obj, Rest::Split(&segs), create, set)
+            walk(obj, Rest::Split(&segs), create, set, 0)
         } else {
             // Called for every resource and spec: the path is read in place.
             let path = self.path.trim_start_matches('/');
-            walk(obj, Rest::Slashed(Some(path)), create, set)
+            walk(obj, Rest::Slashed(Some(path)), create, set, 0)
         };
         result.map_err(|e| format!("considering field '{}': {e}", self.path))
     }
@@ -174,11 +174,25 @@ pub fn split_path(path: &str, delim: char) -> Vec<String> {
     out
 }
 
+/// Calls `set` on every node `path` leads to from `obj` (at `depth` below the root),
+/// creating fields as `create` says.
 fn walk(
     obj: &mut Value,
     path: Rest<'_>,
     create: Option<Create>,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    depth: usize,
+) -> Result<(), String> {
+    kustomize_yaml::stack::deeper_at(depth, || walk_here(obj, path, create, set, depth))
+}
+
+/// [`walk`] at one node.
+fn walk_here(
+    obj: &mut Value,
+    path: Rest<'_>,
+    create: Option<Create>,
+    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    depth: usize,
 ) -> Result<(), String> {
     let Some((head, rest)) = path.next() else {
         return set(obj);
@@ -187,7 +201,7 @@ fn walk(
         Value::Null | Value::Blank => Ok(()),
         Value::Seq(items) => items
             .iter_mut()
-            .try_for_each(|item| walk(item, path, create, set)),
+            .try_for_each(|item| walk(item, path, create, set, depth + 1)),
         Value::Map(map) => {
             let (name, is_seq) = match head.strip_suffix("[]") {
                 Some(name) => (name, true),
@@ -227,7 +241,7 @@ fn walk(
                     f
                 }
             };
-            walk(field, rest, create, set)
+            walk(field, rest, create, set, depth + 1)
         }
         _ => Err("expected sequence or mapping node".into()),
     }

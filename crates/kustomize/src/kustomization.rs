@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use kustomize_yaml::{de::from_value, parse_documents, Schema, Value};
+use kustomize_yaml::{de::from_value, Schema, Value};
 use serde::Deserialize;
 
 use crate::Error;
@@ -357,13 +357,22 @@ impl Kustomization {
     /// Parses and checks a kustomization file's content, as upstream's `KustTarget.Load`:
     /// decode strictly, collect deprecation warnings, fold deprecated fields into their
     /// successors, reject an empty file and a wrong `kind`/`apiVersion`.
-    pub fn parse(content: &[u8], file: &std::path::Path) -> Result<Loaded, Error> {
+    pub fn parse(
+        content: &[u8],
+        file: &std::path::Path,
+        budget: Option<&kustomize_yaml::Budget>,
+    ) -> Result<Loaded, Error> {
         let bad = |message: String| Error::InvalidKustomization {
             path: file.to_path_buf(),
             message,
         };
         let text = std::str::from_utf8(content).map_err(|e| bad(e.to_string()))?;
-        let docs = parse_documents(text, Schema::Yaml11).map_err(|e| bad(e.to_string()))?;
+        let cx = kustomize_yaml::Context { keys: None, budget };
+        let docs =
+            kustomize_yaml::parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| match e {
+                kustomize_yaml::Error::Budget(e) => e.into(),
+                e => bad(e.to_string()),
+            })?;
         let doc = docs.into_iter().next().unwrap_or(Value::Null);
         if !matches!(doc, Value::Map(_) | Value::Null | Value::Blank) {
             return Err(bad(format!(
@@ -487,7 +496,7 @@ mod tests {
     use std::path::Path;
 
     fn parse(s: &str) -> Result<Loaded, Error> {
-        Kustomization::parse(s.as_bytes(), Path::new("/k/kustomization.yaml"))
+        Kustomization::parse(s.as_bytes(), Path::new("/k/kustomization.yaml"), None)
     }
 
     #[test]

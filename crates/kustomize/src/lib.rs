@@ -27,6 +27,7 @@ pub mod generators;
 mod history;
 mod kind_order;
 pub mod kustomization;
+pub mod limits;
 pub mod loader;
 pub mod origin;
 pub mod patch;
@@ -44,6 +45,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::Error;
+pub use limits::Limits;
 pub use loader::LoadRestrictor;
 pub use resmap::ResMap;
 pub use resource::Resource;
@@ -78,6 +80,8 @@ pub struct Options {
     /// running builds side by side (or [`Kustomizer::build_many`], which ignores this)
     /// already keeps the cores busy.
     pub parse_threads: usize,
+    /// Bounds on what a build may consume.
+    pub limits: Limits,
 }
 
 /// What a build produces.
@@ -114,7 +118,8 @@ impl Kustomizer {
 
     /// Builds the kustomization in directory `dir` of `fs`.
     pub fn build(&self, fs: Arc<dyn fs::FileSystem>, dir: &Path) -> Result<BuildOutput, Error> {
-        let loader = loader::Loader::new(fs, dir, self.options.load_restrictor)?;
+        let loader =
+            loader::Loader::new(fs, dir, self.options.load_restrictor, self.options.limits)?;
         target::build(loader, &self.options, &self.builtins, None)
     }
 
@@ -145,9 +150,13 @@ impl Kustomizer {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(dir) = dirs.get(i) else { break };
-                    let result =
-                        loader::Loader::new(Arc::clone(&fs), dir, self.options.load_restrictor)
-                            .and_then(|l| target::build(l, &options, &self.builtins, Some(&cache)));
+                    let result = loader::Loader::new(
+                        Arc::clone(&fs),
+                        dir,
+                        self.options.load_restrictor,
+                        self.options.limits,
+                    )
+                    .and_then(|l| target::build(l, &options, &self.builtins, Some(&cache)));
                     let mut slots = done.lock().unwrap_or_else(|e| e.into_inner());
                     slots[i] = Some(result);
                 });

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fs::{clean, FileSystem};
+use crate::limits::{Allowance, Limits};
 use crate::Error;
 
 /// Which files a kustomization may read, as upstream's `--load-restrictor`.
@@ -29,6 +30,8 @@ pub struct Loader {
     /// Inside a cloned repository: the clone, kept alive while any loader needs it, and
     /// bases must stay inside it.
     repo: Option<Arc<crate::remote::Clone>>,
+    /// What the build has left of its limits: every loader of one build shares it.
+    allowance: Arc<Allowance>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -42,11 +45,12 @@ impl std::fmt::Debug for Loader {
 
 impl Loader {
     /// A loader at the top-level kustomization directory `dir` (absolute or relative to
-    /// the process's working directory for the disk).
+    /// the process's working directory for the disk), for a build bounded by `limits`.
     pub fn new(
         fs: Arc<dyn FileSystem>,
         dir: &Path,
         restrictor: LoadRestrictor,
+        limits: Limits,
     ) -> Result<Loader, Error> {
         let root = confirm_dir(fs.as_ref(), dir)?;
         Ok(Loader {
@@ -55,7 +59,36 @@ impl Loader {
             restrictor,
             referrers: Arc::new(Vec::new()),
             repo: None,
+            allowance: Allowance::new(limits),
         })
+    }
+
+    /// The resources in `bytes` (the content of `path`), as
+    /// [`crate::resource::resources_from_bytes`] reads them, charging the build.
+    pub fn resources(
+        &self,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<Vec<crate::resource::Resource>, Error> {
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget: Some(self.allowance.budget()),
+        };
+        crate::resource::resources_from_bytes_in(bytes, path, cx)
+    }
+
+    /// What the build has left of its limits.
+    pub fn allowance(&self) -> &Arc<Allowance> {
+        &self.allowance
+    }
+
+    /// Parses `text` as [`kustomize_yaml::parse_documents`] does, charging the build.
+    pub fn parse(
+        &self,
+        text: &str,
+        schema: kustomize_yaml::Schema,
+    ) -> Result<Vec<kustomize_yaml::Value>, kustomize_yaml::Error> {
+        self.allowance.parse(text, schema)
     }
 
     /// The kustomization root (symlinks resolved).
@@ -113,6 +146,7 @@ impl Loader {
             restrictor: self.restrictor,
             referrers: Arc::new(referrers),
             repo: self.repo.clone(),
+            allowance: Arc::clone(&self.allowance),
         })
     }
 
@@ -143,6 +177,7 @@ impl Loader {
             restrictor: LoadRestrictor::RootOnly,
             referrers: Arc::new(referrers),
             repo: Some(Arc::new(clone)),
+            allowance: Arc::clone(&self.allowance),
         })
     }
 
@@ -167,11 +202,9 @@ impl Loader {
     ) -> Result<(kustomize_yaml::Value, PathBuf), Error> {
         let (bytes, file) = self.load(path)?;
         let text = String::from_utf8_lossy(&bytes);
-        let doc = kustomize_yaml::parse_documents(&text, schema)
-            .map_err(|source| Error::Yaml {
-                path: file.clone(),
-                source,
-            })?
+        let doc = self
+            .parse(&text, schema)
+            .map_err(|source| Error::yaml(&file, source))?
             .into_iter()
             .next()
             .unwrap_or_default();
@@ -183,7 +216,9 @@ impl Loader {
     /// absolute path read.
     pub fn load(&self, path: &str) -> Result<(Vec<u8>, PathBuf), Error> {
         if is_remote_file(path) {
-            return http_get(path).map(|bytes| (bytes, PathBuf::from(path)));
+            let bytes = http_get(path)?;
+            self.allowance.read(bytes.len())?;
+            return Ok((bytes, PathBuf::from(path)));
         }
         let abs = self.resolve(path);
         if self.restrictor == LoadRestrictor::RootOnly {
@@ -208,6 +243,7 @@ impl Loader {
             path: abs.clone(),
             source,
         })?;
+        self.allowance.read(content.len())?;
         Ok((content, abs))
     }
 }
@@ -286,18 +322,36 @@ mod tests {
 
     #[test]
     fn root_only_refuses_files_outside_the_root() {
-        let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::RootOnly).unwrap();
+        let l = Loader::new(
+            fs(),
+            Path::new("/app/overlay"),
+            LoadRestrictor::RootOnly,
+            Limits::default(),
+        )
+        .unwrap();
         assert!(matches!(
             l.load("../secret.yaml"),
             Err(Error::OutsideRoot { .. })
         ));
-        let l = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::None).unwrap();
+        let l = Loader::new(
+            fs(),
+            Path::new("/app/overlay"),
+            LoadRestrictor::None,
+            Limits::default(),
+        )
+        .unwrap();
         assert_eq!(l.load("../secret.yaml").unwrap().0, b"s");
     }
 
     #[test]
     fn child_above_a_visited_root_is_a_cycle() {
-        let top = Loader::new(fs(), Path::new("/app/overlay"), LoadRestrictor::RootOnly).unwrap();
+        let top = Loader::new(
+            fs(),
+            Path::new("/app/overlay"),
+            LoadRestrictor::RootOnly,
+            Limits::default(),
+        )
+        .unwrap();
         let base = top.child("../base").unwrap();
         assert!(matches!(base.child(".."), Err(Error::Cycle { .. })));
         assert!(matches!(base.child("../overlay"), Err(Error::Cycle { .. })));

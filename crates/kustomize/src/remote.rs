@@ -59,33 +59,87 @@ impl RepoSpec {
     }
 }
 
+/// Upstream's `parseQuery`: the query is read as Go's `url.ParseQuery` reads it (pairs
+/// split on `&`, keys and values %-decoded with `+` as a space, the first value of a key
+/// wins), and when that fails (a `;` in a pair, a bad %-escape) every option keeps its
+/// default. `ref` wins over `version` unless it is empty.
 fn parse_query(query: &str) -> (String, Duration, bool) {
-    let mut git_ref = String::new();
-    let mut version = String::new();
-    let mut timeout = Duration::from_secs(27);
-    let mut submodules = true;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    let defaults = (String::new(), Duration::from_secs(27), true);
+    let Some(values) = go_parse_query(query) else {
+        return defaults;
+    };
+    let get = |key: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let git_ref = match get("ref") {
+        "" => get("version"),
+        r => r,
+    };
+    let timeout = match get("timeout") {
+        "" => None,
+        v => parse_duration(v),
+    };
+    let submodules = match get("submodules") {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => true,
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => false,
+        _ => defaults.2,
+    };
+    (
+        git_ref.to_owned(),
+        timeout.unwrap_or(defaults.1),
+        submodules,
+    )
+}
+
+/// Go's `url.ParseQuery`: `None` where it returns an error.
+fn go_parse_query(query: &str) -> Option<Vec<(String, String)>> {
+    let mut values = Vec::new();
+    let mut ok = true;
+    for pair in query.split('&') {
+        if pair.contains(';') {
+            ok = false;
+            continue;
+        }
+        if pair.is_empty() {
+            continue;
+        }
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        match k {
-            "ref" if !v.is_empty() && git_ref.is_empty() => git_ref = v.to_owned(),
-            "version" if version.is_empty() => version = v.to_owned(),
-            "timeout" => {
-                if let Some(d) = parse_duration(v) {
-                    timeout = d;
-                }
-            }
-            "submodules" => match v {
-                "1" | "t" | "T" | "true" | "TRUE" | "True" => submodules = true,
-                "0" | "f" | "F" | "false" | "FALSE" | "False" => submodules = false,
-                _ => {}
-            },
-            _ => {}
+        match (go_query_unescape(k), go_query_unescape(v)) {
+            (Some(k), Some(v)) => values.push((k, v)),
+            _ => ok = false,
         }
     }
-    if git_ref.is_empty() {
-        git_ref = version;
+    ok.then_some(values)
+}
+
+/// Go's `url.QueryUnescape`: `%XX` decoded, `+` as a space; `None` for a `%` not followed
+/// by two hex digits. Decoded bytes that are not UTF-8 are replaced.
+fn go_query_unescape(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let digit = |b: u8| char::from(b).to_digit(16);
+                out.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
     }
-    (git_ref, timeout, submodules)
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Seconds as an integer, or a Go duration such as `1m30s`.
@@ -118,8 +172,10 @@ fn parse_duration(v: &str) -> Option<Duration> {
     (num.is_empty() && total > 0.0).then(|| Duration::from_secs_f64(total))
 }
 
+/// `s` without `prefix`, matched without regard to ASCII case.
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
 }
 
@@ -262,10 +318,24 @@ fn fresh_dir(base: &std::path::Path) -> Result<std::path::PathBuf, String> {
     Err("cannot create a clone directory: every candidate name is taken".into())
 }
 
+/// The transports a clone (and its submodules) may use: never `ext::` or another remote
+/// helper, which could run a command of the repository's choosing.
+const GIT_ALLOW_PROTOCOL: &str = "file:git:http:https:ssh";
+
 /// Clones the repository as upstream does: `git init`, `git remote add`, a shallow fetch
 /// of the ref (or `HEAD`), `git checkout FETCH_HEAD`, and submodules, each step under the
 /// spec's timeout.
+///
+/// Nothing from the URL can reach git as an option: the URL and the ref come after `--`,
+/// and a ref that starts with `-` is refused before git runs. (Upstream passes a ref such
+/// as `--upload-pack=...` to `git fetch`, which runs it through the shell.)
 pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
+    if spec.git_ref.starts_with('-') {
+        return Err(format!(
+            "invalid git ref '{}': a ref may not start with '-'",
+            spec.git_ref
+        ));
+    }
     let clone = Clone {
         dir: fresh_dir(&std::env::temp_dir())?,
     };
@@ -277,8 +347,8 @@ pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
     let clone_spec = spec.clone_spec();
     let mut steps: Vec<Vec<&str>> = vec![
         vec!["init", "--quiet"],
-        vec!["remote", "add", "origin", &clone_spec],
-        vec!["fetch", "--depth=1", &clone_spec, git_ref],
+        vec!["remote", "add", "origin", "--", &clone_spec],
+        vec!["fetch", "--depth=1", "--", &clone_spec, git_ref],
         vec!["checkout", "--quiet", "FETCH_HEAD"],
     ];
     if spec.submodules {
@@ -295,26 +365,24 @@ fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ALLOW_PROTOCOL", GIT_ALLOW_PROTOCOL)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("no 'git' program on path: {e}"))?;
+    // Read on its own thread, so that a chatty git never blocks on a full pipe.
+    let stderr = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+            text
+        })
+    });
     let start = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
-                }
-                return Err(format!(
-                    "failed to run 'git {}': {status}: {}",
-                    args.join(" "),
-                    err.trim()
-                ));
-            }
+            Ok(Some(status)) => break status,
             Ok(None) if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -326,7 +394,16 @@ fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(e.to_string()),
         }
+    };
+    if status.success() {
+        return Ok(());
     }
+    let err = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    Err(format!(
+        "failed to run 'git {}': {status}: {}",
+        args.join(" "),
+        err.trim()
+    ))
 }
 
 #[cfg(test)]

@@ -294,14 +294,13 @@ impl ResMap {
         w: &mut dyn std::io::Write,
         threads: usize,
     ) -> Result<(), Error> {
+        let mut stack = Vec::new();
         for r in &self.resources {
-            check_printable(r.value())?;
+            check_printable(r.value(), &mut stack)?;
         }
         let write = |w: &mut dyn std::io::Write, text: &str| {
-            w.write_all(text.as_bytes()).map_err(|source| Error::Io {
-                path: "<output>".into(),
-                source,
-            })
+            w.write_all(text.as_bytes())
+                .map_err(|source| Error::Write { source })
         };
         let emit = |i: usize, buf: &mut String| {
             if i > 0 {
@@ -587,18 +586,34 @@ fn unique_match(found: &[usize], id: &ResId) -> Result<usize, Error> {
     }
 }
 
-/// An error for a value the emitter refuses (NaN or infinity), found before any output.
-fn check_printable(v: &kustomize_yaml::Value) -> Result<(), Error> {
+/// An error for a value the emitter refuses (NaN or infinity), or for a tree nested deeper
+/// than [`kustomize_yaml::MAX_DEPTH`] collections (which upstream fails to read back),
+/// found before any output.
+/// `stack` is scratch space.
+fn check_printable<'v>(
+    v: &'v kustomize_yaml::Value,
+    stack: &mut Vec<(&'v kustomize_yaml::Value, usize)>,
+) -> Result<(), Error> {
     use kustomize_yaml::Value;
-    match v {
-        Value::Float(f) if !f.is_finite() => {
-            let mut sink = String::new();
-            kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit)
+    stack.clear();
+    stack.push((v, 0));
+    while let Some((v, depth)) = stack.pop() {
+        match v {
+            Value::Float(f) if !f.is_finite() => {
+                let mut sink = String::new();
+                return kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit);
+            }
+            Value::Seq(_) | Value::Map(_) if depth == kustomize_yaml::MAX_DEPTH => {
+                return Err(Error::Emit(kustomize_yaml::Error::Emit(
+                    kustomize_yaml::MAX_DEPTH_MESSAGE.into(),
+                )));
+            }
+            Value::Seq(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Value::Map(m) => stack.extend(m.values().map(|i| (i, depth + 1))),
+            _ => {}
         }
-        Value::Seq(items) => items.iter().try_for_each(check_printable),
-        Value::Map(m) => m.values().try_for_each(check_printable),
-        _ => Ok(()),
     }
+    Ok(())
 }
 
 /// Reorders `items` so that place `j` holds what was at `order[j]` (`order` a permutation

@@ -497,15 +497,14 @@ pub fn resources_from_bytes(
     bytes: &[u8],
     path: &std::path::Path,
 ) -> Result<Vec<Resource>, crate::Error> {
-    resources_from_bytes_sharing(bytes, path, None)
+    resources_from_bytes_in(bytes, path, kustomize_yaml::Context::default())
 }
 
-/// [`resources_from_bytes`], making mapping keys through `keys` (see
-/// [`kustomize_yaml::KeyCache`]) when given.
-pub fn resources_from_bytes_sharing(
+/// [`resources_from_bytes`], parsing in `cx` (sharing its keys, charging its budget).
+pub fn resources_from_bytes_in(
     bytes: &[u8],
     path: &std::path::Path,
-    keys: Option<&kustomize_yaml::KeyCache>,
+    cx: kustomize_yaml::Context<'_>,
 ) -> Result<Vec<Resource>, crate::Error> {
     use std::collections::VecDeque;
 
@@ -513,11 +512,8 @@ pub fn resources_from_bytes_sharing(
         path: path.to_path_buf(),
         message: format!("not UTF-8: {e}"),
     })?;
-    let docs = kustomize_yaml::parse_documents_sharing(text, kustomize_yaml::Schema::Kyaml, keys)
-        .map_err(|source| crate::Error::Yaml {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let docs = kustomize_yaml::parse_documents_in(text, kustomize_yaml::Schema::Kyaml, cx)
+        .map_err(|source| crate::Error::yaml(path, source))?;
     let invalid = |message: String| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message,

@@ -27,8 +27,8 @@ use crate::origin::Origin;
 use crate::patch::schema::Schema;
 use crate::remote::RepoSpec;
 use crate::resmap::ResMap;
+use crate::resource::resources_from_bytes_in;
 use crate::resource::Resource;
-use crate::resource::{resources_from_bytes, resources_from_bytes_sharing};
 use crate::transformers::annotations::AnnotationsTransformer;
 use crate::transformers::hash::HashTransformer;
 use crate::transformers::image_tag::ImageTagTransformer;
@@ -88,7 +88,7 @@ impl KustTarget {
             });
         };
         let (content, _) = loader.load(name)?;
-        let loaded = Kustomization::parse(&content, &file)?;
+        let loaded = Kustomization::parse(&content, &file, Some(loader.allowance().budget()))?;
         warnings.extend(loaded.warnings);
         Ok(KustTarget {
             loader,
@@ -209,7 +209,7 @@ pub fn build(
         back_references: ra.config.name_reference.clone(),
     }
     .transform(&mut ra.resources)?;
-    ra.resolve_vars()?;
+    ra.resolve_vars(kt.loader.allowance())?;
     let mut resources = ra.resources;
 
     resources.retain(|r| !r.is_local_config());
@@ -369,15 +369,30 @@ impl Builder<'_> {
     }
 
     /// The resources of a file, through the shared cache when there is one.
-    fn parse_resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+    fn parse_resources(
+        &self,
+        kt: &KustTarget,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<Vec<Resource>, Error> {
+        let allowance = kt.loader.allowance();
         match self.cache {
-            Some(cache) => cache.resources(bytes, path),
-            None => resources_from_bytes_sharing(bytes, path, Some(self.keys)),
+            Some(cache) => cache.resources(bytes, path, allowance),
+            None => resources_from_bytes_in(
+                bytes,
+                path,
+                kustomize_yaml::Context {
+                    keys: Some(self.keys),
+                    budget: Some(allowance.budget()),
+                },
+            ),
         }
     }
 
     /// Upstream's `runValidators`: each validator runs on a copy of the resources and
-    /// must leave them as they were (apart from a `validated-by` label it may add).
+    /// must leave them as they were (apart from a `validated-by` label it may add). An
+    /// exec function never does on a non-empty map (see
+    /// [`Transformer::rereads_resources`]), skipped or not.
     fn run_validators(&mut self, kt: &KustTarget, resources: &ResMap) -> Result<(), Error> {
         for config in self
             .plugin_configs(kt, &kt.kustomization.validators)?
@@ -398,7 +413,8 @@ impl Builder<'_> {
                         }
                     }
                 }
-                let same = copy.len() == resources.len()
+                let same = !(validator.rereads_resources() && !resources.is_empty())
+                    && copy.len() == resources.len()
                     && copy
                         .iter()
                         .zip(resources.iter())
@@ -481,7 +497,11 @@ impl Builder<'_> {
     fn plugin_configs(&mut self, kt: &KustTarget, entries: &[String]) -> Result<ResMap, Error> {
         let mut configs = Accumulator::new();
         for entry in entries {
-            match resources_from_bytes(entry.as_bytes(), &kt.file) {
+            let cx = kustomize_yaml::Context {
+                keys: None,
+                budget: Some(kt.loader.allowance().budget()),
+            };
+            match resources_from_bytes_in(entry.as_bytes(), &kt.file, cx) {
                 Ok(inline) => {
                     for mut r in inline {
                         if let Some(o) = &kt.origin {
@@ -516,11 +536,11 @@ impl Builder<'_> {
         for path in &kt.kustomization.configurations {
             let (bytes, file) = kt.loader.load(path)?;
             let text = String::from_utf8_lossy(&bytes);
-            let config =
-                TransformerConfig::parse(&text).map_err(|message| Error::InvalidKustomization {
-                    path: file,
-                    message,
-                })?;
+            let config = TransformerConfig::parse_in(&text, Some(kt.loader.allowance().budget()))
+                .map_err(|message| Error::InvalidKustomization {
+                path: file,
+                message,
+            })?;
             user = user.merged(&config).map_err(merge_error)?;
         }
         let config = self.defaults.merged(&user).map_err(merge_error)?;
@@ -593,7 +613,7 @@ impl Builder<'_> {
     /// `entry` read as a file of resources: the read's error, or the parse's.
     fn load_file(&self, kt: &KustTarget, entry: &str) -> Loaded {
         kt.loader.load(entry).map(|(bytes, path)| {
-            self.parse_resources(&bytes, &path)
+            self.parse_resources(kt, &bytes, &path)
                 .map(|r| (bytes.len(), r))
         })
     }
@@ -620,6 +640,10 @@ impl Builder<'_> {
                 (loaded, read)
             }
         };
+        // Running out of the build's limits ends it; it is no reason to try a directory.
+        if let Err(e @ Error::Limit { .. }) | Ok(Err(e @ Error::Limit { .. })) = loaded {
+            return Err(e);
+        }
         let file_error = match loaded {
             Ok(parsed) => match parsed {
                 Ok((_, resources)) => {

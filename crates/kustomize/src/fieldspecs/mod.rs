@@ -11,7 +11,7 @@ pub mod crds;
 
 use std::collections::HashMap;
 
-use kustomize_yaml::{de::from_value, parse_documents, Schema};
+use kustomize_yaml::{de::from_value, parse_documents_in, Budget, Schema};
 use serde::Deserialize;
 
 use crate::fieldspec::FieldSpec;
@@ -223,7 +223,13 @@ impl TransformerConfig {
     /// Parses a configuration file (the format of `configurations:` files); each table
     /// sorted as upstream sorts it.
     pub fn parse(text: &str) -> Result<TransformerConfig, String> {
-        let docs = parse_documents(text, Schema::Yaml11).map_err(|e| e.to_string())?;
+        Self::parse_in(text, None)
+    }
+
+    /// [`TransformerConfig::parse`], charging `budget` for what it parses.
+    pub fn parse_in(text: &str, budget: Option<&Budget>) -> Result<TransformerConfig, String> {
+        let cx = kustomize_yaml::Context { keys: None, budget };
+        let docs = parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| e.to_string())?;
         let doc = docs.into_iter().next().unwrap_or_default();
         if doc.is_null() {
             return Ok(TransformerConfig::default());

@@ -15,7 +15,7 @@ use kustomize_yaml::{Mapping, Value};
 
 use crate::kustomization::{HelmChart, HelmGlobals};
 use crate::loader::Loader;
-use crate::resource::{resources_from_bytes, Resource};
+use crate::resource::Resource;
 use crate::Error;
 
 /// How `helm` is run (upstream's `--enable-helm`, `--helm-command`, ...).
@@ -107,8 +107,7 @@ impl HelmChartGenerator<'_> {
         }
         let chart_home = self.abs_chart_home(&chart);
         let values_file = if chart.values_file.is_empty() {
-            chart_home
-                .join(&name)
+            chart_dir(&chart_home, &name)
                 .join("values.yaml")
                 .to_string_lossy()
                 .into_owned()
@@ -184,7 +183,9 @@ impl HelmChartGenerator<'_> {
                 format!("this plugin requires helm V3 but got v{major}"),
             ));
         }
-        if !chart_home.join(&name).is_dir() {
+        let chart_dir = chart_dir(&chart_home, &name);
+        self.check_chart_dir(&name, &chart_dir)?;
+        if !chart_dir.is_dir() {
             return Err(err(
                 &name,
                 if chart.repo.is_empty() {
@@ -207,7 +208,8 @@ impl HelmChartGenerator<'_> {
                     let (bytes, _) = self.loader.load(&values_file)?;
                     let text = String::from_utf8_lossy(&bytes);
                     let chart_values =
-                        kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Kyaml)
+                        self.loader
+                            .parse(&text, kustomize_yaml::Schema::Kyaml)
                             .map_err(|e| err(&name, format!("could not parse values file: {e}")))?
                             .into_iter()
                             .next()
@@ -229,13 +231,39 @@ impl HelmChartGenerator<'_> {
             }
             _ => self.loader.load(&values_file)?.0,
         };
-        let values_path = tmp.0.join(format!("{name}-kustomize-values.yaml"));
+        // Upstream joins the name as a path (so `a/b` fails to write and `../b` writes
+        // beside the temporary directory); here the file always lands inside it.
+        let values_path = tmp
+            .0
+            .join(format!("{}-kustomize-values.yaml", name.replace('/', "_")));
         std::fs::write(&values_path, values)
             .map_err(|e| err(&name, format!("failed to write values file: {e}")))?;
 
-        let args = template_args(&chart, &chart_home, &values_path, &additional);
+        let args = template_args(&chart, &chart_dir, &values_path, &additional);
         let stdout = run(&args)?;
-        resources_from_bytes(&stdout, Path::new(&format!("helm template {name}")))
+        self.loader
+            .resources(&stdout, Path::new(&format!("helm template {name}")))
+    }
+
+    /// Under the root-only load restrictor the chart helm reads must lie inside the
+    /// kustomization root, as every file the build reads does. (Upstream lets helm read a
+    /// chart anywhere when no values file has to be loaded from beside it.)
+    fn check_chart_dir(&self, name: &str, dir: &Path) -> Result<(), Error> {
+        if self.loader.restrictor() != crate::LoadRestrictor::RootOnly {
+            return Ok(());
+        }
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| crate::fs::clean(dir));
+        if real.starts_with(self.loader.root()) {
+            return Ok(());
+        }
+        Err(err(
+            name,
+            format!(
+                "security; chart '{}' is not in or below '{}'",
+                dir.display(),
+                self.loader.root().display()
+            ),
+        ))
     }
 
     fn abs_chart_home(&self, chart: &HelmChart) -> PathBuf {
@@ -250,37 +278,47 @@ impl HelmChartGenerator<'_> {
             self.loader.root().join(home)
         };
         if !chart.version.is_empty() && !chart.repo.is_empty() {
-            home.join(format!("{}-{}", chart.name, chart.version))
+            chart_dir(&home, &format!("{}-{}", chart.name, chart.version))
         } else {
             home
         }
     }
 }
 
-/// Upstream's `AsHelmArgs`.
-fn template_args(c: &HelmChart, home: &Path, values: &Path, additional: &[PathBuf]) -> Vec<String> {
+/// The chart's directory: the name joined below the chart home as Go's `filepath.Join`
+/// joins it (an absolute name does not replace the home).
+fn chart_dir(home: &Path, name: &str) -> PathBuf {
+    crate::fs::clean(&home.join(name.trim_start_matches('/')))
+}
+
+/// Upstream's `AsHelmArgs`, in a form helm cannot read a value of as an option: every
+/// valued flag is written `--flag=value`, and the release name and chart follow `--`.
+/// (Upstream passes them bare, so `releaseName: --post-renderer=sh` runs a command.)
+fn template_args(
+    c: &HelmChart,
+    chart: &Path,
+    values: &Path,
+    additional: &[PathBuf],
+) -> Vec<String> {
     let mut args = vec!["template".to_owned()];
     if c.release_name.is_empty() {
         args.push("--generate-name".into());
-    } else {
-        args.push(c.release_name.clone());
     }
-    args.push(home.join(&c.name).to_string_lossy().into_owned());
     if !c.namespace.is_empty() {
-        args.extend(["--namespace".into(), c.namespace.clone()]);
+        args.push(format!("--namespace={}", c.namespace));
     }
     if !c.name_template.is_empty() {
-        args.extend(["--name-template".into(), c.name_template.clone()]);
+        args.push(format!("--name-template={}", c.name_template));
     }
-    args.extend(["-f".into(), values.to_string_lossy().into_owned()]);
+    args.push(format!("--values={}", values.display()));
     for f in additional {
-        args.extend(["-f".into(), f.to_string_lossy().into_owned()]);
+        args.push(format!("--values={}", f.display()));
     }
     for v in &c.api_versions {
-        args.extend(["--api-versions".into(), v.clone()]);
+        args.push(format!("--api-versions={v}"));
     }
     if !c.kube_version.is_empty() {
-        args.extend(["--kube-version".into(), c.kube_version.clone()]);
+        args.push(format!("--kube-version={}", c.kube_version));
     }
     for (on, flag) in [
         (c.include_crds, "--include-crds"),
@@ -293,6 +331,11 @@ fn template_args(c: &HelmChart, home: &Path, values: &Path, additional: &[PathBu
             args.push(flag.into());
         }
     }
+    args.push("--".into());
+    if !c.release_name.is_empty() {
+        args.push(c.release_name.clone());
+    }
+    args.push(chart.to_string_lossy().into_owned());
     args
 }
 
@@ -305,7 +348,7 @@ fn merge_values(mut base: Mapping, patch: &Mapping) -> Value {
                 base.shift_remove(k);
             }
             (Some(Value::Map(b)), Value::Map(p)) => {
-                let merged = merge_values(std::mem::take(b), p);
+                let merged = kustomize_yaml::stack::deeper(|| merge_values(std::mem::take(b), p));
                 base.insert(k.clone(), merged);
             }
             _ => {

@@ -3,7 +3,9 @@
 //! end of an array, negative indices counting from the end. A patch is a JSON array, or
 //! YAML (then read with YAML 1.1 scalars, as upstream converts it to JSON first).
 
-use kustomize_yaml::{parse_documents, Mapping, Schema, Value};
+use kustomize_yaml::{
+    parse_documents_in, Budget, Exhausted, Mapping, Schema, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE,
+};
 
 /// One operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +21,7 @@ pub struct Operation {
 }
 
 /// Parses a patch's text: a JSON array, or YAML holding a sequence of operations.
-pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
+pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, String> {
     if text.is_empty() {
         return Err("empty json patch operations".into());
     }
@@ -28,7 +30,8 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
     } else {
         Schema::Yaml11
     };
-    let doc = parse_documents(text, schema)
+    let cx = kustomize_yaml::Context { keys: None, budget };
+    let doc = parse_documents_in(text, schema, cx)
         .map_err(|e| e.to_string())?
         .into_iter()
         .next()
@@ -60,46 +63,92 @@ pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
         .collect()
 }
 
-/// Applies every operation in order.
-pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), String> {
+/// Why a patch did not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyError {
+    /// An operation failed (upstream's message).
+    Op(String),
+    /// A value the patch would copy in does not fit the build's budget.
+    Budget(Exhausted),
+}
+
+impl From<String> for ApplyError {
+    fn from(message: String) -> Self {
+        ApplyError::Op(message)
+    }
+}
+
+impl From<&str> for ApplyError {
+    fn from(message: &str) -> Self {
+        ApplyError::Op(message.to_owned())
+    }
+}
+
+/// Applies every operation in order. Each value an operation puts in (`add`, `replace`,
+/// `copy`, `move`) may not make the document nest deeper than [`MAX_DEPTH`] collections
+/// (upstream decodes the patched JSON with Go's limit of 10,000), and the copies `add`,
+/// `replace` and `copy` make are charged to `budget`, so that copies of copies (each
+/// doubling the document) stop at the build's limit.
+pub fn apply(
+    doc: &mut Value,
+    ops: &[Operation],
+    budget: Option<&Budget>,
+) -> Result<(), ApplyError> {
     for op in ops {
-        apply_one(doc, op)?;
+        apply_one(doc, op, budget)?;
     }
     Ok(())
 }
 
-fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
+/// Checks that `value` fits at `pointer`, and charges it when it is a copy.
+fn admit(pointer: &str, value: &Value, budget: Option<&Budget>) -> Result<(), ApplyError> {
+    let size = value.size();
+    let depth = pointer.matches('/').count() + size.depth;
+    if depth > MAX_DEPTH {
+        return Err(ApplyError::Op(MAX_DEPTH_MESSAGE.into()));
+    }
+    if let Some(budget) = budget {
+        budget.charge(size.cost).map_err(ApplyError::Budget)?;
+    }
+    Ok(())
+}
+
+fn apply_one(doc: &mut Value, op: &Operation, budget: Option<&Budget>) -> Result<(), ApplyError> {
     let value = || {
-        op.value
+        let v = op
+            .value
             .clone()
-            .ok_or_else(|| format!("{} operation missing value", op.op))
+            .ok_or_else(|| format!("{} operation missing value", op.op))?;
+        admit(&op.path, &v, budget)?;
+        Ok::<Value, ApplyError>(v)
     };
     match op.op.as_str() {
-        "add" => add(doc, &op.path, value()?),
-        "remove" => remove(doc, &op.path).map(|_| ()),
-        "replace" => replace(doc, &op.path, value()?),
+        "add" => Ok(add(doc, &op.path, value()?)?),
+        "remove" => Ok(remove(doc, &op.path).map(|_| ())?),
+        "replace" => Ok(replace(doc, &op.path, value()?)?),
         "move" => {
             let from = op.from.as_deref().ok_or("move operation missing from")?;
             let v = remove(doc, from)?;
-            add(doc, &op.path, v)
+            admit(&op.path, &v, None)?;
+            Ok(add(doc, &op.path, v)?)
         }
         "copy" => {
             let from = op.from.as_deref().ok_or("copy operation missing from")?;
-            let v = get_mut(doc, from)
-                .ok_or_else(|| {
-                    format!("copy operation does not apply: doc is missing from path: {from}")
-                })?
-                .clone();
-            add(doc, &op.path, v)
+            let v = get_mut(doc, from).ok_or_else(|| {
+                format!("copy operation does not apply: doc is missing from path: {from}")
+            })?;
+            admit(&op.path, v, budget)?;
+            let v = v.clone();
+            Ok(add(doc, &op.path, v)?)
         }
         "test" => {
             let expected = op.value.clone().unwrap_or(Value::Null);
             match get_mut(doc, &op.path) {
                 Some(actual) if *actual == expected => Ok(()),
-                _ => Err(format!("testing value {} failed", op.path)),
+                _ => Err(format!("testing value {} failed", op.path).into()),
             }
         }
-        other => Err(format!("unexpected operation: {other}")),
+        other => Err(format!("unexpected operation: {other}").into()),
     }
 }
 
@@ -241,6 +290,7 @@ fn remove(doc: &mut Value, pointer: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kustomize_yaml::parse_documents;
     use proptest::prelude::*;
 
     fn doc(yaml: &str) -> Value {
@@ -250,14 +300,14 @@ mod tests {
     #[test]
     fn operations() {
         let mut d = doc("a: {b: [1, 2]}\nc~d: x\n");
-        let ops = parse(r#"[{"op":"add","path":"/a/b/-","value":3},{"op":"remove","path":"/c~0d"},{"op":"replace","path":"/a/b/0","value":"one"},{"op":"copy","from":"/a/b","path":"/e"},{"op":"move","from":"/e/1","path":"/f"},{"op":"test","path":"/f","value":2}]"#).unwrap();
-        apply(&mut d, &ops).unwrap();
+        let ops = parse(r#"[{"op":"add","path":"/a/b/-","value":3},{"op":"remove","path":"/c~0d"},{"op":"replace","path":"/a/b/0","value":"one"},{"op":"copy","from":"/a/b","path":"/e"},{"op":"move","from":"/e/1","path":"/f"},{"op":"test","path":"/f","value":2}]"#, None).unwrap();
+        apply(&mut d, &ops, None).unwrap();
         assert_eq!(d, doc("a: {b: [one, 2, 3]}\ne: [one, 3]\nf: 2\n"));
     }
 
     #[test]
     fn yaml_patches_use_yaml_1_1() {
-        let ops = parse("- op: add\n  path: /x\n  value: yes\n").unwrap();
+        let ops = parse("- op: add\n  path: /x\n  value: yes\n", None).unwrap();
         assert_eq!(ops[0].value, Some(Value::Bool(true)));
     }
 
@@ -266,15 +316,22 @@ mod tests {
         let mut d = doc("a: 1\n");
         assert!(apply(
             &mut d,
-            &parse(r#"[{"op":"replace","path":"/b/c","value":1}]"#).unwrap()
+            &parse(r#"[{"op":"replace","path":"/b/c","value":1}]"#, None).unwrap(),
+            None
         )
         .is_err());
         assert!(apply(
             &mut d,
-            &parse(r#"[{"op":"add","path":"/b/c","value":1}]"#).unwrap()
+            &parse(r#"[{"op":"add","path":"/b/c","value":1}]"#, None).unwrap(),
+            None
         )
         .is_err());
-        assert!(apply(&mut d, &parse(r#"[{"op":"remove","path":"/b"}]"#).unwrap()).is_err());
+        assert!(apply(
+            &mut d,
+            &parse(r#"[{"op":"remove","path":"/b"}]"#, None).unwrap(),
+            None
+        )
+        .is_err());
     }
 
     proptest! {
@@ -289,7 +346,7 @@ mod tests {
                 Operation { op: "add".into(), path: path.clone(), from: None, value: Some(Value::from(val)) },
                 Operation { op: "remove".into(), path, from: None, value: None },
             ];
-            apply(&mut d, &ops).unwrap();
+            apply(&mut d, &ops, None).unwrap();
             prop_assert_eq!(d, original);
         }
     }

@@ -8,8 +8,10 @@ pub mod strategic_merge;
 
 use kustomize_yaml::{Mapping, Value};
 
+use crate::limits::Allowance;
+use crate::loader::Loader;
 use crate::resmap::ResMap;
-use crate::resource::{resources_from_bytes, Resource};
+use crate::resource::Resource;
 use crate::Error;
 use schema::Schema;
 
@@ -25,9 +27,12 @@ pub enum PatchContent {
 /// Reads a patch's text as upstream's `PatchTransformer` does: strategic merge when it
 /// reads as resources, JSON 6902 when it reads as operations, an error when both (and
 /// non-empty) or neither.
-pub fn parse_patch_text(text: &str, source: &str) -> Result<PatchContent, Error> {
-    let sm = resources_from_bytes(text.as_bytes(), std::path::Path::new(source));
-    let json = json6902::parse(text);
+pub fn parse_patch_text(text: &str, source: &str, loader: &Loader) -> Result<PatchContent, Error> {
+    let sm = loader.resources(text.as_bytes(), std::path::Path::new(source));
+    if let Err(e @ Error::Limit { .. }) = sm {
+        return Err(e);
+    }
+    let json = json6902::parse(text, Some(loader.allowance().budget()));
     match (sm, json) {
         (Ok(sm), Ok(ops)) if !sm.is_empty() && !ops.is_empty() => Err(Error::Patch {
             patch: source.to_owned(),
@@ -100,17 +105,22 @@ pub fn apply_sm_patch(
 
 /// Applies a strategic-merge patch to the resources at `targets` (indices into
 /// `resources`), upstream's `ResMap.ApplySmPatch`: each gets the patch with its own
-/// `apiVersion` ([`apply_sm_patch`]); resources the patch deletes are removed.
+/// `apiVersion` ([`apply_sm_patch`]); resources the patch deletes are removed. Each target
+/// is charged the patch's cost.
 pub fn apply_sm_patch_to(
     resources: &mut ResMap,
     targets: &[usize],
     patch: &Resource,
     options: PatchOptions,
     schema: &Schema,
+    allowance: &Allowance,
 ) -> Result<(), Error> {
     let mut deleted = Vec::new();
     let mut scratch = strategic_merge::Scratch::default();
+    // What merging the patch in may add to each target.
+    let cost = patch.value().size().cost;
     for &i in targets {
+        allowance.charge(cost)?;
         let applied = resources.update_at(i, |r| {
             apply_sm_patch(r, patch.value(), options, schema, &mut scratch)
         });
@@ -124,11 +134,18 @@ pub fn apply_sm_patch_to(
 
 /// Applies JSON 6902 operations to one resource; afterwards annotations are rewritten as
 /// strings (an empty map removed), as upstream's round trip through `SetAnnotations` does.
-pub fn apply_json_patch(r: &mut Resource, ops: &[json6902::Operation]) -> Result<(), Error> {
+pub fn apply_json_patch(
+    r: &mut Resource,
+    ops: &[json6902::Operation],
+    allowance: &Allowance,
+) -> Result<(), Error> {
     let id = r.cur_id();
-    json6902::apply(r.value_mut(), ops).map_err(|message| Error::Patch {
-        patch: format!("json patch on {id}"),
-        message,
+    json6902::apply(r.value_mut(), ops, Some(allowance.budget())).map_err(|e| match e {
+        json6902::ApplyError::Op(message) => Error::Patch {
+            patch: format!("json patch on {id}"),
+            message,
+        },
+        json6902::ApplyError::Budget(e) => e.into(),
     })?;
     r.normalize_annotations();
     Ok(())

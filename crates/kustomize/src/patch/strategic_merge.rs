@@ -232,6 +232,12 @@ impl<'s> Merger<'s> {
     }
 
     fn import(&mut self, v: &Value) -> Id {
+        kustomize_yaml::stack::deeper(|| self.import_here(v))
+    }
+
+    /// [`Merger::import`] at one level.
+
+    fn import_here(&mut self, v: &Value) -> Id {
         let node = match v {
             Value::Null => Node::Null {
                 keep: false,
@@ -267,6 +273,12 @@ impl<'s> Merger<'s> {
     }
 
     fn export(&self, id: Id) -> Value {
+        kustomize_yaml::stack::deeper(|| self.export_here(id))
+    }
+
+    /// [`Merger::export`] at one level.
+
+    fn export_here(&self, id: Id) -> Value {
         match &self.nodes[id] {
             Node::Scalar(v) => v.clone(),
             Node::Null { blank, .. } => {
@@ -294,6 +306,11 @@ impl<'s> Merger<'s> {
     /// the old elements its nodes were imported from (by address). A patch touches a resource in a few
     /// places, so most of its allocations are kept (and the time and memory of copying it).
     fn export_into(&self, id: Id, into: &mut Value) {
+        kustomize_yaml::stack::deeper(|| self.export_into_here(id, into))
+    }
+
+    /// [`Merger::export_into`] at one level.
+    fn export_into_here(&self, id: Id, into: &mut Value) {
         match (&self.nodes[id], into) {
             (Node::Map(m), Value::Map(old))
                 if old.len() == m.len() && old.keys().zip(m.keys()).all(|(a, b)| a == b) =>
@@ -448,6 +465,15 @@ impl<'s> Merger<'s> {
 
     /// `walk.Walker.Walk` with the merge visitor.
     fn walk(
+        &mut self,
+        schema: Option<FieldSchema<'s>>,
+        src: Sources,
+    ) -> Result<Option<Id>, String> {
+        kustomize_yaml::stack::deeper(|| self.walk_here(schema, src))
+    }
+
+    /// [`Merger::walk`] at one level.
+    fn walk_here(
         &mut self,
         schema: Option<FieldSchema<'s>>,
         src: Sources,

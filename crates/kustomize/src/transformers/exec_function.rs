@@ -9,7 +9,8 @@
 //! `kustomize.config.k8s.io/behavior`). Without `--enable-exec` exec functions are skipped,
 //! as upstream skips them. Containerized functions are not supported here.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::sync::Arc;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -19,7 +20,8 @@ use super::Transformer;
 use crate::generators::Behavior;
 use crate::loader::Loader;
 use crate::resmap::ResMap;
-use crate::resource::{resources_from_bytes, Resource};
+use crate::limits::Allowance;
+use crate::resource::{resources_from_bytes_in, Resource};
 use crate::Error;
 
 /// Which plugin kinds a build may run.
@@ -41,6 +43,9 @@ pub struct ExecFunction {
     /// `--enable-exec`: without it upstream skips exec functions (kubectl's kustomize has
     /// no such flag, so there they never run).
     enabled: bool,
+    /// What the build has left of its limits: the function's output is read and parsed
+    /// within them.
+    allowance: Arc<Allowance>,
 }
 
 fn err(name: &str, message: impl Into<String>) -> Error {
@@ -112,6 +117,7 @@ impl ExecFunction {
             config: config.value().clone(),
             name,
             enabled: options.exec,
+            allowance: Arc::clone(loader.allowance()),
         })
     }
 }
@@ -154,26 +160,47 @@ impl ExecFunction {
                     format!("couldn't execute function {}: {e}", self.path.display()),
                 )
             })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            // A function may exit without reading everything; that is its business.
-            let _ = stdin.write_all(input.as_bytes());
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| err(&self.name, e.to_string()))?;
-        if !out.status.success() {
+        // The input is written, and stderr read, on threads of their own while this one
+        // reads the output: a function that writes before it has read everything must not
+        // block on a full pipe while we block on its full stdin. The output may be no
+        // larger than the build may still read.
+        let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+        let left = self.allowance.read_left();
+        let (status, out, errors) = std::thread::scope(|scope| {
+            if let Some(mut stdin) = stdin {
+                // A function may exit without reading everything; that is its business.
+                scope.spawn(move || {
+                    let _ = stdin.write_all(input.as_bytes());
+                });
+            }
+            let errors = stderr.map(|e| scope.spawn(move || read_some(e, 1 << 20)));
+            let out = stdout.map(|o| read_some(o, left.saturating_add(1)));
+            if out.as_ref().is_some_and(|o| o.len() as u64 > left) {
+                let _ = child.kill();
+            }
+            let errors = errors.and_then(|t| t.join().ok()).unwrap_or_default();
+            (child.wait(), out.unwrap_or_default(), errors)
+        });
+        let status = status.map_err(|e| err(&self.name, e.to_string()))?;
+        self.allowance.read(out.len())?;
+        if !status.success() {
             return Err(err(
                 &self.name,
                 format!(
                     "couldn't execute function: {}: {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr).trim()
+                    status,
+                    String::from_utf8_lossy(&errors).trim()
                 ),
             ));
         }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let docs = kustomize_yaml::parse_documents(&text, kustomize_yaml::Schema::Kyaml)
-            .map_err(|e| err(&self.name, format!("function output: {e}")))?;
+        let text = String::from_utf8_lossy(&out);
+        let docs = self
+            .allowance
+            .parse(&text, kustomize_yaml::Schema::Kyaml)
+            .map_err(|e| match e {
+                kustomize_yaml::Error::Budget(e) => e.into(),
+                e => err(&self.name, format!("function output: {e}")),
+            })?;
         let items: Vec<Value> = match docs.as_slice() {
             [doc] if doc.str_at(&["kind"]) == Some("ResourceList") => match doc.get("items") {
                 Some(Value::Seq(items)) => items.to_vec(),
@@ -189,7 +216,11 @@ impl ExecFunction {
             kustomize_yaml::emit_document(item, &mut bytes)
                 .map_err(|e| err(&self.name, e.to_string()))?;
         }
-        resources_from_bytes(bytes.as_bytes(), &self.path)
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget: Some(self.allowance.budget()),
+        };
+        resources_from_bytes_in(bytes.as_bytes(), &self.path, cx)
     }
 
     /// Runs the function as a generator.
@@ -220,6 +251,13 @@ impl ExecFunction {
     }
 }
 
+/// Up to `limit` bytes of `from` (the rest is left unread).
+fn read_some(from: impl Read, limit: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = from.take(limit).read_to_end(&mut out);
+    out
+}
+
 fn remove_annotations(r: &mut Resource, keys: &[&str]) {
     if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
         if let Some(Value::Map(a)) = meta.get_mut("annotations") {
@@ -234,6 +272,10 @@ fn remove_annotations(r: &mut Resource, keys: &[&str]) {
 }
 
 impl Transformer for ExecFunction {
+    fn rereads_resources(&self) -> bool {
+        true
+    }
+
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         if !self.enabled {
             return Ok(());

@@ -91,7 +91,7 @@ impl Transformer for ImageTagTransformer {
             for (spec, segs) in &specs {
                 if spec.applies_to(&gvk) {
                     prefix.clear();
-                    spec_paths(obj, segs, &mut prefix, &mut record);
+                    kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(obj, segs, &mut prefix, &mut record));
                 }
             }
             for (path, times) in order.drain(..) {
@@ -279,7 +279,9 @@ fn containers_paths<'a>(
         Value::Map(map) => {
             for (key, value) in map {
                 prefix.push(StepRef::Key(key));
-                containers_paths(value, prefix, record);
+                kustomize_yaml::stack::deeper_at(prefix.len(), || {
+                    containers_paths(value, prefix, record)
+                });
                 if key == "containers" || key == "initContainers" {
                     if let Value::Seq(items) = value {
                         for (i, item) in items.iter().enumerate() {
@@ -299,7 +301,9 @@ fn containers_paths<'a>(
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 prefix.push(StepRef::Index(i));
-                containers_paths(item, prefix, record);
+                kustomize_yaml::stack::deeper_at(prefix.len(), || {
+                    containers_paths(item, prefix, record)
+                });
                 prefix.pop();
             }
         }
@@ -323,7 +327,7 @@ fn spec_paths(
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 prefix.push(Step::Index(i));
-                spec_paths(item, segs, prefix, record);
+                kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(item, segs, prefix, record));
                 prefix.pop();
             }
         }
@@ -339,7 +343,7 @@ fn spec_paths(
                 *field = Value::Seq(Seq::new());
             }
             prefix.push(Step::Key(name.into()));
-            spec_paths(field, rest, prefix, record);
+            kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(field, rest, prefix, record));
             prefix.pop();
         }
         _ => {}

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::Transformer;
 use crate::kustomization::{Patch, Selector};
+use crate::limits::Allowance;
 use crate::loader::Loader;
 use crate::patch::schema::Schema;
 use crate::patch::{
@@ -26,6 +27,8 @@ pub struct PatchTransformer {
     options: PatchOptions,
     source: String,
     schema: Arc<Schema>,
+    /// What the build has left of its limits.
+    allowance: Arc<Allowance>,
 }
 
 impl PatchTransformer {
@@ -49,7 +52,7 @@ impl PatchTransformer {
                 (text, format!("[path: {:?}]", entry.path))
             }
         };
-        let content = parse_patch_text(&text, &source)?;
+        let content = parse_patch_text(&text, &source, loader)?;
         Ok(PatchTransformer {
             content,
             target: entry.target.clone(),
@@ -67,6 +70,7 @@ impl PatchTransformer {
             },
             source,
             schema,
+            allowance: Arc::clone(loader.allowance()),
         })
     }
 }
@@ -89,6 +93,7 @@ impl Transformer for PatchTransformer {
                     &patches[0],
                     self.options,
                     &self.schema,
+                    &self.allowance,
                 )
             }
             (PatchContent::StrategicMerge(patches), None) if !patches.is_empty() => {
@@ -98,7 +103,14 @@ impl Transformer for PatchTransformer {
                         .map_err(|e| {
                             err(format!("no resource matches strategic merge patch: {e}"))
                         })?;
-                    apply_sm_patch_to(resources, &[i], patch, self.options, &self.schema)?;
+                    apply_sm_patch_to(
+                        resources,
+                        &[i],
+                        patch,
+                        self.options,
+                        &self.schema,
+                        &self.allowance,
+                    )?;
                 }
                 Ok(())
             }
@@ -113,7 +125,7 @@ impl Transformer for PatchTransformer {
                 for i in resources.select(target)? {
                     if let Some(r) = resources.get_mut(i) {
                         r.store_previous_id();
-                        apply_json_patch(r, ops)?;
+                        apply_json_patch(r, ops, &self.allowance)?;
                     }
                 }
                 Ok(())

@@ -14,6 +14,8 @@ use crate::Error;
 pub struct PatchJson6902Transformer {
     target: Selector,
     ops: Vec<json6902::Operation>,
+    /// What the build has left of its limits.
+    allowance: std::sync::Arc<crate::limits::Allowance>,
 }
 
 impl PatchJson6902Transformer {
@@ -48,11 +50,15 @@ impl PatchJson6902Transformer {
             }
             (true, false) => inline.to_owned(),
         };
-        let ops = json6902::parse(&text).map_err(bad)?;
+        let ops = json6902::parse(&text, Some(loader.allowance().budget())).map_err(bad)?;
         if ops.is_empty() {
             return Err(bad("patch appears to be empty".into()));
         }
-        Ok(PatchJson6902Transformer { target, ops })
+        Ok(PatchJson6902Transformer {
+            target,
+            ops,
+            allowance: std::sync::Arc::clone(loader.allowance()),
+        })
     }
 }
 
@@ -60,7 +66,7 @@ impl Transformer for PatchJson6902Transformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         for i in resources.select(&self.target)? {
             if let Some(r) = resources.get_mut(i) {
-                apply_json_patch(r, &self.ops)?;
+                apply_json_patch(r, &self.ops, &self.allowance)?;
             }
         }
         Ok(())

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use super::Transformer;
+use crate::limits::Allowance;
 use crate::loader::Loader;
 use crate::patch::schema::Schema;
 use crate::patch::{apply_sm_patch_to, PatchOptions};
 use crate::resmap::ResMap;
-use crate::resource::{resources_from_bytes, Resource};
+use crate::resource::Resource;
 use crate::Error;
 
 /// Applies strategic-merge patches by id.
@@ -18,6 +19,8 @@ use crate::Error;
 pub struct PatchStrategicMergeTransformer {
     patches: Vec<Resource>,
     schema: Arc<Schema>,
+    /// What the build has left of its limits.
+    allowance: Arc<Allowance>,
 }
 
 impl PatchStrategicMergeTransformer {
@@ -35,23 +38,27 @@ impl PatchStrategicMergeTransformer {
         }
         let mut patches = Vec::new();
         for path in paths {
-            match resources_from_bytes(path.as_bytes(), loader.root()) {
+            match loader.resources(path.as_bytes(), loader.root()) {
                 Ok(inline) => patches.extend(inline),
                 Err(_) => {
                     let (bytes, file) = loader.load(path)?;
-                    patches.extend(resources_from_bytes(&bytes, &file)?);
+                    patches.extend(loader.resources(&bytes, &file)?);
                 }
             }
         }
         if !inline.is_empty() {
-            patches.extend(resources_from_bytes(inline.as_bytes(), loader.root())?);
+            patches.extend(loader.resources(inline.as_bytes(), loader.root())?);
         }
         if patches.is_empty() {
             return Err(Error::Other(format!(
                 "patch appears to be empty; files={paths:?}, Patch={inline}"
             )));
         }
-        Ok(PatchStrategicMergeTransformer { patches, schema })
+        Ok(PatchStrategicMergeTransformer {
+            patches,
+            schema,
+            allowance: Arc::clone(loader.allowance()),
+        })
     }
 }
 
@@ -65,6 +72,7 @@ impl Transformer for PatchStrategicMergeTransformer {
                 patch,
                 PatchOptions::default(),
                 &self.schema,
+                &self.allowance,
             )?;
         }
         Ok(())

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 
 use kustomize_yaml::Value;
 
+use std::sync::Arc;
+
 use super::Transformer;
+use crate::limits::Allowance;
 use crate::fieldspec::FieldSpec;
 use crate::resmap::ResMap;
 use crate::Error;
@@ -22,6 +25,9 @@ pub struct RefVarTransformer {
     pub values: BTreeMap<String, Value>,
     /// The `varReference` table.
     pub field_specs: Vec<FieldSpec>,
+    /// What the build has left of its limits: each string rewritten is charged (a long
+    /// value substituted in many places is a copy each time).
+    pub allowance: Arc<Allowance>,
 }
 
 impl Transformer for RefVarTransformer {
@@ -45,13 +51,13 @@ impl RefVarTransformer {
     fn set(&self, node: &mut Value) -> Result<(), String> {
         match node {
             Value::String(s) => {
-                *node = self.replace(s);
+                *node = self.replace_charged(s)?;
                 Ok(())
             }
             Value::Map(m) => {
                 for v in m.values_mut() {
                     if let Value::String(s) = v {
-                        *v = self.replace(s);
+                        *v = self.replace_charged(s)?;
                     }
                 }
                 Ok(())
@@ -61,12 +67,21 @@ impl RefVarTransformer {
                     let Value::String(s) = item else {
                         return Err("invalid value type expect a string".into());
                     };
-                    *item = self.replace(s);
+                    *item = self.replace_charged(s)?;
                 }
                 Ok(())
             }
             _ => Ok(()),
         }
+    }
+
+    /// [`RefVarTransformer::replace`], charging what it made when it made something.
+    fn replace_charged(&self, input: &str) -> Result<Value, String> {
+        let out = self.replace(input);
+        if out.as_str() != Some(input) {
+            self.allowance.copy(&out).map_err(|e| e.to_string())?;
+        }
+        Ok(out)
     }
 
     /// The substitutable value of a var: scalars only.
@@ -154,6 +169,7 @@ mod tests {
         RefVarTransformer {
             values,
             field_specs: Vec::new(),
+            allowance: Allowance::new(Default::default()),
         }
     }
 

@@ -16,13 +16,16 @@
 
 use crate::fieldspec::path_may_touch_id;
 use kustomize_yaml::resolve::plain_scalar_value;
-use kustomize_yaml::{Mapping, Seq, Value};
+use std::sync::Arc;
+
+use kustomize_yaml::{Mapping, Seq, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE};
 use regex::Regex;
 
 use super::{node_at, Step, Transformer};
 use crate::kustomization::{
     FieldOptions, ReplacementField, Selector, SourceSelector, TargetSelector,
 };
+use crate::limits::Allowance;
 use crate::loader::Loader;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
@@ -42,6 +45,8 @@ pub struct Replacement {
 #[derive(Debug, Clone)]
 pub struct ReplacementTransformer {
     replacements: Vec<Replacement>,
+    /// What the build has left of its limits: each value set is charged.
+    allowance: Arc<Allowance>,
 }
 
 fn err(message: impl Into<String>) -> Error {
@@ -89,7 +94,10 @@ impl ReplacementTransformer {
                 });
             }
         }
-        Ok(ReplacementTransformer { replacements })
+        Ok(ReplacementTransformer {
+            replacements,
+            allowance: Arc::clone(loader.allowance()),
+        })
     }
 }
 
@@ -103,7 +111,7 @@ impl Transformer for ReplacementTransformer {
             }
             let value = source_value(resources, r)?;
             for target in &r.targets {
-                apply_target(resources, target, &value)?;
+                apply_target(resources, target, &value, &self.allowance)?;
             }
         }
         Ok(())
@@ -315,6 +323,18 @@ fn match_paths(
     created: bool,
     out: &mut Vec<(Vec<Step>, bool)>,
 ) -> Result<(), Error> {
+    kustomize_yaml::stack::deeper(|| match_here(node, path, create, prefix, created, out))
+}
+
+/// [`match_paths`] at one node.
+fn match_here(
+    node: &mut Value,
+    path: &[String],
+    create: Option<&Value>,
+    prefix: &mut Vec<Step>,
+    created: bool,
+    out: &mut Vec<(Vec<Step>, bool)>,
+) -> Result<(), Error> {
     let Some((part, rest)) = path.split_first() else {
         out.push((prefix.clone(), created));
         return Ok(());
@@ -453,7 +473,17 @@ fn string_map(r: &Resource, field: &str) -> std::collections::BTreeMap<String, S
     }
 }
 
-fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Result<(), Error> {
+/// Sets `value` at every field path of every resource `t` selects. A path (created or
+/// not) with a collection value may not make a resource nest deeper than [`MAX_DEPTH`]
+/// collections (upstream fails re-reading such a resource), and every value set is
+/// charged to the build.
+fn apply_target(
+    resources: &mut ResMap,
+    t: &TargetSelector,
+    value: &Value,
+    allowance: &Allowance,
+) -> Result<(), Error> {
+    let size = value.size();
     let Some(select) = &t.select else {
         return Err(err("target must specify resources to select"));
     };
@@ -481,6 +511,9 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
         .iter()
         .map(|fp| (fp, smarter_split(fp)))
         .collect();
+    if paths.iter().any(|(_, p)| p.len() + size.depth > MAX_DEPTH) {
+        return Err(err(MAX_DEPTH_MESSAGE));
+    }
     // A replacement that cannot change an id keeps the id indexes (the next replacement's
     // source lookup uses them).
     let targets = if paths.iter().any(|(_, p)| path_may_touch_id(p)) {
@@ -520,6 +553,7 @@ fn apply_target(resources: &mut ResMap, t: &TargetSelector, value: &Value) -> Re
                 )));
             }
             for (steps, created) in matches {
+                allowance.charge(size.cost)?;
                 if let Some(node) = node_at(r.value_mut(), &steps) {
                     set_field(t.options.as_ref(), node, value, created)?;
                 }
