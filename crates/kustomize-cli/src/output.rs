@@ -153,6 +153,88 @@ fn stage(path: &Path, content: &str) -> Result<PathBuf, String> {
 mod tests {
     use super::*;
 
+    fn resources(yaml: &str) -> ResMap {
+        let mut map = ResMap::new();
+        for r in
+            kustomize::resource::resources_from_bytes(yaml.as_bytes(), "r.yaml".as_ref()).unwrap()
+        {
+            map.append(r).unwrap();
+        }
+        map
+    }
+
+    fn out_dir(name: &str) -> PathBuf {
+        let out =
+            std::env::temp_dir().join(format!("kustomize-rs-out-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(out.join("dir")).unwrap();
+        out
+    }
+
+    /// An apiVersion, namespace or name with `/` or `../` names a file inside the output
+    /// directory (upstream writes outside it).
+    #[test]
+    fn file_names_stay_in_the_directory() {
+        let out = out_dir("escape");
+        let dir = out.join("dir");
+        let map = resources(
+            "apiVersion: ../../x/v1\nkind: K\nmetadata:\n  name: ../../../evil\n  namespace: ../n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a/b\n  namespace: other\n",
+        );
+        write(&map, Some(dir.to_str().unwrap())).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                ".._n_.._.._x_v1_k_.._.._.._evil.yaml",
+                "other_v1_configmap_a_b.yaml"
+            ]
+        );
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            1,
+            "nothing beside dir"
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// Builds writing into one directory at once each write all of their files, under
+    /// temporary names of their own, and leave none behind.
+    #[test]
+    fn concurrent_writes_into_one_directory() {
+        let out = out_dir("concurrent");
+        let dir = out.join("dir");
+        let yaml = |v: usize| -> String {
+            (0..200)
+                .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  v: \"{v}\"\n"))
+                .collect()
+        };
+        std::thread::scope(|scope| {
+            for v in 0..4 {
+                let map = resources(&yaml(v));
+                let dir = dir.to_str().unwrap().to_owned();
+                scope.spawn(move || {
+                    for _ in 0..5 {
+                        write(&map, Some(&dir)).unwrap();
+                    }
+                });
+            }
+        });
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 200, "no temporary file left");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(text.starts_with("apiVersion: v1\ndata:\n  v: \""), "{text}");
+        }
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
     #[test]
     fn two_directories_for_one_file_write_nothing() {
         let out = std::env::temp_dir().join(format!("kustomize-rs-out-{}", std::process::id()));

@@ -22,7 +22,8 @@ pub fn deeper<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, f)
 }
 
-/// Levels a walk that counts its depth may descend between two checks ([`deeper_at`]).
+/// Levels a walk that counts its depth may descend between two checks ([`deeper_at`]); a
+/// power of two.
 pub const CHECK_EVERY: usize = 16;
 
 /// [`deeper`] for a walk that counts its depth and is hot: the stack is checked at every
@@ -30,7 +31,7 @@ pub const CHECK_EVERY: usize = 16;
 /// [`RED_ZONE`] (4 KiB a level).
 #[inline]
 pub fn deeper_at<R>(depth: usize, f: impl FnOnce() -> R) -> R {
-    if depth % CHECK_EVERY == 0 {
+    if depth & (CHECK_EVERY - 1) == 0 {
         deeper(f)
     } else {
         f()

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use kustomize_yaml::Value;
 
 use crate::fieldspecs::TransformerConfig;
-use crate::limits::Allowance;
 use crate::kustomization::Var;
+use crate::limits::Allowance;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
 use crate::transformers::refvar::RefVarTransformer;

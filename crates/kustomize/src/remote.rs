@@ -468,6 +468,35 @@ mod tests {
         assert!(RepoSpec::parse("https://github.com/org/repo//../x").is_err());
     }
 
+    /// Go's `url.ParseQuery`: %-escapes and `+` decoded, the first value of a key wins, and
+    /// a `;` or a bad escape anywhere resets every option to its default.
+    #[test]
+    fn query_is_read_as_go_reads_it() {
+        let q = |query: &str| {
+            let s = RepoSpec::parse(&format!("https://h.com/a/b?{query}")).unwrap();
+            (s.git_ref, s.timeout.as_secs(), s.submodules)
+        };
+        assert_eq!(q("ref=v%2B1&timeout=5"), ("v+1".into(), 5, true));
+        assert_eq!(q("ref=a+b"), ("a b".into(), 27, true));
+        assert_eq!(q("ref=x&ref=y"), ("x".into(), 27, true));
+        assert_eq!(q("ref=&ref=y&version=v"), ("v".into(), 27, true));
+        assert_eq!(q("ref=x;y&timeout=5&submodules=0"), ("".into(), 27, true));
+        assert_eq!(q("ref=x&timeout=5&bad=%zz"), ("".into(), 27, true));
+        assert_eq!(
+            q("ref=%2D%2Dupload-pack"),
+            ("--upload-pack".into(), 27, true)
+        );
+        assert_eq!(q("%72ef=x&submodules=false"), ("x".into(), 27, false));
+    }
+
+    #[test]
+    fn scheme_prefixes_are_found_in_any_text() {
+        assert_eq!(strip_prefix_ci("GIT::x", "git::"), Some("x"));
+        assert_eq!(strip_prefix_ci("ééé", "git::"), None);
+        assert_eq!(strip_prefix_ci("gé", "git::"), None);
+        assert!(RepoSpec::parse("ééé").is_err());
+    }
+
     #[test]
     fn query_options() {
         let s = RepoSpec::parse("https://h.com/a/b?timeout=90&submodules=false").unwrap();

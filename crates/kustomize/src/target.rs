@@ -413,7 +413,7 @@ impl Builder<'_> {
                         }
                     }
                 }
-                let same = !(validator.rereads_resources() && !resources.is_empty())
+                let same = (resources.is_empty() || !validator.rereads_resources())
                     && copy.len() == resources.len()
                     && copy
                         .iter()

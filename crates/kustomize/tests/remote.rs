@@ -1,53 +1,13 @@
 //! Remote bases from git: a repository made in the test, referred to by a `file://` URL,
 //! cloned with the system `git` and removed afterwards.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use kustomize::fs::DiskFs;
 use kustomize::{Kustomizer, Options};
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("kustomize-rs-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
-fn write(path: &Path, content: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
+mod common;
+use common::{git, have_git, temp_dir, write};
 
 fn clones_left() -> usize {
     std::fs::read_dir(std::env::temp_dir())
@@ -65,7 +25,7 @@ fn clones_left() -> usize {
 
 #[test]
 fn builds_a_base_from_a_local_git_repository() {
-    if Command::new("git").arg("--version").output().is_err() {
+    if !have_git() {
         println!("skipped: no git");
         return;
     }

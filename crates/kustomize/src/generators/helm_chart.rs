@@ -207,13 +207,13 @@ impl HelmChartGenerator<'_> {
                 } else {
                     let (bytes, _) = self.loader.load(&values_file)?;
                     let text = String::from_utf8_lossy(&bytes);
-                    let chart_values =
-                        self.loader
-                            .parse(&text, kustomize_yaml::Schema::Kyaml)
-                            .map_err(|e| err(&name, format!("could not parse values file: {e}")))?
-                            .into_iter()
-                            .next()
-                            .unwrap_or_default();
+                    let chart_values = self
+                        .loader
+                        .parse(&text, kustomize_yaml::Schema::Kyaml)
+                        .map_err(|e| err(&name, format!("could not parse values file: {e}")))?
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
                     let chart_values = match chart_values {
                         Value::Map(m) => m,
                         _ => Mapping::default(),

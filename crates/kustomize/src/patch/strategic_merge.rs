@@ -236,7 +236,6 @@ impl<'s> Merger<'s> {
     }
 
     /// [`Merger::import`] at one level.
-
     fn import_here(&mut self, v: &Value) -> Id {
         let node = match v {
             Value::Null => Node::Null {
@@ -277,7 +276,6 @@ impl<'s> Merger<'s> {
     }
 
     /// [`Merger::export`] at one level.
-
     fn export_here(&self, id: Id) -> Value {
         match &self.nodes[id] {
             Node::Scalar(v) => v.clone(),

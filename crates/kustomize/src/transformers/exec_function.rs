@@ -10,17 +10,17 @@
 //! as upstream skips them. Containerized functions are not supported here.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use kustomize_yaml::{Mapping, Value};
 
 use super::Transformer;
 use crate::generators::Behavior;
+use crate::limits::Allowance;
 use crate::loader::Loader;
 use crate::resmap::ResMap;
-use crate::limits::Allowance;
 use crate::resource::{resources_from_bytes_in, Resource};
 use crate::Error;
 
@@ -164,7 +164,8 @@ impl ExecFunction {
         // reads the output: a function that writes before it has read everything must not
         // block on a full pipe while we block on its full stdin. The output may be no
         // larger than the build may still read.
-        let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+        let (stdin, stdout, stderr) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take());
         let left = self.allowance.read_left();
         let (status, out, errors) = std::thread::scope(|scope| {
             if let Some(mut stdin) = stdin {

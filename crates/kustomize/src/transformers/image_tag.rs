@@ -91,7 +91,9 @@ impl Transformer for ImageTagTransformer {
             for (spec, segs) in &specs {
                 if spec.applies_to(&gvk) {
                     prefix.clear();
-                    kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(obj, segs, &mut prefix, &mut record));
+                    kustomize_yaml::stack::deeper_at(prefix.len(), || {
+                        spec_paths(obj, segs, &mut prefix, &mut record)
+                    });
                 }
             }
             for (path, times) in order.drain(..) {
@@ -327,7 +329,9 @@ fn spec_paths(
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 prefix.push(Step::Index(i));
-                kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(item, segs, prefix, record));
+                kustomize_yaml::stack::deeper_at(prefix.len(), || {
+                    spec_paths(item, segs, prefix, record)
+                });
                 prefix.pop();
             }
         }
@@ -343,7 +347,9 @@ fn spec_paths(
                 *field = Value::Seq(Seq::new());
             }
             prefix.push(Step::Key(name.into()));
-            kustomize_yaml::stack::deeper_at(prefix.len(), || spec_paths(field, rest, prefix, record));
+            kustomize_yaml::stack::deeper_at(prefix.len(), || {
+                spec_paths(field, rest, prefix, record)
+            });
             prefix.pop();
         }
         _ => {}

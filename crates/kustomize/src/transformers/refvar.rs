@@ -13,8 +13,8 @@ use kustomize_yaml::Value;
 use std::sync::Arc;
 
 use super::Transformer;
-use crate::limits::Allowance;
 use crate::fieldspec::FieldSpec;
+use crate::limits::Allowance;
 use crate::resmap::ResMap;
 use crate::Error;
 
