@@ -26,7 +26,7 @@ fn main() {
 
 fn events_only(src: &str) -> usize {
     let mut n = 0;
-    for e in saphyr_parser::Parser::new_from_str(src) {
+    for e in granit_parser::Parser::new_from_str(src) {
         e.expect("parses");
         n += 1;
     }

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use granit_parser::{Event, Marker, ScalarStyle, Span, StructureStyle};
 
 /// A quoted scalar's value and the text after its closing quote.
 type Quoted<'s> = (Cow<'s, str>, &'s str);
@@ -137,8 +137,10 @@ impl<'s> Fast<'s, '_> {
 
     fn event(&mut self, e: Event<'s>) -> Step {
         let line = self.at + 1;
-        let m = Marker::new(0, line, 0);
-        (self.sink)(Item::Event(e, Span::new(m, m))).map_err(|()| Unsupported)
+        // Only the line is used (for errors); the span is never empty, which for the
+        // parser marks an empty node.
+        let span = Span::new(Marker::new(0, line, 0), Marker::new(1, line, 0));
+        (self.sink)(Item::Event(e, span)).map_err(|()| Unsupported)
     }
 
     /// The byte offset of line `i` in `src` (its length past the last line).
@@ -164,7 +166,7 @@ impl<'s> Fast<'s, '_> {
             Some(l) if indent(l) != 0 => return Err(Unsupported),
             Some(_) => {}
         }
-        self.event(Event::DocumentStart(explicit))?;
+        self.event(Event::DocumentStart(explicit, None))?;
         self.block_node(-1)?;
         self.skip_blank();
         if self.line().is_some_and(|l| !is_doc_start(l)) {
@@ -214,7 +216,7 @@ impl<'s> Fast<'s, '_> {
     /// A block mapping whose keys sit at column `n`; `first` is its first entry's text
     /// (after `- ` for a mapping inside a sequence entry).
     fn mapping(&mut self, n: usize, first: &'s str) -> Step {
-        self.event(Event::MappingStart(0, None))?;
+        self.event(Event::MappingStart(StructureStyle::Block, 0, None))?;
         let mut entry = first;
         loop {
             let rest = self.key(entry)?;
@@ -237,7 +239,7 @@ impl<'s> Fast<'s, '_> {
     /// A block sequence whose `-` sit at column `n`; `indentless` when it is a mapping
     /// value at its key's column (the sequence ends at the next key).
     fn sequence(&mut self, n: usize, indentless: bool) -> Step {
-        self.event(Event::SequenceStart(0, None))?;
+        self.event(Event::SequenceStart(StructureStyle::Block, 0, None))?;
         loop {
             let line = self.line().ok_or(Unsupported)?;
             let text = &line[n..];
@@ -335,7 +337,7 @@ impl<'s> Fast<'s, '_> {
                 if !is_trailer(after) {
                     return Err(Unsupported);
                 }
-                self.event(Event::MappingStart(0, None))?;
+                self.event(Event::MappingStart(StructureStyle::Block, 0, None))?;
                 self.event(Event::MappingEnd)?;
                 self.at += 1;
                 return self.no_continuation(n);
@@ -345,7 +347,7 @@ impl<'s> Fast<'s, '_> {
                 if !is_trailer(after) {
                     return Err(Unsupported);
                 }
-                self.event(Event::SequenceStart(0, None))?;
+                self.event(Event::SequenceStart(StructureStyle::Block, 0, None))?;
                 for (item, style) in items {
                     self.scalar(item, style)?;
                 }

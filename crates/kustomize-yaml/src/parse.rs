@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span, Tag};
 
 use crate::key::KeyCache;
 use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
@@ -192,7 +192,7 @@ const MAX_FIXES: usize = 64;
 /// Why a parse attempt failed.
 enum Failure {
     /// saphyr-parser refused the input.
-    Scan(saphyr_parser::ScanError),
+    Scan(granit_parser::ScanError),
     /// The events made no acceptable document.
     Load(Error),
 }
@@ -212,15 +212,15 @@ impl From<Error> for Failure {
 /// * a tab right after a mapping colon (`a:\tb`): replaced with a space.
 ///
 /// `None` when the error is not one of these.
-fn lenient_fix(src: &str, e: &saphyr_parser::ScanError) -> Option<String> {
+fn lenient_fix(src: &str, e: &granit_parser::ScanError) -> Option<String> {
     let at = src
         .char_indices()
         .nth(e.marker().index())
         .map_or(src.len(), |(i, _)| i);
     let line_start = src[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let col = src[line_start..at].chars().count();
-    match e.info() {
-        "invalid indentation in quoted scalar" => {
+    match e.kind() {
+        ErrorKind::InvalidQuotedScalarIndent => {
             let quote = src[at..].chars().next()?;
             if quote != '"' && quote != '\'' {
                 return None;
@@ -271,7 +271,7 @@ fn lenient_fix(src: &str, e: &saphyr_parser::ScanError) -> Option<String> {
             out.push_str(&src[end..]);
             Some(out)
         }
-        "invalid indentation in flow construct" => {
+        ErrorKind::InvalidFlowScalarIndent => {
             // Indent the scalar one column deeper than the previous line's indentation.
             let prev = src[..line_start.saturating_sub(1)]
                 .rsplit(['\n', '\r'])
@@ -285,7 +285,7 @@ fn lenient_fix(src: &str, e: &saphyr_parser::ScanError) -> Option<String> {
             out.push_str(&src[at..]);
             Some(out)
         }
-        "':' must be followed by a valid YAML whitespace" => {
+        ErrorKind::InvalidMappingValueWhitespace => {
             let before = &src[line_start..at];
             let ws = before.len() - before.trim_end_matches([' ', '\t']).len();
             if ws == 0 || !before[..before.len() - ws].ends_with(':') {
@@ -352,7 +352,7 @@ enum TagKind {
 impl TagKind {
     fn of(tag: Option<&Tag>) -> TagKind {
         let Some(tag) = tag else { return TagKind::None };
-        let full = format!("{}{}", tag.handle, tag.suffix);
+        let full = format!("{}{}", tag.handle(), tag.suffix());
         if full == "!" {
             TagKind::None
         } else if let Some(core) = full.strip_prefix("tag:yaml.org,2002:") {
@@ -447,7 +447,11 @@ impl<'k> Loader<'k> {
 
     /// Reads the documents of `src` into `docs`.
     fn run(&mut self, src: &str) -> Result<(), Failure> {
-        let mut parser = Parser::new_from_str(src);
+        let mut options = Options::default();
+        // The loader stops at MAX_DEPTH collections, with upstream's message.
+        options.flow_nesting_limit = 2 * MAX_DEPTH;
+        options.block_nesting_limit = 2 * MAX_DEPTH;
+        let mut parser = Parser::new_from_str_with_options(src, options);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(Failure::Scan)?;
             self.event(event, span)?;
@@ -467,7 +471,7 @@ impl<'k> Loader<'k> {
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
         match event {
-            Event::DocumentStart(_) => {
+            Event::DocumentStart(..) => {
                 self.anchors.clear();
                 self.root = None;
                 self.alias_budget = self.alias_allowance;
@@ -483,6 +487,10 @@ impl<'k> Loader<'k> {
                 let anchored = anchor != 0 && self.keep_anchors;
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let text = match (block, self.unterminated_len) {
+                    // An empty node comes as a plain `~` with an empty span.
+                    _ if plain && text == "~" && span.end.index() == span.start.index() => {
+                        Cow::Borrowed("")
+                    }
                     (true, Some(len)) if span.end.index() >= len && text.ends_with('\n') => {
                         Cow::Owned(text[..text.len() - 1].to_owned())
                     }
@@ -527,12 +535,12 @@ impl<'k> Loader<'k> {
                     self.complete(value, &span)?;
                 }
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(_, anchor, _) => {
                 self.open(&span)?;
                 let items = self.spare_seqs.pop().unwrap_or_default();
                 self.stack.push(Frame::Seq { items, anchor });
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(_, anchor, _) => {
                 self.open(&span)?;
                 let root = self.stack.is_empty();
                 let (map, lines) = self.spare_maps.pop().unwrap_or_default();
@@ -613,7 +621,7 @@ impl<'k> Loader<'k> {
                     self.complete(value, &span)?;
                 }
             }
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            _ => {}
         }
         Ok(())
     }
