@@ -31,6 +31,8 @@ type Step = Result<(), Unsupported>;
 /// What the fast path hands on: an event, or the text of a document it declined (from
 /// the end of the last document to the next `---` line, which no scalar may contain), for
 /// saphyr.
+// Items go straight to the sink, one at a time: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Item<'s> {
     Event(Event<'s>, Span),
     Declined(&'s str),
