@@ -55,3 +55,22 @@ fn a_closed_pipe_ends_the_process_quietly() {
         "{out:?}"
     );
 }
+
+/// A full disk is a failure to write the output, said as such (not "reading").
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_a_write_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        println!("skipped: no /dev/full");
+        return;
+    };
+    let out = bin()
+        .args(["build", "testdata/examples/hello/overlay"])
+        .current_dir(repo())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("writing the output"), "{err}");
+}
