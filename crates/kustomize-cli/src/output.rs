@@ -17,8 +17,7 @@ pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
             resources
                 .write_yaml_threads(&mut out, usize::MAX)
                 .map_err(|e| e.to_string())?;
-            out.flush()
-                .map_err(|e| format!("writing the output: {e}"))
+            out.flush().map_err(|e| format!("writing the output: {e}"))
         }
         Some(dir) if Path::new(dir).is_dir() => write_files(&per_resource_files(resources, dir)?),
         Some(file) => {

@@ -109,6 +109,7 @@ macro_rules! deserialize_int {
     ($($method:ident => $visit:ident : $ty:ty),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
             let n = match self.0 {
+                Value::Null | Value::Blank => Some(0),
                 Value::Int(i) => <$ty>::try_from(*i).ok(),
                 Value::UInt(u) => <$ty>::try_from(*u).ok(),
                 Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
@@ -152,6 +153,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
             Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Null | Value::Blank => visitor.visit_bool(false),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -176,6 +178,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Int(i) => visitor.visit_f64(*i as f64),
             Value::UInt(u) => visitor.visit_f64(*u as f64),
             Value::Float(f) => visitor.visit_f64(*f),
+            Value::Null | Value::Blank => visitor.visit_f64(0.0),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -184,9 +187,13 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_str(visitor)
     }
 
+    /// `null` decodes as the empty string: JSON `null` leaves a Go value as it was, and
+    /// upstream reads every kustomization through JSON (`commonLabels: {a: ~}` sets
+    /// `a: ""`). The same holds for numbers, booleans and maps.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match (self.0, self.1) {
             (Value::String(s), _) => visitor.visit_borrowed_str(s),
+            (Value::Null | Value::Blank, _) => visitor.visit_borrowed_str(""),
             (Value::Bool(b), Mode::Lenient) => visitor.visit_string(b.to_string()),
             (Value::Int(i), Mode::Lenient) => visitor.visit_string(i.to_string()),
             (Value::UInt(u), Mode::Lenient) => visitor.visit_string(u.to_string()),
@@ -279,6 +286,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Map(map) => {
                 crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, None, self.1)))
             }
+            Value::Null | Value::Blank => visitor.visit_map(empty_map()),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -293,6 +301,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Map(map) => {
                 crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, Some(fields), self.1)))
             }
+            Value::Null | Value::Blank => visitor.visit_map(empty_map()),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -338,6 +347,12 @@ impl<'de> SeqAccess<'de> for SeqDe<'de> {
             None => Ok(None),
         }
     }
+}
+
+/// What a `null` map or struct decodes from: no entries.
+fn empty_map<'de>(
+) -> de::value::MapDeserializer<'de, std::iter::Empty<(&'de str, &'de str)>, DeError> {
+    de::value::MapDeserializer::new(std::iter::empty())
 }
 
 struct MapDe<'de> {
