@@ -346,14 +346,13 @@ impl Builder<'_> {
                 .collect();
         for config in self.plugin_configs(kt, &k.transformers)?.iter() {
             let origin = plugin_origin(config);
-            for t in builtin_plugins::from_config(
+            let t = builtin_plugins::from_config(
                 config,
                 &kt.loader,
                 &self.schema.get(),
                 self.options.plugins,
-            )? {
-                transformers.push((t, origin.clone()));
-            }
+            )?;
+            transformers.push((t, origin));
         }
         for (transformer, origin) in transformers {
             transformer.transform(&mut ra.resources)?;
@@ -398,33 +397,32 @@ impl Builder<'_> {
             .plugin_configs(kt, &kt.kustomization.validators)?
             .iter()
         {
-            for validator in builtin_plugins::from_config(
+            let validator = builtin_plugins::from_config(
                 config,
                 &kt.loader,
                 &self.schema.get(),
                 self.options.plugins,
-            )? {
-                let mut copy = resources.clone();
-                validator.transform(&mut copy)?;
-                for r in copy.iter_mut() {
-                    if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
-                        if let Some(Value::Map(labels)) = meta.get_mut("labels") {
-                            labels.shift_remove("validated-by");
-                        }
+            )?;
+            let mut copy = resources.clone();
+            validator.transform(&mut copy)?;
+            for r in copy.iter_mut() {
+                if let Some(Value::Map(meta)) = r.value_mut().get_mut("metadata") {
+                    if let Some(Value::Map(labels)) = meta.get_mut("labels") {
+                        labels.shift_remove("validated-by");
                     }
                 }
-                let same = (resources.is_empty() || !validator.rereads_resources())
-                    && copy.len() == resources.len()
-                    && copy
-                        .iter()
-                        .zip(resources.iter())
-                        .all(|(a, b)| a.value() == b.value());
-                if !same {
-                    return Err(Error::Other(format!(
-                        "validator shouldn't modify the resource map: {}",
-                        config.cur_id()
-                    )));
-                }
+            }
+            let same = (resources.is_empty() || !validator.rereads_resources())
+                && copy.len() == resources.len()
+                && copy
+                    .iter()
+                    .zip(resources.iter())
+                    .all(|(a, b)| a.value() == b.value());
+            if !same {
+                return Err(Error::Other(format!(
+                    "validator shouldn't modify the resource map: {}",
+                    config.cur_id()
+                )));
             }
         }
         Ok(())
@@ -494,14 +492,15 @@ impl Builder<'_> {
     /// The plugin config resources of a `transformers:` (or `generators:`, `validators:`)
     /// list: each entry is inline YAML when it parses as resources, else a file or a
     /// kustomization directory of configs.
+    ///
+    /// As upstream (`configureExternalTransformers`), every inline entry comes first, in
+    /// order, then the files and directories, in order: `[a.yaml, <inline b>]` runs `b`
+    /// before `a`.
     fn plugin_configs(&mut self, kt: &KustTarget, entries: &[String]) -> Result<ResMap, Error> {
         let mut configs = Accumulator::new();
+        let mut paths = Vec::new();
         for entry in entries {
-            let cx = kustomize_yaml::Context {
-                keys: None,
-                budget: Some(kt.loader.allowance().budget()),
-            };
-            match resources_from_bytes_in(entry.as_bytes(), &kt.file, cx) {
+            match kt.loader.resources(entry.as_bytes(), &kt.file) {
                 Ok(inline) => {
                     for mut r in inline {
                         if let Some(o) = &kt.origin {
@@ -510,10 +509,12 @@ impl Builder<'_> {
                         configs.resources.append(r)?;
                     }
                 }
-                Err(_) => {
-                    self.accumulate_resource(kt, entry, None, &mut configs)?;
-                }
+                Err(e @ Error::Limit { .. }) => return Err(e),
+                Err(_) => paths.push(entry),
             }
+        }
+        for entry in paths {
+            self.accumulate_resource(kt, entry, None, &mut configs)?;
         }
         Ok(configs.resources)
     }

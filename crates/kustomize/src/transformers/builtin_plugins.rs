@@ -141,13 +141,11 @@ pub fn from_config(
     loader: &Loader,
     schema: &Arc<Schema>,
     plugins: PluginOptions,
-) -> Result<Vec<Box<dyn Transformer>>, Error> {
+) -> Result<Box<dyn Transformer>, Error> {
     let gvk = res.gvk();
     let id = res.org_id();
     if !(gvk.group.is_empty() && gvk.version == "builtin") {
-        return Ok(vec![Box::new(ExecFunction::from_config(
-            res, loader, plugins,
-        )?)]);
+        return Ok(Box::new(ExecFunction::from_config(res, loader, plugins)?));
     }
     let config: Config = from_value_lenient(res.value()).map_err(|e| Error::Transform {
         transformer: "builtin plugin",
@@ -162,29 +160,32 @@ pub fn from_config(
         affix: Affix::Suffix(config.suffix.clone()),
         field_specs: field_specs.clone(),
     };
-    let out: Vec<Box<dyn Transformer>> = match gvk.kind.as_str() {
-        "PrefixTransformer" => vec![Box::new(prefix())],
-        "SuffixTransformer" => vec![Box::new(suffix())],
-        "PrefixSuffixTransformer" => vec![Box::new(prefix()), Box::new(suffix())],
-        "LabelTransformer" => vec![Box::new(LabelTransformer {
+    let out: Box<dyn Transformer> = match gvk.kind.as_str() {
+        "PrefixTransformer" => Box::new(prefix()),
+        "SuffixTransformer" => Box::new(suffix()),
+        "PrefixSuffixTransformer" => Box::new(MultiTransformer(vec![
+            Box::new(prefix()),
+            Box::new(suffix()),
+        ])),
+        "LabelTransformer" => Box::new(LabelTransformer {
             labels: config.labels,
             field_specs,
-        })],
-        "AnnotationsTransformer" => vec![Box::new(AnnotationsTransformer {
+        }),
+        "AnnotationsTransformer" => Box::new(AnnotationsTransformer {
             annotations: config.annotations,
             field_specs,
-        })],
-        "NamespaceTransformer" => vec![Box::new(NamespaceTransformer {
+        }),
+        "NamespaceTransformer" => Box::new(NamespaceTransformer {
             namespace: config.metadata.namespace,
             field_specs,
             subjects: SubjectMode::parse(&config.set_role_binding_subjects)?,
             unset_only: config.unset_only,
-        })],
-        "ImageTagTransformer" => vec![Box::new(ImageTagTransformer {
+        }),
+        "ImageTagTransformer" => Box::new(ImageTagTransformer {
             images: vec![config.image_tag],
             field_specs,
-        })],
-        "PatchTransformer" => vec![Box::new(PatchTransformer::new(
+        }),
+        "PatchTransformer" => Box::new(PatchTransformer::new(
             &Patch {
                 path: config.path,
                 patch: config.patch,
@@ -193,37 +194,47 @@ pub fn from_config(
             },
             loader,
             Arc::clone(schema),
-        )?)],
-        "PatchStrategicMergeTransformer" => vec![Box::new(PatchStrategicMergeTransformer::new(
+        )?),
+        "PatchStrategicMergeTransformer" => Box::new(PatchStrategicMergeTransformer::new(
             &config.paths,
             &config.patches,
             loader,
             Arc::clone(schema),
-        )?)],
-        "PatchJson6902Transformer" => vec![Box::new(PatchJson6902Transformer::new(
+        )?),
+        "PatchJson6902Transformer" => Box::new(PatchJson6902Transformer::new(
             config.target.as_ref(),
             &config.path,
             &config.json_op,
             loader,
-        )?)],
-        "HashTransformer" => vec![Box::new(HashTransformer)],
+        )?),
+        "HashTransformer" => Box::new(HashTransformer),
         "ValueAddTransformer" => {
             let config: ValueAddConfig =
                 from_value_lenient(res.value()).map_err(|e| Error::Transform {
                     transformer: "builtin plugin",
                     message: format!("plugin {id} fails configuration: {e}"),
                 })?;
-            vec![Box::new(ValueAddTransformer::new(config, loader)?)]
+            Box::new(ValueAddTransformer::new(config, loader)?)
         }
-        "ReplacementTransformer" => vec![Box::new(ReplacementTransformer::new(
-            &config.replacements,
-            loader,
-        )?)],
-        "ReplicaCountTransformer" => vec![Box::new(ReplicaCountTransformer {
+        "ReplacementTransformer" => {
+            Box::new(ReplacementTransformer::new(&config.replacements, loader)?)
+        }
+        "ReplicaCountTransformer" => Box::new(ReplicaCountTransformer {
             replica: config.replica,
             field_specs,
-        })],
+        }),
         _ => return Err(Error::Other(format!("unable to load builtin {gvk}"))),
     };
     Ok(out)
+}
+
+/// Upstream's `MultiTransformer`: transformers run in turn as one (the legacy
+/// `PrefixSuffixTransformer` is a prefix and a suffix transformer), so build metadata
+/// records one transformation for it.
+struct MultiTransformer(Vec<Box<dyn Transformer>>);
+
+impl Transformer for MultiTransformer {
+    fn transform(&self, resources: &mut crate::ResMap) -> Result<(), Error> {
+        self.0.iter().try_for_each(|t| t.transform(resources))
+    }
 }
