@@ -24,6 +24,7 @@ pub mod fieldspec;
 pub mod fieldspecs;
 pub mod fs;
 pub mod generators;
+mod go_regex;
 mod history;
 mod kind_order;
 pub mod kustomization;

@@ -36,12 +36,14 @@ pub enum Anchored {
 }
 
 impl Anchored {
-    /// The pattern, or the regular expression's error.
-    pub fn new(pattern: &str) -> Result<Self, regex::Error> {
+    /// The pattern, or Go's error for it. The whole anchored text is read as Go reads it
+    /// ([`crate::go_regex`]): upstream wraps the pattern before compiling, so `a)|(b`
+    /// matches `axx`, and an unclosed `\Q` quotes the `)$` too.
+    pub fn new(pattern: &str) -> Result<Self, String> {
         if is_dotted_name(pattern) {
             return Ok(Anchored::Dotted(pattern.to_owned()));
         }
-        Regex::new(&format!("^(?:{pattern})$")).map(Anchored::Regex)
+        crate::go_regex::compile(&format!("^(?:{pattern})$")).map(Anchored::Regex)
     }
 
     /// Whether the whole of `value` matches.

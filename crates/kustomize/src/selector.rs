@@ -26,9 +26,7 @@ fn anchored(pattern: &str) -> Result<Option<Anchored>, Error> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    Anchored::new(pattern)
-        .map(Some)
-        .map_err(|e| Error::Other(format!("invalid selector regex '{pattern}': {e}")))
+    Anchored::new(pattern).map(Some).map_err(Error::Other)
 }
 
 impl CompiledSelector {

@@ -139,8 +139,10 @@ struct PlainGroup {
     by_key: HashMap<String, Vec<usize>>,
 }
 
-/// An entry's name as upstream matches it:
-/// `^(?:NAME)(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`.
+/// An entry's name as upstream matches it, Go's regex
+/// `^NAME(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`: the name is not grouped, so
+/// `nginx|foo` matches `nginx-x:1` and `barfoo:2`. (Upstream panics on a name that does
+/// not compile; here it is an error.)
 enum NamePattern {
     /// Name characters and `.` only: matched by hand (compiling a regular expression per
     /// entry was a tenth of a build with many images).
@@ -154,10 +156,10 @@ impl NamePattern {
         if is_dotted_name(name) {
             return Ok(NamePattern::Plain(name.to_owned()));
         }
-        let pattern = format!("^(?:{name})(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
-        Regex::new(&pattern)
+        let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+        crate::go_regex::compile(&pattern)
             .map(NamePattern::Regex)
-            .map_err(|e| err(e.to_string()))
+            .map_err(err)
     }
 
     fn is_match(&self, value: &str) -> bool {

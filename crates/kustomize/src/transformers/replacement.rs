@@ -19,7 +19,6 @@ use kustomize_yaml::resolve::plain_scalar_value;
 use std::sync::Arc;
 
 use kustomize_yaml::{Mapping, Seq, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE};
-use regex::Regex;
 
 use super::{node_at, Step, Transformer};
 use crate::kustomization::{
@@ -382,7 +381,8 @@ fn match_here(
         return Ok(());
     }
     if let Some((key, pattern)) = list_index(part) {
-        let re = Regex::new(pattern).map_err(|e| err(e.to_string()))?;
+        // Unanchored, as upstream's `PathMatcher` compiles it.
+        let re = crate::go_regex::compile(pattern).map_err(err)?;
         let Value::Seq(items) = node else {
             return Ok(());
         };
