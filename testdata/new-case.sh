@@ -4,6 +4,8 @@
 # expected-stderr.txt when it warned), or its error as expected-error.txt.
 #
 #   testdata/new-case.sh NAME DIR "SOURCE: what the case checks" [FEATURE,...] [ARGS...]
+#
+# With SUBDIR=path, the kustomization built is DIR/path (its bases may lie beside it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 name=$1 dir=$2 source=$3 features=${4:-resources}
@@ -16,13 +18,14 @@ cp -r "$dir" "$case_dir/in"
 args_yaml=$(printf '"%s", ' "$@")
 args_yaml="[${args_yaml%, }]"
 [[ $# -gt 0 ]] || args_yaml="[]"
+build=in${SUBDIR:+/$SUBDIR}
 cat > "$case_dir/case.yaml" <<YAML
-build: "in"
+build: "$build"
 args: $args_yaml
 source: "kustomize-rs: $source"
 features: [${features}]
 YAML
-if (cd "$case_dir" && "$ref" build in "$@" > expected.yaml 2> stderr.txt); then
+if (cd "$case_dir" && "$ref" build "$build" "$@" > expected.yaml 2> stderr.txt); then
   if [[ -s $case_dir/stderr.txt ]]; then mv "$case_dir/stderr.txt" "$case_dir/expected-stderr.txt"; else rm "$case_dir/stderr.txt"; fi
   echo "$name: success ($(wc -l < "$case_dir/expected.yaml") lines)"
 else

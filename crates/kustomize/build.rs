@@ -205,6 +205,7 @@ fn builtin_schema(out_dir: &std::path::Path) {
     println!("cargo:rerun-if-changed={path}");
     let text = std::fs::read_to_string(path).expect("read the schema table");
     let (mut nodes, mut props, mut types) = (String::new(), String::new(), String::new());
+    let mut defs = String::new();
     let mut prop_count = 0usize;
     for line in text.lines() {
         let mut toks = line.split_ascii_whitespace();
@@ -247,6 +248,10 @@ fn builtin_schema(out_dir: &std::path::Path) {
                 let parts: Vec<&str> = toks.collect();
                 let _ = writeln!(types, "    ({:?}, {:?}, {}),", parts[0], parts[1], parts[2]);
             }
+            Some("D") => {
+                let parts: Vec<&str> = toks.collect();
+                let _ = writeln!(defs, "    ({:?}, {}),", parts[0], parts[1]);
+            }
             _ => {}
         }
     }
@@ -255,7 +260,9 @@ fn builtin_schema(out_dir: &std::path::Path) {
          static BUILTIN_NODES: &[Node] = &[\n{nodes}];\n\
          static BUILTIN_PROPS: &[(Cow<'static, str>, u32)] = &[\n{props}];\n\
          /// (apiVersion, kind, node).\n\
-         static BUILTIN_TYPES: &[(&str, &str, u32)] = &[\n{types}];\n"
+         static BUILTIN_TYPES: &[(&str, &str, u32)] = &[\n{types}];\n\
+         /// (definition name, node), sorted by name.\n\
+         static BUILTIN_DEFS: &[(&str, u32)] = &[\n{defs}];\n"
     );
     std::fs::write(out_dir.join("builtin_schema.rs"), out).expect("write the builtin schema");
 }

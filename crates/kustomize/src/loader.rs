@@ -2,10 +2,12 @@
 //! and opens the roots of bases and components, refusing cycles.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::fs::{clean, FileSystem};
 use crate::limits::{Allowance, Limits};
+use crate::resource::Resource;
 use crate::Error;
 
 /// Which files a kustomization may read, as upstream's `--load-restrictor`.
@@ -32,6 +34,9 @@ pub struct Loader {
     repo: Option<Arc<crate::remote::Clone>>,
     /// What the build has left of its limits: every loader of one build shares it.
     allowance: Arc<Allowance>,
+    /// Whether the build has read a resource of a type upstream's precomputed scope table
+    /// lacks (see [`Loader::note_types`]); shared by every loader of one build.
+    unlisted_type_read: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -60,21 +65,47 @@ impl Loader {
             referrers: Arc::new(Vec::new()),
             repo: None,
             allowance: Allowance::new(limits),
+            unlisted_type_read: Arc::default(),
         })
+    }
+
+    /// Notes the types of resources the build has read. Upstream computes each resource's
+    /// id as it reads it, and for a type missing from its precomputed scope table
+    /// (`crate::scope`) it marks its builtin OpenAPI schema to be parsed on first use,
+    /// which decides how a custom `openapi:` schema set later combines with the builtin one.
+    pub fn note_types(&self, resources: &[Resource]) {
+        if self.unlisted_type_read.load(Ordering::Relaxed) {
+            return;
+        }
+        let unlisted = resources.iter().any(|r| {
+            let v = r.value();
+            let text = |key: &str| {
+                v.get(key)
+                    .and_then(kustomize_yaml::Value::as_str)
+                    .unwrap_or("")
+            };
+            !crate::scope::is_precomputed(text("apiVersion"), text("kind"))
+        });
+        if unlisted {
+            self.unlisted_type_read.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the build has read a resource of a type upstream's precomputed table lacks.
+    pub fn unlisted_type_read(&self) -> bool {
+        self.unlisted_type_read.load(Ordering::Relaxed)
     }
 
     /// The resources in `bytes` (the content of `path`), as
     /// [`crate::resource::resources_from_bytes`] reads them, charging the build.
-    pub fn resources(
-        &self,
-        bytes: &[u8],
-        path: &Path,
-    ) -> Result<Vec<crate::resource::Resource>, Error> {
+    pub fn resources(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
         let cx = kustomize_yaml::Context {
             keys: None,
             budget: Some(self.allowance.budget()),
         };
-        crate::resource::resources_from_bytes_in(bytes, path, cx)
+        let resources = crate::resource::resources_from_bytes_in(bytes, path, cx)?;
+        self.note_types(&resources);
+        Ok(resources)
     }
 
     /// What the build has left of its limits.
@@ -147,6 +178,7 @@ impl Loader {
             referrers: Arc::new(referrers),
             repo: self.repo.clone(),
             allowance: Arc::clone(&self.allowance),
+            unlisted_type_read: Arc::clone(&self.unlisted_type_read),
         })
     }
 
@@ -178,6 +210,7 @@ impl Loader {
             referrers: Arc::new(referrers),
             repo: Some(Arc::new(clone)),
             allowance: Arc::clone(&self.allowance),
+            unlisted_type_read: Arc::clone(&self.unlisted_type_read),
         })
     }
 

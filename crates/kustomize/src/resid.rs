@@ -5,8 +5,6 @@ use std::fmt;
 
 use kustomize_yaml::CompactString;
 
-use crate::scope::CLUSTER_SCOPED;
-
 /// Group, version and kind of a resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Gvk {
@@ -72,9 +70,7 @@ impl Gvk {
     /// Whether upstream's built-in schema says the kind is cluster-scoped. Unknown kinds
     /// (custom resources) are namespaced, as upstream's `IsCertainlyClusterScoped` says.
     pub fn is_cluster_scoped(&self) -> bool {
-        CLUSTER_SCOPED
-            .iter()
-            .any(|(av, k)| *k == self.kind && self.api_version_is(av))
+        crate::scope::is_cluster_scoped(|av| self.api_version_is(av), &self.kind)
     }
 
     /// Whether `group/version` (or `version` for the core group) is `av`, without

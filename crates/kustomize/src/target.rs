@@ -24,7 +24,7 @@ use crate::generators::{merge_options, Generator};
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use crate::loader::{is_remote_file, Loader};
 use crate::origin::Origin;
-use crate::patch::schema::Schema;
+use crate::patch::schema::{Combine, Schema};
 use crate::remote::RepoSpec;
 use crate::resmap::ResMap;
 use crate::resource::resources_from_bytes_in;
@@ -159,11 +159,27 @@ impl Builtins {
     }
 }
 
-/// The schema strategic merges use: the builtin one unless a kustomization's `openapi:`
-/// replaced it (from then on, as upstream's global schema does).
+/// The schema strategic merges use, decided as upstream's global OpenAPI state decides it
+/// (checked with the reference on trees with custom schemas in tops, bases and components):
+///
+/// * the first `openapi:` field in build order sets it (the top kustomization's first,
+///   then each base or component as it is entered, before its resources); later ones are
+///   ignored, unchecked, though a `path` must still be readable;
+/// * `version: v1.21.2` is the builtin schema;
+/// * a `path` combines with the builtin schema by definition name, as what upstream had
+///   parsed when it was set: the custom schema alone when nothing needed the builtin one
+///   yet; the custom definitions over the builtin ones when a strategic merge had already
+///   used the builtin schema; the builtin ones over the custom ones when a resource of a
+///   type missing from upstream's precomputed scope table had been read (upstream then
+///   parses the builtin schema right after the custom one).
 struct SchemaChoice<'a> {
-    custom: Option<Arc<Schema>>,
     builtins: &'a Builtins,
+    /// Whether an `openapi:` field has decided the schema.
+    set: bool,
+    /// The custom schema it chose, if any.
+    custom: Option<Arc<Schema>>,
+    /// Whether a strategic merge has used the builtin schema.
+    builtin_used: bool,
 }
 
 impl SchemaChoice<'_> {
@@ -171,6 +187,14 @@ impl SchemaChoice<'_> {
         match &self.custom {
             Some(s) => Arc::clone(s),
             None => self.builtins.builtin_schema(),
+        }
+    }
+
+    /// A transformer ran: if it merged with the builtin schema before any `openapi:`, it
+    /// was parsed then.
+    fn note_use(&mut self, transformer: &dyn Transformer) {
+        if !self.set && transformer.used_schema() {
+            self.builtin_used = true;
         }
     }
 }
@@ -195,8 +219,10 @@ pub fn build(
         keys: &keys,
         warnings: &mut warnings,
         schema: SchemaChoice {
-            custom: None,
             builtins,
+            set: false,
+            custom: None,
+            builtin_used: false,
         },
         defaults: &builtins.defaults,
         merged_defaults: &builtins.merged_defaults,
@@ -268,15 +294,26 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// A kustomization's `openapi:` field: `path` (a schema file that replaces the builtin
-    /// one) or `version` (the builtin; only v1.21.2), not both.
+    /// A kustomization's `openapi:` field: `path` (a schema file) or `version` (the
+    /// builtin; only v1.21.2), not both; only the first in build order counts (see
+    /// [`SchemaChoice`]).
     fn set_schema(&mut self, kt: &KustTarget) -> Result<(), Error> {
         let openapi = &kt.kustomization.openapi;
         let bad = |message: String| Error::InvalidKustomization {
             path: kt.file.clone(),
             message,
         };
-        match (openapi.get("path"), openapi.get("version")) {
+        let (path, version) = (openapi.get("path"), openapi.get("version"));
+        if path.is_none() && version.is_none() {
+            return Ok(());
+        }
+        if self.schema.set {
+            if let Some(path) = path {
+                kt.loader.load(path)?;
+            }
+            return Ok(());
+        }
+        match (path, version) {
             (Some(_), Some(_)) => Err(bad(
                 "builtin version and custom schema provided, cannot use both".into(),
             )),
@@ -284,11 +321,21 @@ impl Builder<'_> {
                 let (doc, _) = kt
                     .loader
                     .load_document(path, kustomize_yaml::Schema::Kyaml)?;
-                self.schema.custom = Some(Arc::new(Schema::from_openapi(&doc).map_err(bad)?));
+                let how = if self.schema.builtin_used {
+                    Combine::CustomOverBuiltin
+                } else if kt.loader.unlisted_type_read() {
+                    Combine::BuiltinOverCustom
+                } else {
+                    Combine::CustomOnly
+                };
+                let builtin = self.schema.builtins.builtin_schema();
+                let schema = Schema::combine(&builtin, &doc, how).map_err(bad)?;
+                self.schema.custom = Some(Arc::new(schema));
+                self.schema.set = true;
                 Ok(())
             }
             (None, Some(version)) if version == "v1.21.2" => {
-                self.schema.custom = None;
+                self.schema.set = true;
                 Ok(())
             }
             (None, Some(version)) => Err(bad(format!(
@@ -356,6 +403,7 @@ impl Builder<'_> {
         }
         for (transformer, origin) in transformers {
             transformer.transform(&mut ra.resources)?;
+            self.schema.note_use(transformer.as_ref());
             if let Some(origin) = origin {
                 for r in ra.resources.iter_mut() {
                     r.add_transformation(&origin);
@@ -375,7 +423,7 @@ impl Builder<'_> {
         path: &Path,
     ) -> Result<Vec<Resource>, Error> {
         let allowance = kt.loader.allowance();
-        match self.cache {
+        let resources = match self.cache {
             Some(cache) => cache.resources(bytes, path, allowance),
             None => resources_from_bytes_in(
                 bytes,
@@ -385,7 +433,9 @@ impl Builder<'_> {
                     budget: Some(allowance.budget()),
                 },
             ),
-        }
+        }?;
+        kt.loader.note_types(&resources);
+        Ok(resources)
     }
 
     /// Upstream's `runValidators`: each validator runs on a copy of the resources and

@@ -19,7 +19,9 @@ top-level kinds (definitions with `x-kubernetes-group-version-kind`):
     `@k<k,...>` the merge keys kyaml uses: `x-kubernetes-list-map-keys`, else
                 `x-kubernetes-patch-merge-key` (only written when a strategy is present)
     `name=<id>` a property (with `$ref`s resolved), sorted by name
-- one `G <apiVersion> <kind> <id>` line per `x-kubernetes-group-version-kind` entry.
+- one `G <apiVersion> <kind> <id>` line per `x-kubernetes-group-version-kind` entry;
+- one `D <name> <id>` line per definition with a node, sorted by name: a custom
+  `openapi:` schema combined with the builtin one replaces (or keeps) definitions by name.
 """
 import json
 import sys
@@ -121,6 +123,9 @@ def main():
         out.write(" ".join(["N"] + toks) + "\n")
     for av, kind, nid in sorted(gvks):
         out.write("G %s %s %d\n" % (av, kind, nid))
+    for name in sorted(def_ids, key=lambda n: n.encode()):
+        assert " " not in name
+        out.write("D %s %d\n" % (name, def_ids[name]))
 
 
 main()

@@ -32,6 +32,20 @@ pub struct Schema {
     props: Cow<'static, [(Cow<'static, str>, u32)]>,
     /// Resource types: kind -> [(apiVersion, node)].
     by_type: TypeTable,
+    /// Named definitions and their nodes, sorted by name (for combining schemas).
+    defs: Cow<'static, [(Cow<'static, str>, u32)]>,
+}
+
+/// How a custom `openapi:` schema combines with the builtin one, by definition name and by
+/// resource type (upstream parses both into one table; what was parsed last wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// The custom schema alone.
+    CustomOnly,
+    /// The builtin schema, with the custom definitions replacing those of the same name.
+    CustomOverBuiltin,
+    /// The custom schema, with the builtin definitions replacing those of the same name.
+    BuiltinOverCustom,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,6 +77,12 @@ impl Schema {
             nodes: Cow::Borrowed(BUILTIN_NODES),
             props: Cow::Borrowed(BUILTIN_PROPS),
             by_type,
+            defs: Cow::Owned(
+                BUILTIN_DEFS
+                    .iter()
+                    .map(|&(name, node)| (Cow::Borrowed(name), node))
+                    .collect(),
+            ),
         }
     }
 
@@ -72,37 +92,75 @@ impl Schema {
             nodes: Cow::Owned(vec![Node::default()]),
             props: Cow::Borrowed(&[]),
             by_type: HashMap::new(),
+            defs: Cow::Borrowed(&[]),
         }
     }
 
     /// A schema read from an OpenAPI (swagger 2) document, JSON or YAML, with `definitions`:
     /// what a kustomization's `openapi: {path: ...}` names. It replaces the builtin schema.
     pub fn from_openapi(doc: &Value) -> Result<Schema, String> {
+        Self::combined(doc, None)
+    }
+
+    /// The custom schema `doc` combined with `base` (the builtin schema) as `how` says: a
+    /// `$ref` resolves against the combined definitions, so a custom definition of a type
+    /// the builtin ones refer to (`io.k8s.api.core.v1.PodSpec`) changes them too, and a
+    /// custom kind may refer to builtin definitions it does not hold.
+    pub fn combine(base: &Schema, doc: &Value, how: Combine) -> Result<Schema, String> {
+        match how {
+            Combine::CustomOnly => Self::combined(doc, None),
+            Combine::CustomOverBuiltin => Self::combined(doc, Some((base, false))),
+            Combine::BuiltinOverCustom => Self::combined(doc, Some((base, true))),
+        }
+    }
+
+    /// [`Schema::from_openapi`] on top of `base`, whose definitions win when the flag says.
+    fn combined(doc: &Value, base: Option<(&Schema, bool)>) -> Result<Schema, String> {
         let root = doc.as_map().ok_or_else(|| {
             format!(
                 "openapi schema: expected a mapping, got a {}",
                 doc.type_name()
             )
         })?;
-        let mut builder = Builder::default();
-        let Some(defs) = root.get("definitions") else {
-            return Ok(builder.finish());
+        let mut builder = Builder {
+            base,
+            ..Builder::default()
         };
-        let defs = match defs {
-            Value::Map(m) => m,
-            Value::Null | Value::Blank => return Ok(builder.finish()),
-            other => {
+        let empty = kustomize_yaml::Mapping::default();
+        let defs = match root.get("definitions") {
+            None | Some(Value::Null | Value::Blank) => &empty,
+            Some(Value::Map(m)) => m,
+            Some(other) => {
                 return Err(format!(
                     "openapi schema: `definitions` must be a mapping, got a {}",
                     other.type_name()
                 ))
             }
         };
+        // Where the builtin definitions win, a custom one of the same name is not there.
+        let base_wins = |name: &str| base.is_some_and(|(b, wins)| wins && b.def(name).is_some());
         builder.defs = defs
             .iter()
+            .filter(|(k, _)| !base_wins(k))
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
+        // Custom definitions replacing builtin ones are built, so the builtin nodes that
+        // refer to them can be pointed at them.
+        if let Some((b, false)) = base {
+            let names: Vec<String> = builder
+                .defs
+                .keys()
+                .filter(|n| b.def(n).is_some())
+                .cloned()
+                .collect();
+            for name in names {
+                builder.definition(&name);
+            }
+        }
         for (name, def) in defs {
+            if base_wins(name) {
+                continue;
+            }
             let Some(gvks) = def
                 .get("x-kubernetes-group-version-kind")
                 .and_then(Value::as_seq)
@@ -143,6 +201,14 @@ impl Schema {
             .find(|(av, _)| av == api_version)?
             .1;
         Some(FieldSchema { schema: self, node })
+    }
+
+    /// The node of a named definition.
+    fn def(&self, name: &str) -> Option<u32> {
+        self.defs
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name))
+            .ok()
+            .map(|i| self.defs[i].1)
     }
 
     /// Number of resource types the schema knows.
@@ -245,6 +311,7 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
     let mut props: Vec<(Cow<'static, str>, u32)> =
         Vec::with_capacity(text.bytes().filter(|&b| b == b'=').count());
     let mut by_type = TypeTable::new();
+    let mut defs = Vec::new();
     let id = |s: &str, line: usize| -> Result<u32, String> {
         s.parse::<u32>()
             .map_err(|_| format!("schema table line {line}: bad node id `{s}`"))
@@ -290,6 +357,12 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
                     id(n, lineno)?,
                 );
             }
+            Some("D") => {
+                let (Some(name), Some(n)) = (toks.next(), toks.next()) else {
+                    return Err(format!("schema table line {lineno}: bad definition line"));
+                };
+                defs.push((Cow::Borrowed(name), id(n, lineno)?));
+            }
             None => {}
             Some(t) if t.starts_with('#') => {}
             _ => return Err(format!("schema table line {lineno}: unknown line")),
@@ -310,12 +383,19 @@ fn parse_table(text: &'static str) -> Result<Schema, String> {
         nodes: Cow::Owned(nodes),
         props: Cow::Owned(props),
         by_type,
+        defs: Cow::Owned(defs),
     })
 }
 
-/// Builds a [`Schema`] from swagger definitions, resolving `$ref`s as kyaml does.
+/// Marks a node id of the base schema among a [`Builder`]'s own.
+const BASE: u32 = 1 << 31;
+
+/// Builds a [`Schema`] from swagger definitions, resolving `$ref`s as kyaml does (to the
+/// base schema's definitions when these do not have the name).
 #[derive(Default)]
-struct Builder {
+struct Builder<'b> {
+    /// The schema built on, and whether its definitions win over these.
+    base: Option<(&'b Schema, bool)>,
     defs: HashMap<String, Value>,
     nodes: Vec<Option<Node>>,
     /// Properties collected per node before they are laid out.
@@ -324,7 +404,17 @@ struct Builder {
     by_type: TypeTable,
 }
 
-impl Builder {
+/// Where a `$ref` leads.
+enum Target {
+    /// Not a reference.
+    Inline,
+    /// One of the definitions being built.
+    Def(String),
+    /// A node of the base schema.
+    Base(u32),
+}
+
+impl Builder<'_> {
     fn alloc(&mut self) -> u32 {
         self.nodes.push(None);
         self.node_props.push(Vec::new());
@@ -343,22 +433,27 @@ impl Builder {
         id
     }
 
-    /// Follows `$ref`s from `s`: `Ok(Some(def name))` when s is a reference that resolves,
-    /// `Ok(None)` when s is not a reference, `Err(())` when it does not resolve.
-    fn resolve(&self, s: &Value) -> Result<Option<String>, ()> {
+    /// Follows `$ref`s from `s`; `Err(())` when one does not resolve.
+    fn resolve(&self, s: &Value) -> Result<Target, ()> {
         let mut cur = s;
         let mut name = None;
         for _ in 0..MAX_REF_HOPS {
             let Some(r) = cur.get("$ref") else {
-                return Ok(name);
+                return Ok(name.map_or(Target::Inline, Target::Def));
             };
             let r = r.as_str().ok_or(())?;
             if r.is_empty() {
-                return Ok(name);
+                return Ok(name.map_or(Target::Inline, Target::Def));
             }
             let n = r.strip_prefix("#/definitions/").ok_or(())?;
             let n = unescape_pointer(n);
-            cur = self.defs.get(&n).ok_or(())?;
+            match self.defs.get(&n) {
+                Some(def) => cur = def,
+                None => {
+                    let (base, _) = self.base.ok_or(())?;
+                    return base.def(&n).map(|id| Target::Base(id | BASE)).ok_or(());
+                }
+            }
             name = Some(n);
         }
         Err(())
@@ -368,8 +463,9 @@ impl Builder {
     fn schema(&mut self, s: &Value) -> Option<u32> {
         match self.resolve(s) {
             Err(()) => None,
-            Ok(Some(name)) => Some(self.definition(&name)),
-            Ok(None) => {
+            Ok(Target::Def(name)) => Some(self.definition(&name)),
+            Ok(Target::Base(id)) => Some(id),
+            Ok(Target::Inline) => {
                 let id = self.alloc();
                 self.fill(id, s);
                 Some(id)
@@ -424,30 +520,86 @@ impl Builder {
         }
     }
 
+    /// The schema: the base's nodes (when there is a base; else the empty node 0), then
+    /// the ones built here. Where these definitions win, every reference to a base
+    /// definition of the same name (in the base's nodes and types too) leads to this one.
     fn finish(self) -> Schema {
-        let mut nodes = Vec::with_capacity(self.nodes.len() + 1);
-        let mut props = Vec::new();
-        // Node 0 stays the empty schema, as in the builtin table.
-        nodes.push(Node::default());
+        let (mut nodes, mut props, mut by_type, mut defs) = match self.base {
+            Some((b, _)) => (
+                b.nodes.to_vec(),
+                b.props.to_vec(),
+                b.by_type.clone(),
+                b.defs.to_vec(),
+            ),
+            // Node 0 stays the empty schema, as in the builtin table.
+            None => (
+                vec![Node::default()],
+                Vec::new(),
+                TypeTable::new(),
+                Vec::new(),
+            ),
+        };
+        let offset = nodes.len() as u32;
+        let base_wins = self.base.is_some_and(|(_, wins)| wins);
+        // Base definitions replaced by these: base node -> new node.
+        let mut replaced: HashMap<u32, u32> = HashMap::new();
+        for (name, &local) in &self.def_ids {
+            let new = offset + local;
+            match defs.binary_search_by(|(n, _)| n.as_ref().cmp(name.as_str())) {
+                Ok(i) if !base_wins => {
+                    replaced.insert(defs[i].1, new);
+                    defs[i].1 = new;
+                }
+                Ok(_) => {}
+                Err(i) => defs.insert(i, (Cow::Owned(name.clone()), new)),
+            }
+        }
+        let base_id = |id: u32| replaced.get(&id).copied().unwrap_or(id);
+        let id = |id: u32| {
+            if id & BASE != 0 {
+                base_id(id & !BASE)
+            } else {
+                offset + id
+            }
+        };
+        if !replaced.is_empty() {
+            for n in &mut nodes {
+                n.items = n.items.map(base_id);
+                n.additional = n.additional.map(base_id);
+            }
+            for p in &mut props {
+                p.1 = base_id(p.1);
+            }
+            for e in by_type.values_mut().flatten() {
+                e.1 = base_id(e.1);
+            }
+        }
         for (node, mut ps) in self.nodes.into_iter().zip(self.node_props) {
             let mut node = node.unwrap_or_default();
-            node.items = node.items.map(|i| i + 1);
-            node.additional = node.additional.map(|i| i + 1);
+            node.items = node.items.map(id);
+            node.additional = node.additional.map(id);
             ps.sort_by(|a, b| a.0.cmp(&b.0));
             ps.dedup_by(|a, b| a.0 == b.0);
             node.props_start = props.len() as u32;
-            props.extend(ps.into_iter().map(|(n, i)| (Cow::Owned(n), i + 1)));
+            props.extend(ps.into_iter().map(|(n, i)| (Cow::Owned(n), id(i))));
             node.props_end = props.len() as u32;
             nodes.push(node);
         }
-        let mut by_type = self.by_type;
-        for e in by_type.values_mut().flatten() {
-            e.1 += 1;
+        for (kind, entries) in self.by_type {
+            for (api_version, node) in entries {
+                let known = by_type
+                    .get(&kind)
+                    .is_some_and(|e| e.iter().any(|(av, _)| *av == api_version));
+                if !(base_wins && known) {
+                    add_type(&mut by_type, api_version, kind.clone(), id(node));
+                }
+            }
         }
         Schema {
             nodes: Cow::Owned(nodes),
             props: Cow::Owned(props),
             by_type,
+            defs: Cow::Owned(defs),
         }
     }
 }
@@ -479,6 +631,52 @@ mod tests {
         assert_eq!(compiled.nodes, parsed.nodes);
         assert_eq!(compiled.props, parsed.props);
         assert_eq!(compiled.by_type, parsed.by_type);
+        assert_eq!(compiled.defs, parsed.defs);
+        assert!(compiled.defs.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    /// A custom kind whose template refers to the builtin PodTemplateSpec, and a custom
+    /// PodSpec with a plain `containers` list: how they combine decides which lists merge.
+    #[test]
+    fn custom_schemas_combine_by_definition_name() {
+        let doc = kustomize_yaml::parse_documents(
+            r##"{"definitions": {
+              "x.My": {"x-kubernetes-group-version-kind": [{"group": "x", "version": "v1", "kind": "My"}],
+                       "properties": {"template": {"$ref": "#/definitions/io.k8s.api.core.v1.PodTemplateSpec"}}},
+              "io.k8s.api.core.v1.PodSpec": {"properties": {"containers": {"type": "array", "items": {}}}}}}"##,
+            kustomize_yaml::Schema::Kyaml,
+        )
+        .unwrap()
+        .remove(0);
+        let builtin = Schema::builtin();
+        let containers = |s: &Schema, av: &str, kind: &str, path: &[&str]| {
+            let mut f = s.for_type(av, kind)?;
+            for p in path {
+                f = f.field(p)?;
+            }
+            Some(f.is_associative())
+        };
+        let my = ["template", "spec", "containers"];
+        let dep = ["spec", "template", "spec", "containers"];
+        let only = Schema::combine(&builtin, &doc, Combine::CustomOnly).unwrap();
+        assert_eq!(containers(&only, "x/v1", "My", &my), None);
+        assert!(only.for_type("apps/v1", "Deployment").is_none());
+        let under = Schema::combine(&builtin, &doc, Combine::BuiltinOverCustom).unwrap();
+        assert_eq!(containers(&under, "x/v1", "My", &my), Some(true));
+        assert_eq!(
+            containers(&under, "apps/v1", "Deployment", &dep),
+            Some(true)
+        );
+        let over = Schema::combine(&builtin, &doc, Combine::CustomOverBuiltin).unwrap();
+        assert_eq!(containers(&over, "x/v1", "My", &my), Some(false));
+        assert_eq!(
+            containers(&over, "apps/v1", "Deployment", &dep),
+            Some(false)
+        );
+        assert_eq!(
+            containers(&builtin, "apps/v1", "Deployment", &dep),
+            Some(true)
+        );
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub trait Transformer {
     fn rereads_resources(&self) -> bool {
         false
     }
+
+    /// Whether the transformer has merged a strategic-merge patch into a resource (and so
+    /// looked at the OpenAPI schema; see the build's schema choice).
+    fn used_schema(&self) -> bool {
+        false
+    }
 }
 
 /// Sets `entries` in the map at each field spec's path of every resource, creating the map

@@ -6,6 +6,7 @@
 //! previous id is the document's. A JSON patch needs a `target`; each selected resource
 //! remembers its id first. A target that selects nothing is not an error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::Transformer;
@@ -20,7 +21,7 @@ use crate::resmap::ResMap;
 use crate::Error;
 
 /// Applies one `patches:` entry.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PatchTransformer {
     content: PatchContent,
     target: Option<Selector>,
@@ -29,6 +30,8 @@ pub struct PatchTransformer {
     schema: Arc<Schema>,
     /// What the build has left of its limits.
     allowance: Arc<Allowance>,
+    /// Whether a strategic-merge patch has been merged into a resource.
+    used: AtomicBool,
 }
 
 impl PatchTransformer {
@@ -71,11 +74,16 @@ impl PatchTransformer {
             source,
             schema,
             allowance: Arc::clone(loader.allowance()),
+            used: AtomicBool::new(false),
         })
     }
 }
 
 impl Transformer for PatchTransformer {
+    fn used_schema(&self) -> bool {
+        self.used.load(Ordering::Relaxed)
+    }
+
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         let err = |message: String| Error::Patch {
             patch: self.source.clone(),
@@ -87,6 +95,9 @@ impl Transformer for PatchTransformer {
                     return Err(err("Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field".into()));
                 }
                 let selected = resources.select(target)?;
+                if !selected.is_empty() {
+                    self.used.store(true, Ordering::Relaxed);
+                }
                 apply_sm_patch_to(
                     resources,
                     &selected,
@@ -103,6 +114,7 @@ impl Transformer for PatchTransformer {
                         .map_err(|e| {
                             err(format!("no resource matches strategic merge patch: {e}"))
                         })?;
+                    self.used.store(true, Ordering::Relaxed);
                     apply_sm_patch_to(
                         resources,
                         &[i],

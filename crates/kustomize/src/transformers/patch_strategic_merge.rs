@@ -3,6 +3,7 @@
 //! file of patches; each patch applies to the one resource whose current or previous id
 //! is the patch's.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::Transformer;
@@ -15,12 +16,14 @@ use crate::resource::Resource;
 use crate::Error;
 
 /// Applies strategic-merge patches by id.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PatchStrategicMergeTransformer {
     patches: Vec<Resource>,
     schema: Arc<Schema>,
     /// What the build has left of its limits.
     allowance: Arc<Allowance>,
+    /// Whether a patch has been merged into a resource.
+    used: AtomicBool,
 }
 
 impl PatchStrategicMergeTransformer {
@@ -58,14 +61,20 @@ impl PatchStrategicMergeTransformer {
             patches,
             schema,
             allowance: Arc::clone(loader.allowance()),
+            used: AtomicBool::new(false),
         })
     }
 }
 
 impl Transformer for PatchStrategicMergeTransformer {
+    fn used_schema(&self) -> bool {
+        self.used.load(Ordering::Relaxed)
+    }
+
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
         for patch in &self.patches {
             let i = resources.find_unique_by_any_id(&patch.org_id())?;
+            self.used.store(true, Ordering::Relaxed);
             apply_sm_patch_to(
                 resources,
                 &[i],
