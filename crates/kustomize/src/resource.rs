@@ -77,6 +77,30 @@ impl Resource {
         }
     }
 
+    /// Upstream's `RemoveBuildAnnotations` (and the removal of origin and transformation
+    /// annotations not asked for): at the end of a build these annotations go, whoever wrote
+    /// them, and an annotations map left empty goes too.
+    pub fn strip_build_annotations(&mut self, origins: bool, transformations: bool) {
+        let Some(Value::Map(a)) = self.value().get_path(&["metadata", "annotations"]) else {
+            return;
+        };
+        let strip = |k: &str| {
+            BUILD_ANNOTATIONS.contains(&k)
+                || (!origins && k == crate::origin::ORIGIN_ANNOTATION)
+                || (!transformations && k == crate::origin::TRANSFORMATIONS_ANNOTATION)
+        };
+        if !a.keys().any(|k| strip(k)) {
+            return;
+        }
+        let meta = self.metadata_mut();
+        if let Some(Value::Map(a)) = meta.get_mut("annotations") {
+            a.retain(|k, _| !strip(k));
+            if a.is_empty() {
+                meta.shift_remove("annotations");
+            }
+        }
+    }
+
     /// Writes the build-metadata annotations that are asked for.
     pub fn annotate_build_metadata(&mut self, origins: bool, transformations: bool) {
         let origin = self.origin().filter(|_| origins).map(Origin::to_annotation);
@@ -564,6 +588,42 @@ fn is_nil_or_empty(v: &Value) -> bool {
         _ => false,
     }
 }
+
+/// Upstream's check of an object's id fields (kyaml's `GetValidatedMetadata`): a `kind`,
+/// and a `metadata.name` unless the kind ends in `List`.
+pub(crate) fn check_id_fields(doc: &Value) -> Result<(), String> {
+    let kind = scalar_text(doc.get("kind"));
+    if kind.is_empty() {
+        return Err(format!("missing kind in object {}", short(doc)));
+    }
+    if !kind.ends_with("List") && scalar_text(doc.get_path(&["metadata", "name"])).is_empty() {
+        return Err(format!("missing metadata.name in object {}", short(doc)));
+    }
+    Ok(())
+}
+
+/// Upstream's `BuildAnnotations`: kustomize's and kio's internal annotations, removed from
+/// every resource at the end of a build.
+const BUILD_ANNOTATIONS: [&str; 18] = [
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/suffixes",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.k8s.io/id",
+];
 
 /// A one-line description of an object for error messages: its kind and name.
 fn short(v: &Value) -> String {

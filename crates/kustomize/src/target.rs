@@ -265,8 +265,9 @@ pub fn build(
         .transform(&mut resources)?;
     }
     let (origins, transformations) = (has("originAnnotations"), has("transformerAnnotations"));
-    if origins || transformations {
-        for r in resources.iter_mut() {
+    for r in resources.iter_mut() {
+        r.strip_build_annotations(origins, transformations);
+        if origins || transformations {
             r.annotate_build_metadata(origins, transformations);
         }
     }

@@ -1,26 +1,93 @@
-//! JSON patches (RFC 6902) as upstream applies them (evanphx/json-patch): `add`, `remove`,
-//! `replace`, `move`, `copy`, `test`; JSON pointers with `~0`/`~1` escapes, `-` for the
-//! end of an array, negative indices counting from the end. A patch is a JSON array, or
-//! YAML (then read with YAML 1.1 scalars, as upstream converts it to JSON first).
+//! JSON patches (RFC 6902) as upstream applies them: kustomize v5.7.1 calls
+//! `gopkg.in/evanphx/json-patch.v4` v4.13.0's `Patch.Apply` (negative indices allowed, no
+//! copy limit). Its rules, each checked with the reference (see `tests` and the testdata
+//! cases):
+//!
+//! * a pointer is split at `/` and its first part dropped, whatever it is (`x/a` is `/a`);
+//!   the parent of the last token must be an object or an array on the way (a `null`
+//!   stops the walk); `""` (the whole document) is refused by `add`, `remove`, `move` and
+//!   `copy` ("doc is missing path"), and `replace ""` needs an object;
+//! * the fields are read when the operation runs: a missing or `null` `path` is "missing
+//!   value", an `op` that is not a string is `unknown`; `add` and `replace` without a
+//!   `value` put `null`;
+//! * `replace` of a missing object key sets it; `copy` from a missing object key copies
+//!   `null`; `move` is a get, a remove and an add, with its own messages;
+//! * array indices are Go's `strconv.Atoi` (`+1`, `01` are indices), negative ones count
+//!   from the end, `-` appends (for `add` only);
+//! * `test` of a missing key or a `null` passes when its `value` is `null` or missing;
+//!   values compare as JSON: objects by key, arrays by element, scalars by Go's JSON text
+//!   (`1.0` equals `1`).
+//!
+//! A patch is a JSON array (when the text starts with `[`) or YAML holding a sequence of
+//! operations (read with YAML 1.1 scalars, as upstream converts it to JSON first).
 
+use kustomize_yaml::json::to_go_json;
 use kustomize_yaml::{
-    parse_documents_in, Budget, Exhausted, Mapping, Schema, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE,
+    parse_documents_in, Budget, Exhausted, Schema, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE,
 };
 
-/// One operation.
+/// One operation, its fields as the patch holds them: upstream reads them only when the
+/// operation runs (`None` when the field is absent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
-    /// `add`, `remove`, ...
-    pub op: String,
-    /// JSON pointer.
-    pub path: String,
+    /// `op`.
+    pub op: Option<Value>,
+    /// `path`: a JSON pointer.
+    pub path: Option<Value>,
     /// `from` of `move` / `copy`.
-    pub from: Option<String>,
+    pub from: Option<Value>,
     /// `value` of `add` / `replace` / `test`.
     pub value: Option<Value>,
 }
 
-/// Parses a patch's text: a JSON array, or YAML holding a sequence of operations.
+impl Operation {
+    /// An operation with string fields (for tests and callers that build patches).
+    pub fn new(op: &str, path: &str, from: Option<&str>, value: Option<Value>) -> Operation {
+        Operation {
+            op: Some(Value::from(op)),
+            path: Some(Value::from(path)),
+            from: from.map(Value::from),
+            value,
+        }
+    }
+
+    /// Upstream's `Operation.Kind`: the `op` string, else `unknown`.
+    fn kind(&self) -> &str {
+        match &self.op {
+            Some(Value::String(s)) => s,
+            _ => "unknown",
+        }
+    }
+}
+
+/// A pointer field read as Go reads it into a string: `Err(None)` when absent or `null`,
+/// `Err(Some(message))` when not a string.
+fn pointer(field: &Option<Value>) -> Result<&str, Option<String>> {
+    match field {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null | Value::Blank) => Err(None),
+        Some(other) => Err(Some(format!(
+            "json: cannot unmarshal {} into Go value of type string",
+            go_json_type(other)
+        ))),
+    }
+}
+
+/// The JSON type name Go's decoder reports.
+fn go_json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "bool",
+        Value::Seq(_) => "array",
+        Value::Map(_) => "object",
+        Value::String(_) => "string",
+        _ => "number",
+    }
+}
+
+/// Parses a patch's text: a JSON array, or YAML holding a sequence of operations. As
+/// upstream's `DecodePatch`, any sequence of objects (or nulls) is a patch; what the
+/// operations hold is checked when they run. YAML values that JSON cannot hold (`.inf`,
+/// `.nan`) fail here, as upstream's conversion to JSON does.
 pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, String> {
     if text.is_empty() {
         return Err("empty json patch operations".into());
@@ -37,30 +104,51 @@ pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, Stri
         .next()
         .unwrap_or_default();
     let Value::Seq(items) = doc else {
-        return Err("json: cannot unmarshal object into Go value of type jsonpatch.Patch".into());
+        return Err(format!(
+            "json: cannot unmarshal {} into Go value of type jsonpatch.Patch",
+            go_json_type(&doc)
+        ));
     };
+    if let Some(bad) = first_non_finite(&Value::Seq(items.clone())) {
+        return Err(format!("json: unsupported value: {bad}"));
+    }
     items
         .into_iter()
-        .map(|item| {
-            let Value::Map(mut m) = item else {
-                return Err("json: cannot unmarshal a non-object operation".to_owned());
-            };
-            let text = |m: &mut Mapping, key: &str| match m.shift_remove(key) {
-                Some(Value::String(s)) => Ok(Some(String::from(s))),
-                None | Some(Value::Null | Value::Blank) => Ok(None),
-                Some(other) => Err(format!(
-                    "'{key}' must be a string, found {}",
-                    other.type_name()
-                )),
-            };
-            Ok(Operation {
-                op: text(&mut m, "op")?.unwrap_or_default(),
-                path: text(&mut m, "path")?.unwrap_or_default(),
-                from: text(&mut m, "from")?,
+        .map(|item| match item {
+            Value::Map(mut m) => Ok(Operation {
+                op: m.shift_remove("op"),
+                path: m.shift_remove("path"),
+                from: m.shift_remove("from"),
                 value: m.shift_remove("value"),
-            })
+            }),
+            Value::Null | Value::Blank => Ok(Operation {
+                op: None,
+                path: None,
+                from: None,
+                value: None,
+            }),
+            other => Err(format!(
+                "json: cannot unmarshal {} into Go value of type jsonpatch.Operation",
+                go_json_type(&other)
+            )),
         })
         .collect()
+}
+
+/// The first infinite or NaN float in `v`, as Go names it.
+fn first_non_finite(v: &Value) -> Option<&'static str> {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Float(f) if f.is_nan() => return Some("NaN"),
+            Value::Float(f) if *f > 0.0 && f.is_infinite() => return Some("+Inf"),
+            Value::Float(f) if f.is_infinite() => return Some("-Inf"),
+            Value::Seq(items) => stack.extend(items.iter()),
+            Value::Map(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Why a patch did not apply.
@@ -78,12 +166,6 @@ impl From<String> for ApplyError {
     }
 }
 
-impl From<&str> for ApplyError {
-    fn from(message: &str) -> Self {
-        ApplyError::Op(message.to_owned())
-    }
-}
-
 /// Applies every operation in order. Each value an operation puts in (`add`, `replace`,
 /// `copy`, `move`) may not make the document nest deeper than [`MAX_DEPTH`] collections
 /// (upstream decodes the patched JSON with Go's limit of 10,000), and the copies `add`,
@@ -95,7 +177,15 @@ pub fn apply(
     budget: Option<&Budget>,
 ) -> Result<(), ApplyError> {
     for op in ops {
-        apply_one(doc, op, budget)?;
+        match op.kind() {
+            "add" => add(doc, op, budget)?,
+            "remove" => remove(doc, op)?,
+            "replace" => replace(doc, op, budget)?,
+            "move" => move_(doc, op)?,
+            "test" => test(doc, op)?,
+            "copy" => copy(doc, op, budget)?,
+            other => return Err(format!("Unexpected kind: {other}").into()),
+        }
     }
     Ok(())
 }
@@ -113,177 +203,329 @@ fn admit(pointer: &str, value: &Value, budget: Option<&Budget>) -> Result<(), Ap
     Ok(())
 }
 
-fn apply_one(doc: &mut Value, op: &Operation, budget: Option<&Budget>) -> Result<(), ApplyError> {
-    let value = || {
-        let v = op
-            .value
-            .clone()
-            .ok_or_else(|| format!("{} operation missing value", op.op))?;
-        admit(&op.path, &v, budget)?;
-        Ok::<Value, ApplyError>(v)
-    };
-    match op.op.as_str() {
-        "add" => Ok(add(doc, &op.path, value()?)?),
-        "remove" => Ok(remove(doc, &op.path).map(|_| ())?),
-        "replace" => Ok(replace(doc, &op.path, value()?)?),
-        "move" => {
-            let from = op.from.as_deref().ok_or("move operation missing from")?;
-            let v = remove(doc, from)?;
-            admit(&op.path, &v, None)?;
-            Ok(add(doc, &op.path, v)?)
-        }
-        "copy" => {
-            let from = op.from.as_deref().ok_or("copy operation missing from")?;
-            let v = get_mut(doc, from).ok_or_else(|| {
-                format!("copy operation does not apply: doc is missing from path: {from}")
-            })?;
-            admit(&op.path, v, budget)?;
-            let v = v.clone();
-            Ok(add(doc, &op.path, v)?)
-        }
-        "test" => {
-            let expected = op.value.clone().unwrap_or(Value::Null);
-            match get_mut(doc, &op.path) {
-                Some(actual) if *actual == expected => Ok(()),
-                _ => Err(format!("testing value {} failed", op.path).into()),
+/// A pointer token decoded (`~1` is `/`, `~0` is `~`, in one pass).
+fn decode_token(t: &str) -> String {
+    if !t.contains('~') {
+        return t.to_owned();
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(i) = rest.find('~') {
+        out.push_str(&rest[..i]);
+        match rest.as_bytes().get(i + 1) {
+            Some(b'1') => {
+                out.push('/');
+                rest = &rest[i + 2..];
+            }
+            Some(b'0') => {
+                out.push('~');
+                rest = &rest[i + 2..];
+            }
+            _ => {
+                out.push('~');
+                rest = &rest[i + 1..];
             }
         }
-        other => Err(format!("unexpected operation: {other}").into()),
     }
+    out.push_str(rest);
+    out
 }
 
-/// The pointer's unescaped tokens; `""` is the whole document.
-fn tokens(pointer: &str) -> Result<Vec<String>, String> {
-    if pointer.is_empty() {
-        return Ok(Vec::new());
+/// Go's `strconv.Atoi`, with its error text.
+fn atoi(token: &str) -> Result<i64, String> {
+    let digits = token.strip_prefix(['+', '-']).unwrap_or(token);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("strconv.Atoi: parsing {token:?}: invalid syntax"));
     }
-    let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(format!("invalid JSON pointer: {pointer}"));
-    };
-    Ok(rest
-        .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect())
+    token
+        .parse::<i64>()
+        .map_err(|_| format!("strconv.Atoi: parsing {token:?}: value out of range"))
 }
 
-/// An array index token: `-` is the end (only for `add`), negative counts from the end.
-fn index(token: &str, len: usize, allow_end: bool) -> Option<usize> {
-    if token == "-" {
-        return allow_end.then_some(len);
-    }
-    let i: i64 = token.parse().ok()?;
-    // A negative index counts from the end: of the array after insertion for `add`.
-    let size = if allow_end {
-        len as i64 + 1
+fn invalid_index(i: i64) -> String {
+    format!("Unable to access invalid index: {i}: invalid index referenced")
+}
+
+/// An index into an array of `len` elements (negative ones count from the end).
+fn array_index(token: &str, len: usize) -> Result<usize, String> {
+    let i = atoi(token)?;
+    let len = len as i64;
+    let at = if i < 0 {
+        if i < -len {
+            return Err(invalid_index(i));
+        }
+        i + len
     } else {
-        len as i64
+        i
     };
-    let i = if i < 0 { i + size } else { i };
-    let limit = if allow_end {
-        len as i64
-    } else {
-        len as i64 - 1
-    };
-    (0..=limit).contains(&i).then_some(i as usize)
+    if at >= len {
+        return Err(invalid_index(i));
+    }
+    Ok(at as usize)
 }
 
-fn get_mut<'a>(doc: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
+/// Upstream's `findObject`: the object or array holding the pointer's last token, and the
+/// token; `None` when the pointer has no `/`, or a step is missing, `null` or a scalar.
+fn find_object<'d>(doc: &'d mut Value, pointer: &str) -> Option<(&'d mut Value, String)> {
+    let parts: Vec<&str> = pointer.split('/').collect();
+    if parts.len() < 2 {
+        return None;
+    }
     let mut cur = doc;
-    for t in tokens(pointer).ok()? {
+    for part in &parts[1..parts.len() - 1] {
+        let key = decode_token(part);
         cur = match cur {
-            Value::Map(m) => m.get_mut(&t)?,
+            Value::Map(m) => m.get_mut(key.as_str())?,
             Value::Seq(s) => {
-                let i = index(&t, s.len(), false)?;
+                let i = array_index(&key, s.len()).ok()?;
                 s.get_mut(i)?
             }
             _ => return None,
         };
+        if !matches!(cur, Value::Map(_) | Value::Seq(_)) {
+            return None;
+        }
     }
-    Some(cur)
+    Some((cur, decode_token(parts[parts.len() - 1])))
 }
 
-/// The parent container of a pointer and the last token.
-fn parent<'a>(
-    doc: &'a mut Value,
-    pointer: &str,
-    op: &str,
-) -> Result<(&'a mut Value, String), String> {
-    let mut toks = tokens(pointer)?;
-    let Some(last) = toks.pop() else {
-        return Err(format!(
-            "{op} operation does not apply: doc is missing path: {pointer}"
-        ));
-    };
-    let parent_pointer: String = toks
-        .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect();
-    let p = get_mut(doc, &parent_pointer).ok_or_else(|| {
-        format!("{op} operation does not apply: doc is missing path: \"{pointer}\"")
+/// The value at `key` of a container: `Ok(None)` for a missing or `null` object key.
+fn get<'v>(con: &'v Value, key: &str) -> Result<Option<&'v Value>, String> {
+    match con {
+        Value::Map(m) => Ok(m.get(key).filter(|v| !v.is_null())),
+        Value::Seq(s) => array_index(key, s.len()).map(|i| s.get(i).filter(|v| !v.is_null())),
+        _ => Ok(None),
+    }
+}
+
+/// Upstream's container `add`: an object key is set; an array gets an element inserted
+/// at the index (`-` appends; the length itself is allowed).
+fn container_add(con: &mut Value, key: &str, value: Value) -> Result<(), String> {
+    match con {
+        Value::Map(m) => {
+            m.insert(key.to_owned(), value);
+            Ok(())
+        }
+        Value::Seq(s) => {
+            if key == "-" {
+                s.push(value);
+                return Ok(());
+            }
+            let i = atoi(key)
+                .map_err(|e| format!("value was not a proper array index: '{key}': {e}"))?;
+            let size = s.len() as i64 + 1;
+            if i >= size || i < -size {
+                return Err(invalid_index(i));
+            }
+            let at = if i < 0 { i + size } else { i };
+            s.insert(at as usize, value);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Upstream's container `remove`.
+fn container_remove(con: &mut Value, key: &str) -> Result<Value, String> {
+    match con {
+        Value::Map(m) => m
+            .shift_remove(key)
+            .ok_or_else(|| format!("Unable to remove nonexistent key: {key}: missing value")),
+        Value::Seq(s) => {
+            let i = atoi(key)?;
+            let len = s.len() as i64;
+            if i >= len || i < -len {
+                return Err(invalid_index(i));
+            }
+            let at = if i < 0 { i + len } else { i };
+            Ok(s.remove(at as usize))
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+/// What an operation puts in: its `value`, or `null` without one.
+fn value_of(op: &Operation) -> Value {
+    op.value.clone().unwrap_or(Value::Null)
+}
+
+fn add(doc: &mut Value, op: &Operation, budget: Option<&Budget>) -> Result<(), ApplyError> {
+    let path = pointer(&op.path)
+        .map_err(|_| "add operation failed to decode path: missing value".to_owned())?;
+    let value = value_of(op);
+    admit(path, &value, budget)?;
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!("add operation does not apply: doc is missing path: \"{path}\": missing value")
     })?;
-    Ok((p, last))
+    container_add(con, &key, value).map_err(|e| format!("error in add for path: '{path}': {e}"))?;
+    Ok(())
 }
 
-fn add(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
-    if pointer.is_empty() {
-        *doc = value;
-        return Ok(());
-    }
-    let (p, last) = parent(doc, pointer, "add")?;
-    match p {
-        Value::Map(m) => {
-            m.insert(last, value);
-            Ok(())
-        }
-        Value::Seq(s) => {
-            let i = index(&last, s.len(), true).ok_or_else(|| {
-                format!("add operation does not apply: index out of bounds: {pointer}")
-            })?;
-            s.insert(i, value);
-            Ok(())
-        }
-        _ => Err(format!(
-            "add operation does not apply: doc is missing path: \"{pointer}\""
-        )),
-    }
+fn remove(doc: &mut Value, op: &Operation) -> Result<(), ApplyError> {
+    let path = pointer(&op.path)
+        .map_err(|_| "remove operation failed to decode path: missing value".to_owned())?;
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!("remove operation does not apply: doc is missing path: \"{path}\": missing value")
+    })?;
+    container_remove(con, &key).map_err(|e| format!("error in remove for path: '{path}': {e}"))?;
+    Ok(())
 }
 
-/// `replace`: as upstream's json-patch, a missing key of an object is simply set; an
-/// array index must exist.
-fn replace(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
-    if pointer.is_empty() {
-        *doc = value;
-        return Ok(());
+fn replace(doc: &mut Value, op: &Operation, budget: Option<&Budget>) -> Result<(), ApplyError> {
+    let path = pointer(&op.path).map_err(|e| {
+        format!(
+            "replace operation failed to decode path: {}",
+            e.unwrap_or_else(|| "operation missing path field: missing value".into())
+        )
+    })?;
+    let value = value_of(op);
+    admit(path, &value, budget)?;
+    if path.is_empty() {
+        return match value {
+            Value::Map(_) => {
+                *doc = value;
+                Ok(())
+            }
+            Value::Seq(_) => Err(
+                "json: cannot unmarshal array into Go value of type map[string]interface {}"
+                    .to_owned()
+                    .into(),
+            ),
+            _ => Err(
+                "replace operation value must be object or array: %!w(<nil>)"
+                    .to_owned()
+                    .into(),
+            ),
+        };
     }
-    let (p, last) = parent(doc, pointer, "replace")?;
-    match p {
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!("replace operation does not apply: doc is missing path: {path}: missing value")
+    })?;
+    match con {
         Value::Map(m) => {
-            m.insert(last, value);
-            Ok(())
+            m.insert(key, value);
         }
         Value::Seq(s) => {
-            let i = index(&last, s.len(), false).ok_or_else(|| {
-                format!("replace operation does not apply: doc is missing key: {pointer}")
+            let i = array_index(&key, s.len()).map_err(|_| {
+                format!(
+                    "replace operation does not apply: doc is missing key: {path}: missing value"
+                )
             })?;
             s[i] = value;
-            Ok(())
         }
-        _ => Err(format!(
-            "replace operation does not apply: doc is missing path: {pointer}"
-        )),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn move_(doc: &mut Value, op: &Operation) -> Result<(), ApplyError> {
+    let from = pointer(&op.from).map_err(|e| {
+        format!(
+            "move operation failed to decode from: {}",
+            e.unwrap_or_else(|| "operation, missing from field: missing value".into())
+        )
+    })?;
+    let (con, key) = find_object(doc, from).ok_or_else(|| {
+        format!("move operation does not apply: doc is missing from path: {from}: missing value")
+    })?;
+    get(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
+    let value =
+        container_remove(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
+    let path = pointer(&op.path).map_err(|e| {
+        format!(
+            "move operation failed to decode path: {}",
+            e.unwrap_or_else(|| "operation missing path field: missing value".into())
+        )
+    })?;
+    admit(path, &value, None)?;
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!(
+            "move operation does not apply: doc is missing destination path: {path}: missing value"
+        )
+    })?;
+    container_add(con, &key, value)
+        .map_err(|e| format!("error in move for path: '{path}': {e}"))?;
+    Ok(())
+}
+
+fn copy(doc: &mut Value, op: &Operation, budget: Option<&Budget>) -> Result<(), ApplyError> {
+    let from = pointer(&op.from).map_err(|e| {
+        format!(
+            "copy operation failed to decode from: {}",
+            e.unwrap_or_else(|| "operation, missing from field: missing value".into())
+        )
+    })?;
+    let (con, key) = find_object(doc, from).ok_or_else(|| {
+        format!("copy operation does not apply: doc is missing from path: {from}: missing value")
+    })?;
+    let value = get(con, &key)
+        .map_err(|e| format!("error in copy for from: '{from}': {e}"))?
+        .cloned()
+        .unwrap_or(Value::Null);
+    let path = pointer(&op.path)
+        .map_err(|_| "copy operation failed to decode path: missing value".to_owned())?;
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!(
+            "copy operation does not apply: doc is missing destination path: {path}: missing value"
+        )
+    })?;
+    admit(path, &value, budget)?;
+    container_add(con, &key, value)
+        .map_err(|e| format!("error while adding value during copy: {e}"))?;
+    Ok(())
+}
+
+fn test(doc: &mut Value, op: &Operation) -> Result<(), ApplyError> {
+    let path = pointer(&op.path).map_err(|e| {
+        format!(
+            "test operation failed to decode path: {}",
+            e.unwrap_or_else(|| "operation missing path field: missing value".into())
+        )
+    })?;
+    let failed = || ApplyError::Op(format!("testing value {path} failed: test failed"));
+    if path.is_empty() {
+        return match &op.value {
+            Some(v) if json_equal(doc, v) => Ok(()),
+            _ => Err(failed()),
+        };
+    }
+    let (con, key) = find_object(doc, path).ok_or_else(|| {
+        format!("test operation does not apply: is missing path: {path}: missing value")
+    })?;
+    let actual = get(con, &key).map_err(|e| format!("error in test for path: '{path}': {e}"))?;
+    let expected = op.value.as_ref().filter(|v| !v.is_null());
+    match (actual, expected) {
+        (None, None) => Ok(()),
+        (Some(a), Some(e)) if json_equal(a, e) => Ok(()),
+        _ => Err(failed()),
     }
 }
 
-fn remove(doc: &mut Value, pointer: &str) -> Result<Value, String> {
-    let (p, last) = parent(doc, pointer, "remove")?;
-    let missing = || format!("remove operation does not apply: doc is missing path: \"{pointer}\"");
-    match p {
-        Value::Map(m) => m.shift_remove(&last).ok_or_else(missing),
-        Value::Seq(s) => {
-            let i = index(&last, s.len(), false).ok_or_else(missing)?;
-            Ok(s.remove(i))
+/// Upstream's `lazyNode.equal`: objects by their keys (a `null` member equals only a
+/// `null` one), arrays element by element, anything else by Go's JSON text.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.get(k).is_some_and(|w| match (v.is_null(), w.is_null()) {
+                        (true, true) => true,
+                        (false, false) => kustomize_yaml::stack::deeper(|| json_equal(v, w)),
+                        _ => false,
+                    })
+                })
         }
-        _ => Err(missing()),
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|(v, w)| kustomize_yaml::stack::deeper(|| json_equal(v, w)))
+        }
+        (Value::Map(_) | Value::Seq(_), _) | (_, Value::Map(_) | Value::Seq(_)) => false,
+        _ => match (to_go_json(a), to_go_json(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        },
     }
 }
 
@@ -343,8 +585,8 @@ mod tests {
             let path = format!("/a/{escaped}");
             prop_assume!(key != "b");
             let ops = vec![
-                Operation { op: "add".into(), path: path.clone(), from: None, value: Some(Value::from(val)) },
-                Operation { op: "remove".into(), path, from: None, value: None },
+                Operation::new("add", &path, None, Some(Value::from(val))),
+                Operation::new("remove", &path, None, None),
             ];
             apply(&mut d, &ops, None).unwrap();
             prop_assert_eq!(d, original);

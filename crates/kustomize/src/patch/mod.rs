@@ -132,21 +132,103 @@ pub fn apply_sm_patch_to(
     Ok(())
 }
 
-/// Applies JSON 6902 operations to one resource; afterwards annotations are rewritten as
-/// strings (an empty map removed), as upstream's round trip through `SetAnnotations` does.
+/// The internal annotations upstream keeps a resource's previous ids in (comma-separated,
+/// oldest first) while it builds: a JSON patch sees them in `metadata.annotations`.
+const PREVIOUS_ID_ANNOTATIONS: [&str; 3] = [
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/previousNamespaces",
+];
+
+/// Applies JSON 6902 operations to one resource, as upstream's round trip of the resource
+/// through JSON does:
+///
+/// * the patch sees the resource's previous ids (a rename, or the `patches:` field, which
+///   stores one first) as upstream's internal annotations, so that `add
+///   /metadata/annotations/x` works on a resource without annotations; they are taken out
+///   again afterwards (a copy the patch made elsewhere keeps them);
+/// * the result must still have a `kind` and a name;
+/// * every number passes through a float64, so integers past 2^53 lose precision;
+/// * annotations are rewritten as strings (an empty map removed).
 pub fn apply_json_patch(
     r: &mut Resource,
     ops: &[json6902::Operation],
     allowance: &Allowance,
 ) -> Result<(), Error> {
     let id = r.cur_id();
-    json6902::apply(r.value_mut(), ops, Some(allowance.budget())).map_err(|e| match e {
-        json6902::ApplyError::Op(message) => Error::Patch {
-            patch: format!("json patch on {id}"),
-            message,
-        },
+    let previous: Vec<crate::resid::ResId> = r.prev_ids().collect();
+    let fail = |message: String| Error::Patch {
+        patch: format!("json patch on {id}"),
+        message,
+    };
+    let value = r.value_mut();
+    if !previous.is_empty() {
+        let csv = |part: fn(&crate::resid::ResId) -> &str| {
+            previous.iter().map(part).collect::<Vec<_>>().join(",")
+        };
+        let values = [
+            csv(|i| &i.gvk.kind),
+            csv(|i| &i.name),
+            csv(|i| &i.namespace),
+        ];
+        if let Some(annotations) = annotations_mut(value) {
+            for (key, v) in PREVIOUS_ID_ANNOTATIONS.iter().zip(values) {
+                annotations.insert(*key, Value::from(v));
+            }
+        }
+    }
+    json6902::apply(value, ops, Some(allowance.budget())).map_err(|e| match e {
+        json6902::ApplyError::Op(message) => fail(message),
         json6902::ApplyError::Budget(e) => e.into(),
     })?;
+    if !previous.is_empty() {
+        if let Some(Value::Map(a)) = value
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            for key in PREVIOUS_ID_ANNOTATIONS {
+                a.shift_remove(key);
+            }
+        }
+    }
+    crate::resource::check_id_fields(value).map_err(fail)?;
+    round_through_float64(value);
     r.normalize_annotations();
     Ok(())
+}
+
+/// `metadata.annotations` of an object, made (as kyaml's `SetAnnotation` makes them) when
+/// missing or null; `None` when something else is in the way.
+fn annotations_mut(obj: &mut Value) -> Option<&mut Mapping> {
+    let Value::Map(obj) = obj else { return None };
+    let meta = obj
+        .entry("metadata".to_owned())
+        .or_insert_with(|| Value::Map(Mapping::default()));
+    if meta.is_null() {
+        *meta = Value::Map(Mapping::default());
+    }
+    let Value::Map(meta) = meta else { return None };
+    let annotations = meta
+        .entry("annotations".to_owned())
+        .or_insert_with(|| Value::Map(Mapping::default()));
+    if annotations.is_null() {
+        *annotations = Value::Map(Mapping::default());
+    }
+    annotations.as_map_mut()
+}
+
+/// Integers a float64 cannot hold exactly (past 2^53) become the float64 nearest them, as
+/// upstream's decoding of the patched JSON into `interface{}` makes them.
+fn round_through_float64(v: &mut Value) {
+    const EXACT: u64 = 1 << 53;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Int(i) if i.unsigned_abs() > EXACT => *v = Value::Float(*i as f64),
+            Value::UInt(u) if *u > EXACT => *v = Value::Float(*u as f64),
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(m) => stack.extend(m.values_mut()),
+            _ => {}
+        }
+    }
 }
