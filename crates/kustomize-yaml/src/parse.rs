@@ -661,6 +661,7 @@ impl<'k> Loader<'k> {
     fn complete(&mut self, value: Value, span: &Span) -> Result<(), Error> {
         self.pending += 1;
         let schema = self.schema;
+        let annotations = schema == Schema::Kyaml && self.in_root_annotations();
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -696,6 +697,13 @@ impl<'k> Loader<'k> {
                     // kyaml's DeAnchor clears any field named `<<` once merges are done, so a
                     // quoted "<<" key disappears.
                     Schema::Kyaml if k.key == "<<" => {}
+                    // Upstream rebuilds a resource's annotations from a map before it
+                    // prints: there a repeated key is not an error, the last one wins.
+                    Schema::Kyaml if annotations => {
+                        if map.insert(k.key, value).is_none() {
+                            lines.push(k.span.start.line());
+                        }
+                    }
                     Schema::Kyaml => match map.entry(k.key) {
                         crate::mapping::Entry::Occupied(e) => {
                             return Err(err_at(
@@ -719,6 +727,14 @@ impl<'k> Loader<'k> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the open mapping is a document's `metadata.annotations`.
+    fn in_root_annotations(&self) -> bool {
+        let pending =
+            |f: &Frame, name: &str| matches!(f, Frame::Map { key: Some(k), .. } if k.key == name);
+        matches!(self.stack.as_slice(), [root @ Frame::Map { root: true, .. }, meta, Frame::Map { .. }]
+            if pending(root, "metadata") && pending(meta, "annotations"))
     }
 
     /// A scalar in key position: becomes the pending key of the current mapping.

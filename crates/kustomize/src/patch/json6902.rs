@@ -92,7 +92,10 @@ pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, Stri
     if text.is_empty() {
         return Err("empty json patch operations".into());
     }
+    // Text that starts with `[` is JSON to upstream, read by Go's JSON decoder (so YAML
+    // flow syntax such as `[{op: add}]` fails); anything else is YAML converted to JSON.
     let schema = if text.starts_with('[') {
+        kustomize_yaml::json::check_json(text)?;
         Schema::Kyaml
     } else {
         Schema::Yaml11

@@ -91,9 +91,18 @@ impl Transformer for ImageTagTransformer {
             for (spec, segs) in &specs {
                 if spec.applies_to(&gvk) {
                     prefix.clear();
-                    kustomize_yaml::stack::deeper_at(prefix.len(), || {
-                        spec_paths(obj, segs, &mut prefix, &mut record)
-                    });
+                    spec_paths(obj, segs, &mut prefix, &mut record).map_err(|e| {
+                        let text = |path: &[&str]| obj.str_at(path).unwrap_or("").to_owned();
+                        let id = crate::resid::ResId::new(
+                            gvk.clone(),
+                            text(&["metadata", "name"]),
+                            text(&["metadata", "namespace"]),
+                        );
+                        err(format!(
+                            "considering field '{}' of object {id}: {e}",
+                            spec.path
+                        ))
+                    })?;
                 }
             }
             for (path, times) in order.drain(..) {
@@ -317,15 +326,17 @@ fn containers_paths<'a>(
 
 /// The image fields a spec path reaches (upstream's field-spec walk without creation: a
 /// `null` list named `x[]` becomes empty).
+///
+/// As upstream's field-spec filter, a scalar where the path goes on is an error.
 fn spec_paths(
     node: &mut Value,
     segs: &[String],
     prefix: &mut Vec<Step>,
     record: &mut dyn FnMut(Vec<Step>),
-) {
+) -> Result<(), &'static str> {
     let Some((head, rest)) = segs.split_first() else {
         record(prefix.clone());
-        return;
+        return Ok(());
     };
     match node {
         Value::Seq(items) => {
@@ -333,7 +344,7 @@ fn spec_paths(
                 prefix.push(Step::Index(i));
                 kustomize_yaml::stack::deeper_at(prefix.len(), || {
                     spec_paths(item, segs, prefix, record)
-                });
+                })?;
                 prefix.pop();
             }
         }
@@ -343,7 +354,7 @@ fn spec_paths(
                 None => (head.as_str(), false),
             };
             let Some(field) = map.get_mut(name) else {
-                return;
+                return Ok(());
             };
             if is_seq && field.is_null() {
                 *field = Value::Seq(Seq::new());
@@ -351,11 +362,13 @@ fn spec_paths(
             prefix.push(Step::Key(name.into()));
             kustomize_yaml::stack::deeper_at(prefix.len(), || {
                 spec_paths(field, rest, prefix, record)
-            });
+            })?;
             prefix.pop();
         }
-        _ => {}
+        Value::Null | Value::Blank => {}
+        _ => return Err("expected sequence or mapping node"),
     }
+    Ok(())
 }
 
 /// One entry applied to one image reference.
