@@ -496,7 +496,12 @@ impl<'k> Loader<'k> {
                     }
                     _ => text,
                 };
-                let text = if style == ScalarStyle::Folded && self.schema == Schema::Kyaml {
+                // Annotations are printed from their values as read: upstream rebuilds them
+                // from a map, past kyaml's round trip of folded scalars.
+                let text = if style == ScalarStyle::Folded
+                    && self.schema == Schema::Kyaml
+                    && !self.in_root_annotations()
+                {
                     match folded_round_trip(&text) {
                         Cow::Owned(t) => Cow::Owned(t),
                         Cow::Borrowed(_) => text,

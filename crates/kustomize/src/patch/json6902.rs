@@ -138,8 +138,8 @@ pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, Stri
         .collect()
 }
 
-/// The first infinite or NaN float in `v`, as Go names it.
-fn first_non_finite(v: &Value) -> Option<&'static str> {
+/// The first infinite or NaN float in `v`, as Go names it (JSON cannot hold one).
+pub fn first_non_finite(v: &Value) -> Option<&'static str> {
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
         match v {

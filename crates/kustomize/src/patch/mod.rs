@@ -161,6 +161,10 @@ pub fn apply_json_patch(
         patch: format!("json patch on {id}"),
         message,
     };
+    // Upstream patches the resource as JSON, which cannot hold an infinity or a NaN.
+    if let Some(bad) = json6902::first_non_finite(r.value()) {
+        return Err(fail(format!("json: unsupported value: {bad}")));
+    }
     let value = r.value_mut();
     if !previous.is_empty() {
         let csv = |part: fn(&crate::resid::ResId) -> &str| {

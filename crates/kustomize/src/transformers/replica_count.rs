@@ -37,7 +37,16 @@ impl Transformer for ReplicaCountTransformer {
                     }
                     let count = Value::Int(self.replica.count);
                     spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
-                        *node = count.clone();
+                        *node = match node {
+                            // Upstream sets an int node but keeps the old node's style: a
+                            // quoted number stays quoted (a string). Without styles in the
+                            // tree, a string that only quotes could have made one stands
+                            // for it.
+                            Value::String(s) if quoted_to_be_a_string(s) => {
+                                Value::from(self.replica.count.to_string())
+                            }
+                            _ => count.clone(),
+                        };
                         Ok(())
                     })
                     .map(|()| true)
@@ -67,4 +76,13 @@ impl Transformer for ReplicaCountTransformer {
             ),
         })
     }
+}
+
+/// Whether `text`, as a plain scalar, would read as something other than a string (so a
+/// string holding it was written quoted).
+fn quoted_to_be_a_string(text: &str) -> bool {
+    !matches!(
+        kustomize_yaml::resolve::plain_scalar_value(text),
+        Value::String(_)
+    )
 }
