@@ -42,7 +42,8 @@ impl Transformer for ReplicaCountTransformer {
                             // quoted number stays quoted (a string). Without styles in the
                             // tree, a string that only quotes could have made one stands
                             // for it.
-                            Value::String(s) if quoted_to_be_a_string(s) => {
+                            // (A field just made is an empty string.)
+                            Value::String(s) if !s.is_empty() && quoted_to_be_a_string(s) => {
                                 Value::from(self.replica.count.to_string())
                             }
                             _ => count.clone(),
