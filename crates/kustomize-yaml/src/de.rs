@@ -91,13 +91,14 @@ pub struct ValueDeserializer<'de>(pub &'de Value, pub Mode);
 
 impl<'de> ValueDeserializer<'de> {
     fn invalid(&self, exp: &dyn de::Expected) -> DeError {
-        let unexp = match self.0 {
+        let value = self.0.resolved();
+        let unexp = match &*value {
             Value::Null | Value::Blank => de::Unexpected::Unit,
             Value::Bool(b) => de::Unexpected::Bool(*b),
             Value::Int(i) => de::Unexpected::Signed(*i),
             Value::UInt(u) => de::Unexpected::Unsigned(*u),
             Value::Float(f) => de::Unexpected::Float(*f),
-            Value::String(s) => de::Unexpected::Str(s),
+            Value::String(s) | Value::Plain(s) => de::Unexpected::Str(s),
             Value::Seq(_) => de::Unexpected::Seq,
             Value::Map(_) => de::Unexpected::Map,
         };
@@ -108,7 +109,7 @@ impl<'de> ValueDeserializer<'de> {
 macro_rules! deserialize_int {
     ($($method:ident => $visit:ident : $ty:ty),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            let n = match self.0 {
+            let n = match &*self.0.resolved() {
                 Value::Null | Value::Blank => Some(0),
                 Value::Int(i) => <$ty>::try_from(*i).ok(),
                 Value::UInt(u) => <$ty>::try_from(*u).ok(),
@@ -132,6 +133,14 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
+            Value::Plain(_) => match &*self.0.resolved() {
+                Value::Bool(b) => visitor.visit_bool(*b),
+                Value::Int(i) => visitor.visit_i64(*i),
+                Value::UInt(u) => visitor.visit_u64(*u),
+                Value::Float(f) => visitor.visit_f64(*f),
+                Value::String(s) => visitor.visit_str(s),
+                _ => visitor.visit_unit(),
+            },
             Value::Null | Value::Blank => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Int(i) => visitor.visit_i64(*i),
@@ -151,7 +160,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
+        match &*self.0.resolved() {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Null | Value::Blank => visitor.visit_bool(false),
             _ => Err(self.invalid(&visitor)),
@@ -174,7 +183,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
+        match &*self.0.resolved() {
             Value::Int(i) => visitor.visit_f64(*i as f64),
             Value::UInt(u) => visitor.visit_f64(*u as f64),
             Value::Float(f) => visitor.visit_f64(*f),
@@ -191,8 +200,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     /// upstream reads every kustomization through JSON (`commonLabels: {a: ~}` sets
     /// `a: ""`). The same holds for numbers, booleans and maps.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match (self.0, self.1) {
-            (Value::String(s), _) => visitor.visit_borrowed_str(s),
+        if let Value::String(s) = self.0 {
+            return visitor.visit_borrowed_str(s);
+        }
+        match (&*self.0.resolved(), self.1) {
+            (Value::String(s), _) => visitor.visit_str(s),
             (Value::Null | Value::Blank, _) => visitor.visit_borrowed_str(""),
             (Value::Bool(b), Mode::Lenient) => visitor.visit_string(b.to_string()),
             (Value::Int(i), Mode::Lenient) => visitor.visit_string(i.to_string()),
@@ -216,14 +228,14 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Null | Value::Blank => visitor.visit_none(),
+            v if v.is_null() => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Null | Value::Blank => visitor.visit_unit(),
+            v if v.is_null() => visitor.visit_unit(),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -254,7 +266,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
                     mode: self.1,
                 })
             }),
-            Value::Null | Value::Blank => crate::stack::deeper(|| {
+            v if v.is_null() => crate::stack::deeper(|| {
                 visitor.visit_seq(SeqDe {
                     iter: EMPTY.iter().enumerate(),
                     mode: self.1,
@@ -286,7 +298,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Map(map) => {
                 crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, None, self.1)))
             }
-            Value::Null | Value::Blank => visitor.visit_map(empty_map()),
+            v if v.is_null() => visitor.visit_map(empty_map()),
             _ => Err(self.invalid(&visitor)),
         }
     }
@@ -301,7 +313,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Map(map) => {
                 crate::stack::deeper(|| visitor.visit_map(MapDe::new(map, Some(fields), self.1)))
             }
-            Value::Null | Value::Blank => visitor.visit_map(empty_map()),
+            v if v.is_null() => visitor.visit_map(empty_map()),
             _ => Err(self.invalid(&visitor)),
         }
     }

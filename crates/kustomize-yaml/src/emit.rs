@@ -524,6 +524,7 @@ impl Emitter<'_> {
                 }
             },
             Value::String(s) => self.string(s, ctx)?,
+            Value::Plain(_) => return self.node(&v.resolved(), ctx),
             Value::Seq(items) if items.is_empty() => self.empty_flow("[]"),
             Value::Map(m) if m.is_empty() => self.empty_flow("{}"),
             _ => return crate::stack::deeper(|| self.collection(v, ctx)),

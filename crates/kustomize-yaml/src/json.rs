@@ -26,6 +26,7 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
         }
         Value::Float(f) => out.push_str(&go_json_float(*f)?),
         Value::String(s) => write_string(s, out),
+        Value::Plain(_) => return write_value(&value.resolved(), out),
         Value::Seq(_) | Value::Map(_) => {
             return crate::stack::deeper(|| write_collection(value, out))
         }

@@ -826,7 +826,12 @@ impl<'k> Loader<'k> {
                 "NaN" => self.key(".nan"),
                 s => self.key(s),
             },
-            Value::UInt(_) | Value::Null | Value::Blank | Value::Seq(_) | Value::Map(_) => {
+            Value::UInt(_)
+            | Value::Null
+            | Value::Blank
+            | Value::Plain(_)
+            | Value::Seq(_)
+            | Value::Map(_) => {
                 return Err(err_at(
                     span,
                     format!(
@@ -867,6 +872,10 @@ impl<'k> Loader<'k> {
             Schema::Kyaml => resolve_v3(text, try_timestamp),
             Schema::Yaml11 => resolve_v2(text, try_timestamp),
         };
+        // A resource's plain scalar keeps its text when that is not how its value prints.
+        if self.schema == Schema::Kyaml && wanted.is_none() && !prints_as_written(&resolved, text) {
+            return Ok(Value::Plain(Str::new(text)));
+        }
         if let Some(want) = wanted {
             let ok = resolved.tag_name() == want
                 || (want == "float" && matches!(resolved, Resolved::Int(_)));
@@ -902,6 +911,20 @@ impl<'k> Loader<'k> {
             },
             Resolved::Str => Value::String(Str::new(text)),
         })
+    }
+}
+
+/// Whether a plain scalar's `text` is exactly how its `resolved` value prints (`31`,
+/// `true`, `null`, `1.5`), so that the value alone keeps everything upstream could use.
+fn prints_as_written(resolved: &Resolved, text: &str) -> bool {
+    match resolved {
+        Resolved::Str => true,
+        Resolved::Null => text.is_empty() || text == "null",
+        Resolved::Bool(b) => text == if *b { "true" } else { "false" },
+        Resolved::Int(i) => text == itoa::Buffer::new().format(*i),
+        Resolved::UInt(u) => text == itoa::Buffer::new().format(*u),
+        Resolved::Float(f) => crate::json::go_json_float(*f).is_ok_and(|t| t == text),
+        Resolved::Timestamp(_) => false,
     }
 }
 
@@ -1087,6 +1110,50 @@ mod tests {
 
     fn s(x: &str) -> Value {
         Value::String(x.into())
+    }
+
+    #[test]
+    fn plain_scalars_keep_their_text_unless_it_is_how_their_value_prints() {
+        let v = kyaml(
+            "a: 0x1F\nb: 31\nc: ~\nd:\ne: 3.0\nf: 1.5\ng: True\nh: 2001-12-14\ni: null\nj: '0x1F'\n",
+        );
+        let at = |k: &str| v.get(k).unwrap().clone();
+        for (key, text) in [
+            ("a", "0x1F"),
+            ("c", "~"),
+            ("e", "3.0"),
+            ("g", "True"),
+            ("h", "2001-12-14"),
+        ] {
+            assert_eq!(at(key), Value::Plain(Str::new(text)), "{key}");
+            assert_eq!(at(key).text(), text);
+        }
+        assert!(matches!(at("b"), Value::Int(31)));
+        assert!(matches!(at("d"), Value::Blank));
+        assert!(matches!(at("f"), Value::Float(_)));
+        assert!(matches!(at("i"), Value::Null));
+        assert!(matches!(at("j"), Value::String(_)));
+        // Its value is the text resolved: it compares, prints and converts as that value.
+        assert_eq!(at("a"), Value::Int(31));
+        assert!(at("c").is_null());
+        let mut out = String::new();
+        crate::emit_document(&v, &mut out).unwrap();
+        assert_eq!(
+            out,
+            "a: 31\nb: 31\nc: null\nd: null\ne: 3\nf: 1.5\ng: true\nh: \"2001-12-14T00:00:00Z\"\ni: null\nj: \"0x1F\"\n"
+        );
+        let mut resolved = v.clone();
+        resolved.resolve_scalars();
+        assert!(matches!(resolved.get("a"), Some(Value::Int(31))));
+        assert!(matches!(resolved.get("d"), Some(Value::Null)));
+    }
+
+    /// Kustomizations are read as YAML 1.1 and never keep plain text.
+    #[test]
+    fn yaml11_scalars_are_always_resolved() {
+        let v = yaml11("a: 0x1F\nb: ~\n");
+        assert!(matches!(v.get("a"), Some(Value::Int(31))));
+        assert!(matches!(v.get("b"), Some(Value::Null)));
     }
 
     #[test]

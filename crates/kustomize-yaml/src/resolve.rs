@@ -613,6 +613,27 @@ pub fn go_nonfinite_name(f: f64) -> &'static str {
     }
 }
 
+/// What a plain scalar of a resource stands for (go-yaml v3's rules, a timestamp as its
+/// RFC 3339 text): the value of a [`crate::Value::Plain`]. Never a `Plain` itself.
+pub fn resource_scalar(text: &str) -> crate::Value {
+    use crate::Value;
+    match resolve_v3(text, true) {
+        Resolved::Null if text.is_empty() => Value::Blank,
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Int(i),
+        Resolved::UInt(u) => Value::UInt(u),
+        Resolved::Float(f) => Value::Float(f),
+        Resolved::Timestamp(t) => Value::String(t.to_rfc3339_nano().into()),
+        Resolved::Str => Value::from(text),
+    }
+}
+
+/// Whether a plain scalar with this text reads as null (`~`, `null`, `Null`, `NULL`, empty).
+pub fn is_null_text(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
 /// The value an untagged plain scalar with this text resolves to when upstream reads a
 /// resource (go-yaml v3 rules); timestamps stay text.
 pub fn plain_scalar_value(text: &str) -> crate::Value {

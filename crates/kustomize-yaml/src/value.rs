@@ -35,6 +35,12 @@ pub enum Value {
     Float(f64),
     /// Any string, however it was quoted (inline up to 14 bytes).
     String(Str),
+    /// A plain scalar of a resource whose value is not a string, kept as written when its
+    /// text is not how that value prints (`0x1F`, `~`, `3.0`, `True`, `2001-12-14`):
+    /// upstream's nodes keep their text until its output resolves them, and some fields
+    /// (annotations, names) print or use the text itself. Its value is the text resolved
+    /// by go-yaml v3's rules ([`Value::resolved`]).
+    Plain(Str),
     /// A sequence.
     Seq(Seq),
     /// A mapping.
@@ -58,9 +64,64 @@ impl Value {
         }
     }
 
-    /// Whether this is a number (`Int`, `UInt` or `Float`).
+    /// Whether this is a number (`Int`, `UInt` or `Float`, or a plain scalar that reads
+    /// as one).
     pub fn is_number(&self) -> bool {
-        matches!(self, Value::Int(_) | Value::UInt(_) | Value::Float(_))
+        matches!(
+            &*self.resolved(),
+            Value::Int(_) | Value::UInt(_) | Value::Float(_)
+        )
+    }
+
+    /// The value this stands for: a [`Value::Plain`] scalar's text resolved as upstream
+    /// resolves it when it reads a resource (go-yaml v3; a timestamp becomes its RFC 3339
+    /// text, as Go's JSON prints a time); anything else is itself.
+    pub fn resolved(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Value::Plain(text) => std::borrow::Cow::Owned(crate::resolve::resource_scalar(text)),
+            v => std::borrow::Cow::Borrowed(v),
+        }
+    }
+
+    /// A scalar's text as upstream's node holds it: a string's value, a plain scalar as
+    /// written, a number or boolean as it was written when it printed as its value
+    /// (`31`, `1.5`, `true`), `null` for null and nothing for an empty null or a
+    /// collection.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Value::String(s) | Value::Plain(s) => Cow::Borrowed(s),
+            Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::UInt(u) => Cow::Owned(u.to_string()),
+            Value::Float(f) if f.is_nan() => Cow::Borrowed(".nan"),
+            Value::Float(f) if f.is_infinite() => {
+                Cow::Borrowed(if *f > 0.0 { ".inf" } else { "-.inf" })
+            }
+            Value::Float(f) => Cow::Owned(crate::json::go_json_float(*f).unwrap_or_default()),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Blank | Value::Seq(_) | Value::Map(_) => Cow::Borrowed(""),
+        }
+    }
+
+    /// Resolves every plain scalar of this tree to its value and every empty null to
+    /// `null`: what a round trip through JSON leaves (upstream's JSON patches).
+    pub fn resolve_scalars(&mut self) {
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Plain(_) => {
+                    *v = match v.resolved().into_owned() {
+                        Value::Blank => Value::Null,
+                        resolved => resolved,
+                    }
+                }
+                Value::Blank => *v = Value::Null,
+                Value::Seq(items) => stack.extend(items.iter_mut()),
+                Value::Map(m) => stack.extend(m.values_mut()),
+                _ => {}
+            }
+        }
     }
 
     /// The sequence, if this is one.
@@ -96,9 +157,13 @@ impl Value {
         }
     }
 
-    /// Whether this is `Null`.
+    /// Whether this is `Null` (or a plain scalar that reads as null: `~`, `Null`).
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null | Value::Blank)
+        match self {
+            Value::Null | Value::Blank => true,
+            Value::Plain(t) => crate::resolve::is_null_text(t),
+            _ => false,
+        }
     }
 
     /// `self[key]` for a mapping; `None` for anything else or a missing key.
@@ -128,7 +193,9 @@ impl Value {
         while let Some((v, depth)) = stack.pop() {
             size.cost = size.cost.saturating_add(1);
             match v {
-                Value::String(s) => size.cost = size.cost.saturating_add(s.len() / 64),
+                Value::String(s) | Value::Plain(s) => {
+                    size.cost = size.cost.saturating_add(s.len() / 64)
+                }
                 Value::Seq(items) => {
                     size.depth = size.depth.max(depth + 1);
                     stack.extend(items.iter().map(|i| (i, depth + 1)));
@@ -149,6 +216,7 @@ impl Value {
     /// A short name of the node's type, for error messages (`map`, `seq`, `string`, ...).
     pub fn type_name(&self) -> &'static str {
         match self {
+            Value::Plain(_) => self.resolved().type_name(),
             Value::Null | Value::Blank => "null",
             Value::Bool(_) => "bool",
             Value::Float(_) => "float",
@@ -179,6 +247,8 @@ impl PartialEq for Value {
             (Value::UInt(a), Value::UInt(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
+            (Value::Plain(a), Value::Plain(b)) if a == b => true,
+            (Value::Plain(_), _) | (_, Value::Plain(_)) => *self.resolved() == *other.resolved(),
             (Value::Seq(a), Value::Seq(b)) => crate::stack::deeper(|| a == b),
             (Value::Map(a), Value::Map(b)) => crate::stack::deeper(|| a == b),
             _ => false,

@@ -603,6 +603,14 @@ fn check_printable<'v>(
                 let mut sink = String::new();
                 return kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit);
             }
+            Value::Plain(_) => {
+                if let Value::Float(f) = &*v.resolved() {
+                    if !f.is_finite() {
+                        let mut sink = String::new();
+                        return kustomize_yaml::emit_document(v, &mut sink).map_err(Error::Emit);
+                    }
+                }
+            }
             Value::Seq(_) | Value::Map(_) if depth == kustomize_yaml::MAX_DEPTH => {
                 return Err(Error::Emit(kustomize_yaml::Error::Emit(
                     kustomize_yaml::MAX_DEPTH_MESSAGE.into(),

@@ -425,8 +425,9 @@ impl Resource {
     }
 
     /// Makes every annotation value a string, as upstream's final rewrite of annotations
-    /// does (`8080` -> `"8080"`, `true` -> `"true"`, `null` -> `"null"`, a list or map ->
-    /// `""`). Only when there are annotations.
+    /// does: each becomes its node's text (`8080` -> `"8080"`, `0x1F` -> `"0x1F"`, `~` ->
+    /// `"~"`, `null` -> `"null"`, an empty null, a list or a map -> `""`). Only when there
+    /// are annotations.
     /// Annotations that are not a non-empty map (`{}`, `null`, a list) are removed, as
     /// upstream always rewrites them.
     pub fn stringify_annotations(&mut self) {
@@ -445,12 +446,9 @@ impl Resource {
             return;
         };
         for value in annotations.values_mut() {
-            let text = match &*value {
-                Value::String(_) => continue,
-                Value::Null | Value::Blank => "null".to_owned(),
-                other => scalar_text(Some(other)),
-            };
-            *value = Value::from(text);
+            if !matches!(value, Value::String(_)) {
+                *value = Value::from(value.text().into_owned());
+            }
         }
     }
 
@@ -504,12 +502,9 @@ pub(crate) fn scalar_str(v: Option<&Value>) -> std::borrow::Cow<'_, str> {
 /// The text of a scalar as kyaml's `GetValue` reads it; empty for null, maps and sequences.
 pub fn scalar_text(v: Option<&Value>) -> String {
     match v {
-        Some(Value::String(s)) => s.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Int(i)) => i.to_string(),
-        Some(Value::UInt(u)) => u.to_string(),
-        Some(Value::Float(f)) => f.to_string(),
-        _ => String::new(),
+        Some(v) if v.is_null() => String::new(),
+        Some(v) => v.text().into_owned(),
+        None => String::new(),
     }
 }
 

@@ -161,7 +161,9 @@ pub fn apply_json_patch(
         patch: format!("json patch on {id}"),
         message,
     };
-    // Upstream patches the resource as JSON, which cannot hold an infinity or a NaN.
+    // Upstream patches the resource as JSON, which resolves every scalar and cannot hold
+    // an infinity or a NaN.
+    r.value_mut().resolve_scalars();
     if let Some(bad) = json6902::first_non_finite(r.value()) {
         return Err(fail(format!("json: unsupported value: {bad}")));
     }
@@ -196,6 +198,7 @@ pub fn apply_json_patch(
         }
     }
     crate::resource::check_id_fields(value).map_err(fail)?;
+    value.resolve_scalars();
     round_through_float64(value);
     r.normalize_annotations();
     Ok(())

@@ -1239,7 +1239,7 @@ fn match_values(a: &[Text], b: &[Text]) -> Option<Vec<Text>> {
 /// The text kyaml compares for a scalar.
 fn scalar_text(v: &Value) -> Text {
     match v {
-        Value::String(s) => s.as_str().into(),
+        Value::String(s) | Value::Plain(s) => s.as_str().into(),
         Value::Bool(b) => b.to_compact_string(),
         Value::Int(i) => i.to_compact_string(),
         Value::UInt(u) => u.to_compact_string(),
