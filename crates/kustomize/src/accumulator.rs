@@ -12,7 +12,7 @@ use crate::kustomization::Var;
 use crate::limits::Allowance;
 use crate::resid::{Gvk, ResId};
 use crate::resmap::ResMap;
-use crate::transformers::refvar::RefVarTransformer;
+use crate::transformers::refvar::{var_value, RefVarTransformer};
 use crate::transformers::Transformer;
 use crate::Error;
 
@@ -135,11 +135,16 @@ impl Accumulator {
                     "var '{name}' cannot be mapped to a field in the set of known resources"
                 ))
             })?;
-            let value = field_value(holder.value(), &v.fieldref.field_path).ok_or_else(|| {
-                Error::Other(format!(
-                    "field specified in var '{name}' not found in corresponding resource"
-                ))
-            })?;
+            let value = field_value(holder.value(), &v.fieldref.field_path)
+                .and_then(|field| var_value(&field))
+                .ok_or_else(|| {
+                    // Upstream prints the var with Go's `%v` (its objref as its Gvk).
+                    Error::Other(format!(
+                        "field specified in var '{{{name} {} {{{}}}}}' not found in corresponding resource",
+                        var_target_id(v).gvk,
+                        v.fieldref.field_path
+                    ))
+                })?;
             values.insert(name.clone(), value);
         }
         RefVarTransformer {

@@ -3,8 +3,9 @@
 //!
 //! Rules: only string scalars (in a field, a map's values, or a list's items) are
 //! rewritten; a string that is exactly `$(NAME)` takes the value's type (a number stays a
-//! number); `$$` is a literal `$`; an unknown `$(NAME)` is left as it is; a value that is
-//! a map or a list is not substituted.
+//! number); inside a longer string the value prints as Go's `%v`; `$$` is a literal `$`;
+//! an unknown `$(NAME)` is left as it is; a value that is a map or a list is not
+//! substituted. What a var's value is follows its field's tag ([`var_value`]).
 
 use std::collections::BTreeMap;
 
@@ -88,7 +89,7 @@ impl RefVarTransformer {
     fn lookup(&self, name: &str) -> Option<&Value> {
         self.values
             .get(name)
-            .filter(|v| v.is_number() || matches!(v, Value::String(_) | Value::Bool(_)))
+            .filter(|v| !matches!(v, Value::Seq(_) | Value::Map(_)))
     }
 
     /// Upstream's `DoReplacements`.
@@ -146,16 +147,42 @@ impl RefVarTransformer {
     }
 }
 
-/// A value as Go's `%v` prints it.
+/// A value as Go's `%v` prints it (a float in `%g` form: `1000`, `1e+21`).
 fn text_of(v: &Value) -> String {
     match v {
-        Value::String(s) => s.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Float(f) => f.to_string(),
-        _ => String::new(),
+        Value::Float(f) => kustomize_yaml::resolve::go_format_float64(*f),
+        v => v.text().into_owned(),
     }
+}
+
+/// The value a var takes from the field it names (kyaml's `GetFieldValue`): a string's
+/// text; an integer's text read by Go's `strconv.Atoi` (`017` is 17, `+12` is 12, and
+/// `0x1F`, `0o17`, `1_000` fail); a float's by `ParseFloat` (`.inf` and `.nan` fail); a
+/// boolean's by `ParseBool`; any other scalar (a null, a timestamp) its text as written
+/// (`~`, `2001-12-14`). A map or a list is kept (and never substituted). `None` when the
+/// text does not parse: upstream then reports the field as not found.
+pub(crate) fn var_value(field: &Value) -> Option<Value> {
+    let text = field.text();
+    match (field, &*field.resolved()) {
+        (Value::String(_) | Value::Seq(_) | Value::Map(_), _) => Some(field.clone()),
+        (_, Value::Int(_) | Value::UInt(_)) => go_atoi(&text).map(Value::Int),
+        (_, Value::Float(_)) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::Float),
+        (_, Value::Bool(b)) => Some(Value::Bool(*b)),
+        _ => Some(Value::from(text.into_owned())),
+    }
+}
+
+/// Go's `strconv.Atoi` on a 64-bit machine: an optional sign and decimal digits.
+fn go_atoi(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.strip_prefix('+').unwrap_or(text).parse().ok()
 }
 
 #[cfg(test)]
@@ -182,5 +209,37 @@ mod tests {
         assert_eq!(t.replace("$$(A)"), Value::from("$(A)"));
         assert_eq!(t.replace("$(B) $"), Value::from("$(B) $"));
         assert_eq!(t.replace("$(A"), Value::from("$(A"));
+    }
+
+    #[test]
+    fn var_values_follow_the_field_tag() {
+        let field = |src: &str| {
+            let doc = kustomize_yaml::parse_documents(
+                &format!("v: {src}\n"),
+                kustomize_yaml::Schema::Kyaml,
+            )
+            .unwrap();
+            doc[0].get("v").unwrap().clone()
+        };
+        let value = |src: &str| var_value(&field(src));
+        assert_eq!(value("017"), Some(Value::Int(17)));
+        assert_eq!(value("+12"), Some(Value::Int(12)));
+        assert_eq!(value("-0"), Some(Value::Int(0)));
+        for fails in ["0x1F", "0o17", "1_000", ".inf", "-.Inf", ".nan"] {
+            assert_eq!(value(fails), None, "{fails}");
+        }
+        assert_eq!(value("1e3"), Some(Value::Float(1000.0)));
+        assert_eq!(value("FALSE"), Some(Value::Bool(false)));
+        assert_eq!(value("'0x1F'"), Some(Value::from("0x1F")));
+        for (src, text) in [
+            ("~", "~"),
+            ("", ""),
+            ("null", "null"),
+            ("2001-12-14", "2001-12-14"),
+        ] {
+            assert_eq!(value(src), Some(Value::from(text)), "{src:?}");
+        }
+        assert_eq!(text_of(&Value::Float(1e21)), "1e+21");
+        assert_eq!(text_of(&Value::Float(1000.0)), "1000");
     }
 }
