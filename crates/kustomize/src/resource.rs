@@ -227,13 +227,17 @@ impl Resource {
         }
     }
 
-    /// `metadata.<field>` as strings (upstream's `GetLabels` / `GetAnnotations`).
+    /// `metadata.<field>` as strings (upstream's `GetLabels` / `GetAnnotations`): each
+    /// value's text as its node holds it (`~` stays `~`).
     fn string_map(&self, field: &str) -> Vec<(String, String)> {
-        to_string_pairs(self.obj.get_path(&["metadata", field]))
+        to_string_pairs(self.obj.get_path(&["metadata", field]), |v| {
+            v.text().into_owned()
+        })
     }
 
+    /// A top-level map as strings (upstream's `GetDataMap`): a null value becomes `""`.
     fn top_string_map(&self, field: &str) -> Vec<(String, String)> {
-        to_string_pairs(self.obj.get(field))
+        to_string_pairs(self.obj.get(field), |v| scalar_text(Some(v)))
     }
 
     fn set_string_map(&mut self, field: &str, pairs: Vec<(String, String)>) {
@@ -472,11 +476,11 @@ impl Resource {
     }
 }
 
-fn to_string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+fn to_string_pairs(v: Option<&Value>, text: impl Fn(&Value) -> String) -> Vec<(String, String)> {
     match v {
         Some(Value::Map(m)) => m
             .iter()
-            .map(|(k, v)| (k.to_string(), scalar_text(Some(v))))
+            .map(|(k, v)| (k.to_string(), text(v)))
             .collect(),
         _ => Vec::new(),
     }
