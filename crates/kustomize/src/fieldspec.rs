@@ -111,18 +111,34 @@ impl FieldSpec {
         create: Option<Create>,
         set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
     ) -> Result<(), String> {
+        self.apply_at(obj, gvk, create, &mut |node, _| set(node))
+    }
+
+    /// [`FieldSpec::apply`], telling `set` the index taken at each sequence on the way.
+    pub fn apply_at(
+        &self,
+        obj: &mut Value,
+        gvk: &Gvk,
+        create: Option<Create>,
+        set: &mut SetAt<'_>,
+    ) -> Result<(), String> {
         if !self.applies_to(gvk) {
             return Ok(());
         }
         let create = if self.create { create } else { None };
+        let mut walker = Walker {
+            create,
+            set,
+            indices: Vec::new(),
+        };
         let result = if self.path.contains('\\') {
             let owned = self.segments();
             let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
-            walk(obj, Rest::Split(&segs), create, set, 0)
+            walker.walk(obj, Rest::Split(&segs), 0)
         } else {
             // Called for every resource and spec: the path is read in place.
             let path = self.path.trim_start_matches('/');
-            walk(obj, Rest::Slashed(Some(path)), create, set, 0)
+            walker.walk(obj, Rest::Slashed(Some(path)), 0)
         };
         result.map_err(|e| format!("considering field '{}': {e}", self.path))
     }
@@ -174,76 +190,84 @@ pub fn split_path(path: &str, delim: char) -> Vec<String> {
     out
 }
 
-/// Calls `set` on every node `path` leads to from `obj` (at `depth` below the root),
-/// creating fields as `create` says.
-fn walk(
-    obj: &mut Value,
-    path: Rest<'_>,
+/// What a walk calls at each node it reaches, with the sequence indices taken.
+pub type SetAt<'a> = dyn FnMut(&mut Value, &[u32]) -> Result<(), String> + 'a;
+
+/// A walk of one field spec's path: what to create, what to call at the end, and the
+/// sequence indices taken so far.
+struct Walker<'s> {
     create: Option<Create>,
-    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
-    depth: usize,
-) -> Result<(), String> {
-    kustomize_yaml::stack::deeper_at(depth, || walk_here(obj, path, create, set, depth))
+    set: &'s mut SetAt<'s>,
+    indices: Vec<u32>,
 }
 
-/// [`walk`] at one node.
-fn walk_here(
-    obj: &mut Value,
-    path: Rest<'_>,
-    create: Option<Create>,
-    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
-    depth: usize,
-) -> Result<(), String> {
-    let Some((head, rest)) = path.next() else {
-        return set(obj);
-    };
-    match obj {
-        Value::Null | Value::Blank => Ok(()),
-        Value::Seq(items) => items
-            .iter_mut()
-            .try_for_each(|item| walk(item, path, create, set, depth + 1)),
-        Value::Map(map) => {
-            let (name, is_seq) = match head.strip_suffix("[]") {
-                Some(name) => (name, true),
-                None => (head, false),
-            };
-            if name.is_empty() {
-                return Err("cannot set or create an empty field name".into());
+impl Walker<'_> {
+    /// Calls `set` on every node `path` leads to from `obj` (at `depth` below the root),
+    /// creating fields as `create` says.
+    fn walk(&mut self, obj: &mut Value, path: Rest<'_>, depth: usize) -> Result<(), String> {
+        kustomize_yaml::stack::deeper_at(depth, || self.walk_here(obj, path, depth))
+    }
+
+    /// [`Walker::walk`] at one node.
+    fn walk_here(&mut self, obj: &mut Value, path: Rest<'_>, depth: usize) -> Result<(), String> {
+        let Some((head, rest)) = path.next() else {
+            return (self.set)(obj, &self.indices);
+        };
+        match obj {
+            Value::Null | Value::Blank => Ok(()),
+            Value::Seq(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.indices.push(u32::try_from(i).unwrap_or(u32::MAX));
+                    let result = self.walk(item, path, depth + 1);
+                    self.indices.pop();
+                    result?;
+                }
+                Ok(())
             }
-            let make = match create {
-                Some(kind) if !is_seq => Some(if rest.next().is_none() {
-                    kind
-                } else {
-                    Create::Map
-                }),
-                _ => None,
-            };
-            let field = match make {
-                None => match map.get_mut(name) {
-                    // A `name[]` field that is null becomes an empty sequence, as upstream.
-                    Some(f) if is_seq && f.is_null() => {
-                        *f = Value::Seq(Seq::new());
+            Value::Map(map) => {
+                let (name, is_seq) = match head.strip_suffix("[]") {
+                    Some(name) => (name, true),
+                    None => (head, false),
+                };
+                if name.is_empty() {
+                    return Err("cannot set or create an empty field name".into());
+                }
+                let make = match self.create {
+                    Some(kind) if !is_seq => Some(if rest.next().is_none() {
+                        kind
+                    } else {
+                        Create::Map
+                    }),
+                    _ => None,
+                };
+                let field = match make {
+                    None => match map.get_mut(name) {
+                        // A `name[]` field that is null becomes an empty sequence, as
+                        // upstream.
+                        Some(f) if is_seq && f.is_null() => {
+                            *f = Value::Seq(Seq::new());
+                            f
+                        }
+                        Some(f) => f,
+                        None => return Ok(()),
+                    },
+                    Some(kind) => {
+                        if !map.contains_key(name) {
+                            // A created field is most often the only one its map gains (a
+                            // namespace): grow by one, not by half.
+                            map.reserve_exact(1);
+                        }
+                        let f = map.entry(name).or_insert(Value::Null);
+                        if f.is_null() {
+                            *f = kind.make();
+                        }
                         f
                     }
-                    Some(f) => f,
-                    None => return Ok(()),
-                },
-                Some(kind) => {
-                    if !map.contains_key(name) {
-                        // A created field is most often the only one its map gains (a
-                        // namespace): grow by one, not by half.
-                        map.reserve_exact(1);
-                    }
-                    let f = map.entry(name).or_insert(Value::Null);
-                    if f.is_null() {
-                        *f = kind.make();
-                    }
-                    f
-                }
-            };
-            walk(field, rest, create, set, depth + 1)
+                };
+                self.walk(field, rest, depth + 1)
+            }
+            _ => Err("expected sequence or mapping node".into()),
         }
-        _ => Err("expected sequence or mapping node".into()),
     }
 }
 

@@ -29,6 +29,7 @@ mod history;
 mod kind_order;
 pub mod kustomization;
 pub mod limits;
+mod links;
 pub mod loader;
 pub mod origin;
 pub mod patch;

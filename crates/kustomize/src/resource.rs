@@ -7,6 +7,7 @@ use crate::generators::Behavior;
 use crate::origin::Origin;
 
 use crate::history::History;
+use crate::links::Links;
 use crate::resid::{Gvk, ResId};
 
 /// The annotation that marks a resource as local configuration, dropped from the output
@@ -28,6 +29,8 @@ pub struct Resource {
     /// What few resources have (vars that read it, build metadata): boxed, as every
     /// resource of a build is held at once.
     tracked: Option<Box<Tracked>>,
+    /// Fields that share one node upstream (labels and annotations a transformer added).
+    links: Links,
 }
 
 /// What a build records about some resources only.
@@ -50,7 +53,36 @@ impl Resource {
             needs_hash: false,
             behavior: Behavior::Unspecified,
             tracked: None,
+            links: Links::default(),
         }
+    }
+
+    /// The object and its links, to change together.
+    pub(crate) fn linked_mut(&mut self) -> (&mut Value, &mut Links) {
+        (&mut self.obj, &mut self.links)
+    }
+
+    /// Runs `op` on the object as an in-place write that linked fields share: a linked
+    /// place it changes passes its new value to the others ([`Links::sync`]).
+    pub(crate) fn write_linked<T>(&mut self, op: impl FnOnce(&mut Value) -> T) -> T {
+        if self.links.is_empty() {
+            return op(&mut self.obj);
+        }
+        let before = self.links.snapshot(&mut self.obj);
+        let out = op(&mut self.obj);
+        self.links.sync(&mut self.obj, before);
+        out
+    }
+
+    /// Forgets every link: the object was rebuilt (a JSON patch).
+    pub(crate) fn unlink_all(&mut self) {
+        self.links.clear();
+    }
+
+    /// Forgets the links through `metadata.annotations`, which upstream has just rebuilt
+    /// as a whole (`SetAnnotations`).
+    pub(crate) fn unlink_metadata_annotations(&mut self) {
+        self.links.unlink_path("metadata/annotations");
     }
 
     /// Where the resource came from, when tracked.
@@ -69,7 +101,10 @@ impl Resource {
 
     /// Records that a transformer ran: the origin of a resource without one, else one
     /// more transformation (upstream's `AddTransformerAnnotation`).
+    /// Upstream rewrites the whole `metadata.annotations` map as it records it, which
+    /// ends the links through that map.
     pub fn add_transformation(&mut self, by: &Origin) {
+        self.unlink_metadata_annotations();
         let tracked = self.tracked_mut();
         match tracked.origin {
             None => tracked.origin = Some(by.clone()),
@@ -478,10 +513,7 @@ impl Resource {
 
 fn to_string_pairs(v: Option<&Value>, text: impl Fn(&Value) -> String) -> Vec<(String, String)> {
     match v {
-        Some(Value::Map(m)) => m
-            .iter()
-            .map(|(k, v)| (k.to_string(), text(v)))
-            .collect(),
+        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.to_string(), text(v))).collect(),
         _ => Vec::new(),
     }
 }
@@ -642,6 +674,6 @@ mod tests {
     #[test]
     fn resource_stays_small() {
         let size = std::mem::size_of::<Resource>();
-        assert!(size <= 48, "Resource is {size} bytes");
+        assert!(size <= 56, "Resource is {size} bytes");
     }
 }

@@ -73,11 +73,14 @@ pub fn apply_sm_patch(
         r.store_previous_id();
     }
     let api_version = r.api_version();
-    strategic_merge::merge_with(r.value_mut(), patch, Some(&api_version), schema, scratch)
-        .map_err(|message| Error::Patch {
-            patch: format!("strategic merge patch on {}", r.cur_id()),
-            message,
-        })?;
+    // The merge writes into existing fields in place: linked fields share what it writes.
+    r.write_linked(|obj| {
+        strategic_merge::merge_with(obj, patch, Some(&api_version), schema, scratch)
+    })
+    .map_err(|message| Error::Patch {
+        patch: format!("strategic merge patch on {}", r.cur_id()),
+        message,
+    })?;
     if r.value().as_map().is_none_or(Mapping::is_empty) {
         return Ok(false);
     }
@@ -164,6 +167,8 @@ pub fn apply_json_patch(
     // Upstream patches the resource as JSON, which resolves every scalar and cannot hold
     // an infinity or a NaN.
     r.value_mut().resolve_scalars();
+    // The resource is rebuilt from JSON: no node is shared any more.
+    r.unlink_all();
     if let Some(bad) = json6902::first_non_finite(r.value()) {
         return Err(fail(format!("json: unsupported value: {bad}")));
     }

@@ -20,9 +20,10 @@ pub mod value_add;
 
 use std::collections::BTreeMap;
 
-use kustomize_yaml::{Key, Value};
+use kustomize_yaml::{Key, ThinVec, Value};
 
 use crate::fieldspec::{Create, FieldSpec};
+use crate::links::Place;
 use crate::resmap::ResMap;
 use crate::Error;
 
@@ -66,28 +67,45 @@ pub(crate) fn set_map_entries(
     } else {
         resources.iter_mut_keeping_ids()
     };
+    // Per key, the places it was missing from in the resource at hand: they share its node.
+    let spec_paths: Vec<Key> = field_specs.iter().map(|s| Key::new(&s.path)).collect();
+    let mut created: Vec<ThinVec<Place>> = (0..entries.len()).map(|_| ThinVec::new()).collect();
     for r in resources {
         let gvk = r.gvk();
-        for spec in field_specs {
-            spec.apply(r.value_mut(), &gvk, Some(Create::Map), &mut |node| {
-                if node.is_null() {
-                    *node = Value::Map(Default::default());
-                }
-                let Value::Map(map) = node else {
-                    return Err(format!("expected a map, found a {}", node.type_name()));
-                };
-                // One growth to the exact size (parsed maps have no room to spare).
-                let missing = entries.iter().filter(|(k, _)| !map.contains_key(k)).count();
-                map.reserve_exact(missing);
-                for (k, v) in &entries {
-                    map.insert(k.clone(), Value::from(*v));
-                }
-                Ok(())
-            })
-            .map_err(|e| Error::Transform {
-                transformer: "labels/annotations",
-                message: e,
-            })?;
+        created.iter_mut().for_each(ThinVec::clear);
+        r.write_linked(|obj| {
+            for (spec, path) in field_specs.iter().zip(&spec_paths) {
+                spec.apply_at(obj, &gvk, Some(Create::Map), &mut |node, indices| {
+                    if node.is_null() {
+                        *node = Value::Map(Default::default());
+                    }
+                    let Value::Map(map) = node else {
+                        return Err(format!("expected a map, found a {}", node.type_name()));
+                    };
+                    // One growth to the exact size (parsed maps have no room to spare).
+                    let missing = entries.iter().filter(|(k, _)| !map.contains_key(k)).count();
+                    map.reserve_exact(missing);
+                    for ((k, v), places) in entries.iter().zip(created.iter_mut()) {
+                        if !map.contains_key(k) {
+                            places.push(Place::new(path.clone(), indices));
+                        }
+                        map.insert(k.clone(), Value::from(*v));
+                    }
+                    Ok(())
+                })
+                .map_err(|e| Error::Transform {
+                    transformer: "labels/annotations",
+                    message: e,
+                })?;
+            }
+            Ok::<(), Error>(())
+        })?;
+        let (_, links) = r.linked_mut();
+        for ((k, _), places) in entries.iter().zip(created.iter_mut()) {
+            // A lone place makes no link, but may end a stale one.
+            if places.len() > 1 || (places.len() == 1 && !links.is_empty()) {
+                links.add(k, std::mem::take(places));
+            }
         }
     }
     Ok(())

@@ -536,29 +536,33 @@ fn apply_target(
         if !selected || rejected {
             continue;
         }
-        for (fp, path) in &paths {
-            let mut matches = Vec::new();
-            match_paths(
-                r.value_mut(),
-                path,
-                create.then_some(value),
-                &mut Vec::new(),
-                false,
-                &mut matches,
-            )?;
-            if matches.is_empty() {
-                let what = if create { "find or create" } else { "find" };
-                return Err(err(format!(
-                    "unable to {what} field \"{fp}\" in replacement target"
-                )));
-            }
-            for (steps, created) in matches {
-                allowance.charge(size.cost)?;
-                if let Some(node) = node_at(r.value_mut(), &steps) {
-                    set_field(t.options.as_ref(), node, value, created)?;
+        // The value is copied into existing fields in place: linked fields share it.
+        r.write_linked(|obj| {
+            for (fp, path) in &paths {
+                let mut matches = Vec::new();
+                match_paths(
+                    obj,
+                    path,
+                    create.then_some(value),
+                    &mut Vec::new(),
+                    false,
+                    &mut matches,
+                )?;
+                if matches.is_empty() {
+                    let what = if create { "find or create" } else { "find" };
+                    return Err(err(format!(
+                        "unable to {what} field \"{fp}\" in replacement target"
+                    )));
+                }
+                for (steps, created) in matches {
+                    allowance.charge(size.cost)?;
+                    if let Some(node) = node_at(obj, &steps) {
+                        set_field(t.options.as_ref(), node, value, created)?;
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(())
 }
