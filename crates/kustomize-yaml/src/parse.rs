@@ -873,7 +873,10 @@ impl<'k> Loader<'k> {
             Schema::Yaml11 => resolve_v2(text, try_timestamp),
         };
         // A resource's plain scalar keeps its text when that is not how its value prints.
-        if self.schema == Schema::Kyaml && wanted.is_none() && !prints_as_written(&resolved, text) {
+        if self.schema == Schema::Kyaml
+            && wanted.is_none()
+            && !crate::resolve::prints_as_written(&resolved, text)
+        {
             return Ok(Value::Plain(Str::new(text)));
         }
         if let Some(want) = wanted {
@@ -911,20 +914,6 @@ impl<'k> Loader<'k> {
             },
             Resolved::Str => Value::String(Str::new(text)),
         })
-    }
-}
-
-/// Whether a plain scalar's `text` is exactly how its `resolved` value prints (`31`,
-/// `true`, `null`, `1.5`), so that the value alone keeps everything upstream could use.
-fn prints_as_written(resolved: &Resolved, text: &str) -> bool {
-    match resolved {
-        Resolved::Str => true,
-        Resolved::Null => text.is_empty() || text == "null",
-        Resolved::Bool(b) => text == if *b { "true" } else { "false" },
-        Resolved::Int(i) => text == itoa::Buffer::new().format(*i),
-        Resolved::UInt(u) => text == itoa::Buffer::new().format(*u),
-        Resolved::Float(f) => crate::json::go_json_float(*f).is_ok_and(|t| t == text),
-        Resolved::Timestamp(_) => false,
     }
 }
 

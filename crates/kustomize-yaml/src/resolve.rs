@@ -629,6 +629,42 @@ pub fn resource_scalar(text: &str) -> crate::Value {
     }
 }
 
+/// Whether a plain scalar's `text` is exactly how its `resolved` value prints (`31`,
+/// `true`, `null`, `1.5`), so that the value alone keeps everything upstream could use.
+pub(crate) fn prints_as_written(resolved: &Resolved, text: &str) -> bool {
+    match resolved {
+        Resolved::Str => true,
+        Resolved::Null => text.is_empty() || text == "null",
+        Resolved::Bool(b) => text == if *b { "true" } else { "false" },
+        Resolved::Int(i) => text == itoa::Buffer::new().format(*i),
+        Resolved::UInt(u) => text == itoa::Buffer::new().format(*u),
+        Resolved::Float(f) => crate::json::go_json_float(*f).is_ok_and(|t| t == text),
+        Resolved::Timestamp(_) => false,
+    }
+}
+
+/// A plain scalar with this text and no tag, as kustomize writes one (a replacement that
+/// creates its field): a string when the text reads as one, else a value that keeps the
+/// text ([`crate::Value::Plain`] unless the text is how its value prints). It resolves as
+/// go-yaml v3 reads it when the resource is printed: `80` is a number, `2001-12-14` a
+/// timestamp.
+pub fn untagged(text: &str) -> crate::Value {
+    use crate::Value;
+    let resolved = resolve_v3(text, true);
+    if !prints_as_written(&resolved, text) {
+        return Value::Plain(crate::Str::new(text));
+    }
+    match resolved {
+        Resolved::Null if text.is_empty() => Value::Blank,
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Int(i),
+        Resolved::UInt(u) => Value::UInt(u),
+        Resolved::Float(f) => Value::Float(f),
+        Resolved::Timestamp(_) | Resolved::Str => Value::from(text),
+    }
+}
+
 /// Whether a plain scalar with this text reads as null (`~`, `null`, `Null`, `NULL`, empty).
 pub fn is_null_text(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")

@@ -607,9 +607,21 @@ pub fn resources_from_bytes_in(
                 short(&doc)
             )));
         }
-        out.push(Resource::new(doc));
+        out.push(Resource::new(annotations_made(doc)));
     }
     Ok(out)
+}
+
+/// A null `metadata.annotations` made an empty map, as upstream's reader leaves it (it
+/// writes its own annotations there while it reads): so a replacement can create fields
+/// in it, where under any other null it creates nothing.
+fn annotations_made(mut doc: Value) -> Value {
+    if let Some(Value::Map(meta)) = doc.as_map_mut().and_then(|d| d.get_mut("metadata")) {
+        if let Some(a) = meta.get_mut("annotations").filter(|a| a.is_null()) {
+            *a = Value::Map(Mapping::default());
+        }
+    }
+    doc
 }
 
 fn is_nil_or_empty(v: &Value) -> bool {

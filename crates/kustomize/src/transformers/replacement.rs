@@ -15,7 +15,7 @@
 //!   number); a created or map/list target takes the source value as is.
 
 use crate::fieldspec::path_may_touch_id;
-use kustomize_yaml::resolve::plain_scalar_value;
+use kustomize_yaml::resolve::{resolve_v3, untagged};
 use std::sync::Arc;
 
 use kustomize_yaml::{Mapping, Seq, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE};
@@ -226,20 +226,32 @@ fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> 
                 o.index
             ))
         })?;
-    Ok(retype(&value, part))
+    retype(&value, part)
 }
 
-/// A scalar of `like`'s type holding `text` (upstream keeps the node's tag and changes
-/// its text).
-fn retype(like: &Value, text: &str) -> Value {
-    match like {
-        Value::String(_) => Value::from(text.to_owned()),
-        v if v.is_number() || matches!(v, Value::Bool(_)) => match plain_scalar_value(text) {
-            v if v.is_number() || matches!(v, Value::Bool(_)) => v,
-            _ => Value::from(text.to_owned()),
-        },
-        _ => plain_scalar_value(text),
+/// A scalar of `like`'s type holding `text`: upstream copies only the text into the
+/// existing node, which keeps its tag. A string stays a string (`0x1F` copied into a
+/// string prints `"0x1F"`); any other tag holds text that reads as that type (`0x1F` into
+/// an int is 31, an int's text into a float is that number). Text that does not fit the
+/// tag is upstream's error when it prints the resource (``cannot decode !!str `c` as a
+/// !!int``), found here at once.
+fn retype(like: &Value, text: &str) -> Result<Value, Error> {
+    let tag = match like {
+        Value::String(_) => return Ok(Value::from(text)),
+        Value::Int(_) | Value::UInt(_) => "int",
+        Value::Float(_) => "float",
+        Value::Bool(_) => "bool",
+        Value::Null | Value::Blank => "null",
+        Value::Plain(t) => resolve_v3(t, true).tag_name(),
+        Value::Seq(_) | Value::Map(_) => return Ok(untagged(text)),
+    };
+    let found = resolve_v3(text, true).tag_name();
+    if found == tag || (tag == "float" && found == "int") {
+        return Ok(untagged(text));
     }
+    Err(err(format!(
+        "map[string]interface {{}}(nil): yaml: cannot decode !!{found} `{text}` as a !!{tag}"
+    )))
 }
 
 /// Splits a field path at dots outside `[...]` (upstream's `SmarterPathSplitter`):
@@ -313,14 +325,16 @@ fn lookup<'a>(node: &'a Value, path: &[String]) -> Result<Option<&'a Value>, Err
 }
 
 /// Where the target path leads, creating what `create` allows; each match is a list of
-/// steps from the resource root and whether its last node was created here.
+/// steps from the resource root and whether its last node was created here, or `None` for
+/// a field "created" under a null: upstream's `PathMatcher` appends it to the null scalar's
+/// hidden content, so the replacement succeeds and changes nothing that prints.
 fn match_paths(
     node: &mut Value,
     path: &[String],
     create: Option<&Value>,
     prefix: &mut Vec<Step>,
     created: bool,
-    out: &mut Vec<(Vec<Step>, bool)>,
+    out: &mut Vec<Option<(Vec<Step>, bool)>>,
 ) -> Result<(), Error> {
     kustomize_yaml::stack::deeper(|| match_here(node, path, create, prefix, created, out))
 }
@@ -332,12 +346,22 @@ fn match_here(
     create: Option<&Value>,
     prefix: &mut Vec<Step>,
     created: bool,
-    out: &mut Vec<(Vec<Step>, bool)>,
+    out: &mut Vec<Option<(Vec<Step>, bool)>>,
 ) -> Result<(), Error> {
     let Some((part, rest)) = path.split_first() else {
-        out.push((prefix.clone(), created));
+        out.push(Some((prefix.clone(), created)));
         return Ok(());
     };
+    // A null is no collection: it matches nothing, and what create makes under it is lost.
+    if node.is_null() {
+        match part.parse::<usize>() {
+            Ok(0) if create.is_some() => out.push(None),
+            Ok(i) => return Err(err(format!("index {i} specified but only 0 elements found"))),
+            Err(_) if create.is_some() && part != "*" => out.push(None),
+            Err(_) => {}
+        }
+        return Ok(());
+    }
     let next_kind = |rest: &[String]| -> Value {
         match rest.first() {
             None => match create {
@@ -540,6 +564,8 @@ fn apply_target(
         r.write_linked(|obj| {
             for (fp, path) in &paths {
                 let mut matches = Vec::new();
+                let what = if create { "find or create" } else { "find" };
+                let unable = format!("unable to {what} field \"{fp}\" in replacement target");
                 match_paths(
                     obj,
                     path,
@@ -547,14 +573,15 @@ fn apply_target(
                     &mut Vec::new(),
                     false,
                     &mut matches,
-                )?;
+                )
+                .map_err(|e| match e {
+                    Error::Transform { message, .. } => err(format!("{unable}: {message}")),
+                    e => e,
+                })?;
                 if matches.is_empty() {
-                    let what = if create { "find or create" } else { "find" };
-                    return Err(err(format!(
-                        "unable to {what} field \"{fp}\" in replacement target"
-                    )));
+                    return Err(err(unable));
                 }
-                for (steps, created) in matches {
+                for (steps, created) in matches.into_iter().flatten() {
                     allowance.charge(size.cost)?;
                     if let Some(node) = node_at(obj, &steps) {
                         set_field(t.options.as_ref(), node, value, created)?;
@@ -595,19 +622,14 @@ fn set_field(
     }
     match target {
         Value::Map(_) | Value::Seq(_) => *target = value,
-        _ if created || target.is_null() => {
+        _ if created => {
             *target = match &value {
                 Value::Map(_) | Value::Seq(_) => value,
-                v => plain_scalar_value(&scalar_text(Some(v))),
+                v => untagged(&v.text()),
             }
         }
-        _ => {
-            let text = match &value {
-                Value::Map(_) | Value::Seq(_) => String::new(),
-                v => scalar_text(Some(v)),
-            };
-            *target = retype(target, &text);
-        }
+        // Only the text is copied into a scalar (a collection's is empty).
+        _ => *target = retype(target, &value.text())?,
     }
     Ok(())
 }
