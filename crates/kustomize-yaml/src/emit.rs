@@ -215,6 +215,12 @@ struct Analysis {
     block_allowed: bool,
 }
 
+/// Whether a string in a block mapping's value prints as a plain scalar (not quoted, not
+/// a block): how a document rebuilt from JSON (after a JSON patch) styles its strings.
+pub fn prints_plain(s: &str) -> bool {
+    !s.is_empty() && !s.contains('\n') && v2_plain_is_string(s) && analyze(s).block_plain_allowed
+}
+
 /// libyaml's printable set (`is_printable`): tab, CR, DEL, C1 controls, BOM, U+FFFE/F and
 /// everything beyond the BMP are not printable.
 pub(crate) fn is_printable(c: char) -> bool {

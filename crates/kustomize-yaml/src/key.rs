@@ -550,6 +550,7 @@ mod tests {
             crate::Context {
                 keys: Some(&cache),
                 budget: None,
+                first_key_wins: false,
             },
         )
         .expect("parses");

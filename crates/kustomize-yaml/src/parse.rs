@@ -63,6 +63,11 @@ pub struct Context<'a> {
     /// Each document is charged to this budget as it is made (an alias expansion as it
     /// happens); a parse that would overdraw it fails with [`Error::Budget`].
     pub budget: Option<&'a Budget>,
+    /// A key repeated in a mapping keeps its first value instead of failing the parse:
+    /// kyaml reads nodes without checking keys and finds a field by its first match, so a
+    /// patch with a repeated key applies its first value (a resource's repeated key fails
+    /// only when it is printed).
+    pub first_key_wins: bool,
 }
 
 /// [`parse_documents`] in a [`Context`].
@@ -398,6 +403,8 @@ struct Loader<'k> {
     pending: usize,
     /// Cost charged to `budget` so far.
     charged: usize,
+    /// [`Context::first_key_wins`].
+    first_key_wins: bool,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     keep_anchors: bool,
@@ -427,6 +434,7 @@ impl<'k> Loader<'k> {
             schema,
             keys: cx.keys,
             budget: cx.budget,
+            first_key_wins: cx.first_key_wins,
             pending: 0,
             charged: 0,
             stack: Vec::new(),
@@ -667,6 +675,7 @@ impl<'k> Loader<'k> {
         self.pending += 1;
         let schema = self.schema;
         let annotations = schema == Schema::Kyaml && self.in_root_annotations();
+        let first_key_wins = self.first_key_wins;
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -704,12 +713,13 @@ impl<'k> Loader<'k> {
                     Schema::Kyaml if k.key == "<<" => {}
                     // Upstream rebuilds a resource's annotations from a map before it
                     // prints: there a repeated key is not an error, the last one wins.
-                    Schema::Kyaml if annotations => {
+                    Schema::Kyaml if annotations && !first_key_wins => {
                         if map.insert(k.key, value).is_none() {
                             lines.push(k.span.start.line());
                         }
                     }
                     Schema::Kyaml => match map.entry(k.key) {
+                        crate::mapping::Entry::Occupied(_) if first_key_wins => {}
                         crate::mapping::Entry::Occupied(e) => {
                             return Err(err_at(
                                 &k.span,
@@ -852,19 +862,21 @@ impl<'k> Loader<'k> {
         tag: &TagKind,
         span: &Span,
     ) -> Result<Value, Error> {
+        // A quoted or block scalar keeps that it was ([`Str::is_styled`]).
+        let string = || Ok(Value::String(Str::new(text).styled(!plain)));
         let wanted = match tag {
-            TagKind::None if !plain => return Ok(Value::String(Str::new(text))),
+            TagKind::None if !plain => return string(),
             TagKind::None => None,
-            TagKind::Other => return Ok(Value::String(Str::new(text))),
+            TagKind::Other => return string(),
             TagKind::Core(t) => match t.as_str() {
-                "str" => return Ok(Value::String(Str::new(text))),
+                "str" => return string(),
                 "binary" => {
                     return decode_binary(text)
                         .map(Value::from)
                         .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"))
                 }
                 "int" | "float" | "bool" | "null" | "timestamp" => Some(t.as_str()),
-                _ => return Ok(Value::String(Str::new(text))),
+                _ => return string(),
             },
         };
         let try_timestamp = matches!(wanted, None | Some("timestamp"));
@@ -1183,6 +1195,33 @@ mod tests {
         assert!(kyaml_err("a: !!bool yes").contains("cannot decode !!str `yes` as a !!bool"));
         assert!(kyaml_err("a: !!int 3.5").contains("cannot decode !!float `3.5` as a !!int"));
         assert!(kyaml_err("a: !!binary \"!!!\"").contains("invalid base64"));
+    }
+
+    #[test]
+    fn first_key_wins_for_patches() {
+        let cx = Context {
+            first_key_wins: true,
+            ..Context::default()
+        };
+        let src = "a: 1\nb: 2\na: 3\nmetadata:\n  annotations: {x: p, x: q}\n";
+        let docs = parse_documents_in(src, Schema::Kyaml, cx).expect("parses");
+        let doc = &docs[0];
+        assert_eq!(doc.get("a"), Some(&Value::Int(1)));
+        assert_eq!(doc.as_map().map(Mapping::len), Some(3));
+        let ann = doc.get("metadata").and_then(|m| m.get("annotations"));
+        assert_eq!(ann.and_then(|a| a.get("x")), Some(&Value::from("p")));
+        // Without it, a repeated key fails (annotations excepted: the last wins there).
+        assert!(kyaml_err("a: 1\na: 2\n").contains("already defined"));
+    }
+
+    #[test]
+    fn quoted_and_block_scalars_are_styled() {
+        let v = kyaml("a: x\nb: \"x\"\nc: 'x'\nd: |\n  x\ne: !!str x\n");
+        let styled = |k: &str| match v.get(k) {
+            Some(Value::String(s)) => s.is_styled(),
+            other => panic!("{k}: {other:?}"),
+        };
+        assert!(!styled("a") && styled("b") && styled("c") && styled("d") && !styled("e"));
     }
 
     #[test]

@@ -643,12 +643,10 @@ pub(crate) fn prints_as_written(resolved: &Resolved, text: &str) -> bool {
     }
 }
 
-/// A plain scalar with this text and no tag, as kustomize writes one (a replacement that
-/// creates its field): a string when the text reads as one, else a value that keeps the
-/// text ([`crate::Value::Plain`] unless the text is how its value prints). It resolves as
-/// go-yaml v3 reads it when the resource is printed: `80` is a number, `2001-12-14` a
-/// timestamp.
-pub fn untagged(text: &str) -> crate::Value {
+/// A plain scalar with this text as the parser reads it from a resource (a tagged node):
+/// a string when the text reads as one, else a value that keeps the text
+/// ([`crate::Value::Plain`] unless the text is how its value prints).
+pub fn plain(text: &str) -> crate::Value {
     use crate::Value;
     let resolved = resolve_v3(text, true);
     if !prints_as_written(&resolved, text) {
@@ -663,6 +661,29 @@ pub fn untagged(text: &str) -> crate::Value {
         Resolved::Float(f) => Value::Float(f),
         Resolved::Timestamp(_) | Resolved::Str => Value::from(text),
     }
+}
+
+/// A plain scalar with this text and no tag, as kustomize writes one with kyaml's
+/// `NewScalarRNode` (an image, a prefixed name, a field a replacement creates): its text,
+/// marked [`untagged`](crate::Str::is_untagged), as a string when it reads as one and as a
+/// [`crate::Value::Plain`] otherwise. go-yaml v3 resolves it when the resource is
+/// printed: `80` prints as a number, `2001-12-14` as a timestamp.
+pub fn untagged(text: &str) -> crate::Value {
+    use crate::Value;
+    let marked = crate::Str::new(text).untagged(true);
+    match resolve_v3(text, true) {
+        Resolved::Str => Value::String(marked),
+        _ => Value::Plain(marked),
+    }
+}
+
+/// Whether go-yaml v2 (YAML 1.1) reads this plain text as something other than a string:
+/// kyaml's `IsValueNonString`, by which its field setter quotes an untagged scalar. Empty
+/// and multi-line texts never are; a timestamp decodes as a string there.
+pub fn is_yaml11_non_string(text: &str) -> bool {
+    !text.is_empty()
+        && !text.contains('\n')
+        && !matches!(resolve_v2(text, false), Resolved::Str | Resolved::Timestamp(_))
 }
 
 /// Whether a plain scalar with this text reads as null (`~`, `null`, `Null`, `NULL`, empty).

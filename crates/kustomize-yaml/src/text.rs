@@ -22,12 +22,23 @@ use crate::ThinVec;
 
 /// The longest text kept inline.
 const INLINE: usize = 14;
-/// The first byte of a `Str` whose text is on the heap.
-const HEAP: u8 = u8::MAX;
+/// The first byte's bit that says the text is on the heap (else its low bits are the
+/// inline length).
+const HEAP: u8 = 0x80;
+/// The first byte's bit of [`Str::is_untagged`].
+const UNTAGGED: u8 = 0x40;
+/// The first byte's bit of [`Str::is_styled`].
+const STYLED: u8 = 0x20;
+/// The first byte's bits that are marks, not length.
+const MARKS: u8 = UNTAGGED | STYLED;
 
 /// An immutable string, inline up to 14 bytes, 15 bytes wide.
+///
+/// It also carries two marks of the scalar node it came from, which upstream keeps on its
+/// nodes and a transformer may later look at ([`Str::is_untagged`], [`Str::is_styled`]).
+/// Marks are not part of the text: equal texts compare equal whatever their marks.
 pub struct Str {
-    /// `[len, text...]` inline, or `[HEAP, pointer (unaligned)...]`; every byte is
+    /// `[marks | len, text...]` inline, or `[marks | HEAP, pointer (unaligned)...]`; every byte is
     /// initialised. `MaybeUninit` bytes, unlike `u8`s, keep the pointer's provenance when
     /// a `Str` is moved or copied.
     bytes: [MaybeUninit<u8>; INLINE + 1],
@@ -72,10 +83,53 @@ impl Str {
         Str { bytes }
     }
 
-    /// Replaces the text. A longer text than fits inline reuses (or reallocates) the
+    /// Whether the scalar has no tag: kustomize wrote it from text (an image, a prefixed
+    /// name, a field a replacement created) with kyaml's `NewScalarRNode`, so go-yaml
+    /// resolves its text only when the resource is printed, and kyaml's field setter
+    /// quotes it when a later strategic-merge patch walks it and its text reads as a
+    /// YAML 1.1 non-string.
+    pub fn is_untagged(&self) -> bool {
+        self.first() & UNTAGGED != 0
+    }
+
+    /// Whether the scalar was written quoted or as a block (`"x"`, `'x'`, `|`, `>`): kyaml
+    /// keeps an overwritten field's style, so text set over it later stays a string.
+    pub fn is_styled(&self) -> bool {
+        self.first() & STYLED != 0
+    }
+
+    /// This text marked untagged (or not).
+    pub fn untagged(mut self, on: bool) -> Str {
+        self.mark(UNTAGGED, on);
+        self
+    }
+
+    /// This text marked styled (or not).
+    pub fn styled(mut self, on: bool) -> Str {
+        self.mark(STYLED, on);
+        self
+    }
+
+    /// Marks this text untagged (or not) in place.
+    pub fn mark_untagged(&mut self, on: bool) {
+        self.mark(UNTAGGED, on);
+    }
+
+    /// Marks this text styled (or not) in place.
+    pub fn mark_styled(&mut self, on: bool) {
+        self.mark(STYLED, on);
+    }
+
+    fn mark(&mut self, bit: u8, on: bool) {
+        let first = if on { self.first() | bit } else { self.first() & !bit };
+        self.bytes[0] = MaybeUninit::new(first);
+    }
+
+    /// Replaces the text, keeping the marks. A longer text than fits inline reuses (or reallocates) the
     /// heap block this one has: a transformer rewriting every resource's name or image
     /// then leaves no freed block behind among the parsed tree.
     pub fn set(&mut self, text: &str) {
+        let marks = self.first() & MARKS;
         match self.heap() {
             Some(raw) if text.len() > INLINE => {
                 // The block moves out: self is the empty text until it is given back.
@@ -89,10 +143,11 @@ impl Str {
             }
             _ => *self = Str::new(text),
         }
+        self.bytes[0] = MaybeUninit::new(self.first() | marks);
     }
 
-    /// The first byte: the inline length, or `HEAP`.
-    fn tag(&self) -> u8 {
+    /// The first byte: marks, and the inline length or `HEAP`.
+    fn first(&self) -> u8 {
         // SAFETY: every byte is initialised; the first is always a plain byte.
         unsafe { self.bytes[0].assume_init() }
     }
@@ -100,7 +155,7 @@ impl Str {
     /// The heap text's pointer, if the text is on the heap.
     fn heap(&self) -> Option<NonNull<u8>> {
         // SAFETY: a HEAP first byte means bytes 1..9 hold the pointer `new` wrote.
-        (self.tag() == HEAP).then(|| unsafe {
+        (self.first() & HEAP != 0).then(|| unsafe {
             self.bytes
                 .as_ptr()
                 .add(1)
@@ -120,7 +175,7 @@ impl Str {
             None => unsafe {
                 std::slice::from_raw_parts(
                     self.bytes.as_ptr().add(1).cast::<u8>(),
-                    self.tag().into(),
+                    (self.first() & !MARKS).into(),
                 )
             },
         };
@@ -141,7 +196,11 @@ impl Drop for Str {
 impl Clone for Str {
     fn clone(&self) -> Self {
         match self.heap() {
-            Some(_) => Str::new(self.as_str()),
+            Some(_) => {
+                let mut copy = Str::new(self.as_str());
+                copy.bytes[0] = MaybeUninit::new(copy.first() | (self.first() & MARKS));
+                copy
+            }
             None => Str { bytes: self.bytes },
         }
     }
@@ -217,6 +276,23 @@ mod tests {
             proptest::prop_assert_eq!(d.as_str(), other.as_str());
             d.set(&text);
             proptest::prop_assert_eq!(d.as_str(), text.as_str());
+        }
+
+        /// Marks survive clones and new texts, and never show in the text or equality.
+        #[test]
+        fn keeps_its_marks(text in ".{0,40}", other in ".{0,40}", u: bool, st: bool) {
+            let s = Str::new(&text).untagged(u).styled(st);
+            proptest::prop_assert_eq!(s.as_str(), text.as_str());
+            proptest::prop_assert_eq!((s.is_untagged(), s.is_styled()), (u, st));
+            let mut c = s.clone();
+            proptest::prop_assert_eq!((c.is_untagged(), c.is_styled()), (u, st));
+            proptest::prop_assert!(c == Str::new(&text));
+            c.set(&other);
+            proptest::prop_assert_eq!(c.as_str(), other.as_str());
+            proptest::prop_assert_eq!((c.is_untagged(), c.is_styled()), (u, st));
+            let plain = c.untagged(false).styled(false);
+            proptest::prop_assert_eq!((plain.is_untagged(), plain.is_styled()), (false, false));
+            proptest::prop_assert_eq!(plain.as_str(), other.as_str());
         }
     }
 

@@ -105,11 +105,18 @@ impl Value {
     }
 
     /// Resolves every plain scalar of this tree to its value and every empty null to
-    /// `null`: what a round trip through JSON leaves (upstream's JSON patches).
+    /// `null`: what a round trip through JSON leaves (upstream's JSON patches). Every
+    /// scalar is tagged then, and a string is styled exactly when its YAML text needs
+    /// quotes or a block (kyaml rebuilds the node from the YAML it prints of the JSON).
     pub fn resolve_scalars(&mut self) {
         let mut stack = vec![self];
         while let Some(v) = stack.pop() {
             match v {
+                Value::String(s) => {
+                    s.mark_untagged(false);
+                    let styled = !crate::emit::prints_plain(s);
+                    s.mark_styled(styled);
+                }
                 Value::Plain(_) => {
                     *v = match v.resolved().into_owned() {
                         Value::Blank => Value::Null,
@@ -148,12 +155,33 @@ impl Value {
         }
     }
 
-    /// Makes this the string `text`, reusing the text's heap block if it is a string
-    /// already ([`Str::set`]).
+    /// Makes this the string `text` (a `!!str` node, as kyaml's `NewStringRNode`), reusing
+    /// the text's heap block if it is a string already ([`Str::set`]); a quoted or block
+    /// scalar keeps that style, as kyaml's field setter keeps it.
     pub fn set_str(&mut self, text: &str) {
         match self {
-            Value::String(s) => s.set(text),
+            Value::String(s) => {
+                s.set(text);
+                s.mark_untagged(false);
+            }
             other => *other = Value::from(text),
+        }
+    }
+
+    /// Sets this scalar to `text` as kyaml's `SetScalar` does (images, name prefixes and
+    /// suffixes): a new node without a tag that takes the old one's style. Over a quoted
+    /// or block scalar the text stays a string; otherwise it is [`untagged`], so its text
+    /// resolves when the resource prints (a prefixed name `0` + `x1` prints `name: 0x1`
+    /// as the number 1).
+    ///
+    /// [`untagged`]: crate::resolve::untagged
+    pub fn set_scalar(&mut self, text: &str) {
+        match self {
+            Value::String(s) if s.is_styled() => {
+                s.set(text);
+                s.mark_untagged(true);
+            }
+            other => *other = crate::resolve::untagged(text),
         }
     }
 
@@ -301,6 +329,41 @@ impl From<Vec<Value>> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_scalar_is_untagged_in_the_old_style() {
+        let mut plain = Value::from("e");
+        plain.set_scalar("0x13");
+        assert!(matches!(&plain, Value::Plain(s) if s.is_untagged()));
+        assert_eq!(*plain.resolved(), Value::Int(19));
+        assert_eq!(plain.text(), "0x13");
+        let mut quoted = Value::String(Str::new("e").styled(true));
+        quoted.set_scalar("0x13");
+        assert!(matches!(&quoted, Value::String(s) if s.is_styled() && s.is_untagged()));
+        let mut word = Value::Int(3);
+        word.set_scalar("nginx");
+        assert!(matches!(&word, Value::String(s) if s.is_untagged() && !s.is_styled()));
+        // A tagged string write drops the untagged mark and keeps the style.
+        quoted.set_str("x");
+        assert!(matches!(&quoted, Value::String(s) if s.is_styled() && !s.is_untagged()));
+    }
+
+    #[test]
+    fn json_round_trip_tags_everything() {
+        let mut v = Value::Seq(
+            vec![
+                crate::resolve::untagged("80"),
+                Value::String(Str::new("abc").untagged(true).styled(true)),
+                Value::from("80"),
+            ]
+            .into(),
+        );
+        v.resolve_scalars();
+        let items = v.as_seq().expect("a list");
+        assert_eq!(items[0], Value::Int(80));
+        assert!(matches!(&items[1], Value::String(s) if !s.is_untagged() && !s.is_styled()));
+        assert!(matches!(&items[2], Value::String(s) if s.is_styled()));
+    }
 
     /// A build holds every node of a tree at once: keep the node small.
     #[test]

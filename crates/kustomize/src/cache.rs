@@ -50,6 +50,7 @@ impl ParseCache {
         let cx = kustomize_yaml::Context {
             keys: Some(&self.keys),
             budget: Some(allowance.budget()),
+            first_key_wins: false,
         };
         let parsed = resources_from_bytes_in(bytes, path, cx)?;
         let cost = parsed.iter().map(|r| r.value().size().cost).sum();

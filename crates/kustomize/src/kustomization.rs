@@ -367,7 +367,11 @@ impl Kustomization {
             message,
         };
         let text = std::str::from_utf8(content).map_err(|e| bad(e.to_string()))?;
-        let cx = kustomize_yaml::Context { keys: None, budget };
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget,
+            first_key_wins: false,
+        };
         let docs =
             kustomize_yaml::parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| match e {
                 kustomize_yaml::Error::Budget(e) => e.into(),

@@ -98,6 +98,7 @@ impl Allowance {
         let cx = kustomize_yaml::Context {
             keys: None,
             budget: Some(&self.nodes),
+            first_key_wins: false,
         };
         kustomize_yaml::parse_documents_in(text, schema, cx)
     }

@@ -102,10 +102,24 @@ impl Loader {
         let cx = kustomize_yaml::Context {
             keys: None,
             budget: Some(self.allowance.budget()),
+            first_key_wins: false,
         };
         let resources = crate::resource::resources_from_bytes_in(bytes, path, cx)?;
         self.note_types(&resources);
         Ok(resources)
+    }
+
+    /// Parses strategic-merge patches (resources whose repeated keys keep their first
+    /// value, as kyaml's field lookup finds it), charging the build.
+    pub fn patches(&self, bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget: Some(self.allowance.budget()),
+            first_key_wins: true,
+        };
+        let patches = crate::resource::resources_from_bytes_in(bytes, path, cx)?;
+        self.note_types(&patches);
+        Ok(patches)
     }
 
     /// What the build has left of its limits.

@@ -432,6 +432,7 @@ impl Builder<'_> {
                 kustomize_yaml::Context {
                     keys: Some(self.keys),
                     budget: Some(allowance.budget()),
+                    first_key_wins: false,
                 },
             ),
         }?;

@@ -228,7 +228,11 @@ impl TransformerConfig {
 
     /// [`TransformerConfig::parse`], charging `budget` for what it parses.
     pub fn parse_in(text: &str, budget: Option<&Budget>) -> Result<TransformerConfig, String> {
-        let cx = kustomize_yaml::Context { keys: None, budget };
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget,
+            first_key_wins: false,
+        };
         let docs = parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| e.to_string())?;
         let doc = docs.into_iter().next().unwrap_or_default();
         if doc.is_null() {

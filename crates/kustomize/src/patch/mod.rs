@@ -28,7 +28,7 @@ pub enum PatchContent {
 /// reads as resources, JSON 6902 when it reads as operations, an error when both (and
 /// non-empty) or neither.
 pub fn parse_patch_text(text: &str, source: &str, loader: &Loader) -> Result<PatchContent, Error> {
-    let sm = loader.resources(text.as_bytes(), std::path::Path::new(source));
+    let sm = loader.patches(text.as_bytes(), std::path::Path::new(source));
     if let Err(e @ Error::Limit { .. }) = sm {
         return Err(e);
     }
@@ -94,13 +94,21 @@ pub fn apply_sm_patch(
         .entry("metadata".to_owned())
         .or_insert_with(|| Value::Map(Mapping::default()));
     if let Value::Map(meta) = meta {
+        // kyaml's `SetName` and `SetNamespace` set untagged scalars in the old fields'
+        // style: a name that reads as a number prints as one, as after a prefix.
+        let mut restore = |field: &str, text: &str| match meta.get_mut(field) {
+            Some(v) => v.set_scalar(text),
+            None => {
+                meta.insert(field, kustomize_yaml::resolve::untagged(text));
+            }
+        };
         if !options.allow_name_change {
-            meta.insert("name", Value::from(name));
+            restore("name", &name);
         }
         if namespace.is_empty() {
             meta.shift_remove("namespace");
         } else {
-            meta.insert("namespace", Value::from(namespace));
+            restore("namespace", &namespace);
         }
     }
     Ok(true)

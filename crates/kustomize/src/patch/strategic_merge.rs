@@ -33,8 +33,8 @@
 use std::collections::{HashMap, HashSet};
 
 use kustomize_yaml::mapping::Map;
-use kustomize_yaml::resolve::{go_format_float64, resolve_v3, Resolved};
-use kustomize_yaml::{CompactString, Key, Mapping, ToCompactString, Value};
+use kustomize_yaml::resolve::{go_format_float64, is_yaml11_non_string, resolve_v3, Resolved};
+use kustomize_yaml::{CompactString, Key, Mapping, Str, ToCompactString, Value};
 
 use super::schema::{FieldSchema, Schema};
 
@@ -432,6 +432,13 @@ impl<'s> Merger<'s> {
     }
 
     /// `yaml.FieldSetter{Name, Value}` on map `dest`.
+    ///
+    /// The setter first quotes a plain string or untagged value whose text YAML 1.1 reads
+    /// as a non-string ([`quote_yaml11_non_string`]); then, over an existing field, the new
+    /// node takes that field's style, so a value set over a quoted field stays a string
+    /// (`7` over `"x"` prints `"7"`) and one set over a plain field loses the quoting. The
+    /// walk re-sets every field of the maps it visits with its own node, which is how a
+    /// patch quotes an image or prefixed name that reads as a number.
     fn set_field(&mut self, dest: Id, name: &str, val: Option<Id>) {
         let clear = match val {
             None => true,
@@ -444,13 +451,24 @@ impl<'s> Merger<'s> {
                     m.shift_remove(name);
                 }
             }
+            (false, Some(v), Some(e)) if v == e => {
+                if let Node::Scalar(value) = &mut self.nodes[e] {
+                    quote_yaml11_non_string(value);
+                }
+            }
             (false, Some(v), Some(e)) => {
-                // `SetYNode`: the existing node takes the new node's content.
-                if v != e {
-                    self.nodes[e] = self.nodes[v].clone();
+                // `SetYNode`: the existing node takes the new node's content, and keeps
+                // its style.
+                let styled = matches!(&self.nodes[e], Node::Scalar(Value::String(s)) if s.is_styled());
+                self.nodes[e] = self.nodes[v].clone();
+                if let Node::Scalar(value) = &mut self.nodes[e] {
+                    restyle(value, styled);
                 }
             }
             (false, Some(v), None) => {
+                if let Node::Scalar(value) = &mut self.nodes[v] {
+                    quote_yaml11_non_string(value);
+                }
                 if let Node::Map(m) = &mut self.nodes[dest] {
                     m.insert(CompactString::from(name), v);
                 }
@@ -1250,6 +1268,36 @@ fn scalar_text(v: &Value) -> Text {
 }
 
 /// An untagged scalar with this text, resolved as kyaml resolves plain scalars on output.
+/// kyaml's field setter on a plain string or untagged scalar (`IsStringValue`, no style)
+/// whose text go-yaml v2 reads as a non-string (`IsYaml1_1NonString`): it becomes
+/// double-quoted, so an untagged `80` (an image, a prefixed name) is the string `"80"`
+/// from then on.
+fn quote_yaml11_non_string(value: &mut Value) {
+    let quoted = match value {
+        Value::String(s) => !s.is_styled() && is_yaml11_non_string(s),
+        Value::Plain(s) => s.is_untagged() && is_yaml11_non_string(s),
+        _ => false,
+    };
+    if quoted {
+        restyle(value, true);
+    }
+}
+
+/// A scalar given another node's style: quoted (or a block) makes any scalar a string
+/// with its text; plain leaves the value as it reads.
+fn restyle(value: &mut Value, styled: bool) {
+    match value {
+        Value::String(s) => s.mark_styled(styled),
+        Value::Null | Value::Blank | Value::Seq(_) | Value::Map(_) => {}
+        other if styled => {
+            let untagged = matches!(other, Value::Plain(s) if s.is_untagged());
+            let text = other.text();
+            *other = Value::String(Str::new(&text).styled(true).untagged(untagged));
+        }
+        _ => {}
+    }
+}
+
 fn plain_scalar(text: &str) -> Node {
     match resolve_v3(text, false) {
         Resolved::Null => Node::Null {
@@ -1427,6 +1475,23 @@ mod tests {
             "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: d}\nspec:\n  items: [{name: a, v: 2}, {$patch: replace}]\n  m: {y: 2}\n  tmpl:\n    apiVersion: apps/v1\n    kind: Deployment\n    spec: {template: {spec: {containers: [{name: b, image: b}]}}}\n",
             "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: d}\nspec:\n  items: [{name: a, v: 2}, {$patch: replace}]\n  m: {x: 1, y: 2}\n  tmpl:\n    apiVersion: apps/v1\n    kind: Deployment\n    spec: {template: {spec: {containers: [{name: b, image: b}, {name: a, image: a}]}}}\n",
         );
+    }
+
+    #[test]
+    fn setter_quotes_untagged_non_strings_and_keeps_styles() {
+        let mut target = yaml("kind: ConfigMap\ndata: {dq: \"x\", pl: x, word: w}\n");
+        let data = target.get_mut("data").expect("data");
+        data.as_map_mut().expect("a map").insert("num", kustomize_yaml::resolve::untagged("80"));
+        data.get_mut("word").expect("word").set_scalar("nginx");
+        let patch = yaml("kind: ConfigMap\ndata: {dq: 7, pl: 7}\n");
+        merge(&mut target, &patch, &Schema::builtin()).expect("merges");
+        let data = target.get("data").expect("data");
+        // Re-set by the walk: the untagged 80 is quoted, the untagged word stays as it is.
+        assert!(matches!(data.get("num"), Some(Value::String(s)) if s.as_str() == "80"));
+        assert!(matches!(data.get("word"), Some(Value::String(s)) if s.is_untagged()));
+        // Set over a quoted field: a string; over a plain one: the patch's int.
+        assert!(matches!(data.get("dq"), Some(Value::String(s)) if s.as_str() == "7"));
+        assert_eq!(data.get("pl"), Some(&Value::Int(7)));
     }
 
     #[test]

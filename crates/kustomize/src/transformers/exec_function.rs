@@ -220,6 +220,7 @@ impl ExecFunction {
         let cx = kustomize_yaml::Context {
             keys: None,
             budget: Some(self.allowance.budget()),
+            first_key_wins: false,
         };
         resources_from_bytes_in(bytes.as_bytes(), &self.path, cx)
     }

@@ -112,7 +112,8 @@ impl Transformer for ImageTagTransformer {
                 match node {
                     Value::String(value) => {
                         if let Some(new) = index.rewrite(&self.images, value, times) {
-                            value.set(&new);
+                            // kyaml's `SetScalar`: untagged, in the old node's style.
+                            node.set_scalar(&new);
                         }
                     }
                     Value::Map(_) | Value::Seq(_) => {

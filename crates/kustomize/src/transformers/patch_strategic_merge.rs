@@ -41,16 +41,16 @@ impl PatchStrategicMergeTransformer {
         }
         let mut patches = Vec::new();
         for path in paths {
-            match loader.resources(path.as_bytes(), loader.root()) {
+            match loader.patches(path.as_bytes(), loader.root()) {
                 Ok(inline) => patches.extend(inline),
                 Err(_) => {
                     let (bytes, file) = loader.load(path)?;
-                    patches.extend(loader.resources(&bytes, &file)?);
+                    patches.extend(loader.patches(&bytes, &file)?);
                 }
             }
         }
         if !inline.is_empty() {
-            patches.extend(loader.resources(inline.as_bytes(), loader.root())?);
+            patches.extend(loader.patches(inline.as_bytes(), loader.root())?);
         }
         if patches.is_empty() {
             return Err(Error::Other(format!(

@@ -62,7 +62,8 @@ impl Transformer for PrefixSuffixTransformer {
                 let gvk = r.gvk();
                 spec.apply(r.value_mut(), &gvk, Some(Create::Scalar), &mut |node| {
                     let text = scalar_text(Some(node));
-                    node.set_str(&match &self.affix {
+                    // kyaml's `SetScalar`: untagged, in the old node's style.
+                    node.set_scalar(&match &self.affix {
                         Affix::Prefix(p) => format!("{p}{text}"),
                         Affix::Suffix(s) => format!("{text}{s}"),
                     });

@@ -15,7 +15,7 @@
 //!   number); a created or map/list target takes the source value as is.
 
 use crate::fieldspec::path_may_touch_id;
-use kustomize_yaml::resolve::{resolve_v3, untagged};
+use kustomize_yaml::resolve::{plain, resolve_v3, untagged};
 use std::sync::Arc;
 
 use kustomize_yaml::{Mapping, Seq, Value, MAX_DEPTH, MAX_DEPTH_MESSAGE};
@@ -235,9 +235,18 @@ fn refine(options: Option<&FieldOptions>, value: Value) -> Result<Value, Error> 
 /// an int is 31, an int's text into a float is that number). Text that does not fit the
 /// tag is upstream's error when it prints the resource (``cannot decode !!str `c` as a
 /// !!int``), found here at once.
+///
+/// An untagged target (an image, a field an earlier replacement created) takes any text,
+/// resolved when printed; a string keeps its style and marks.
 fn retype(like: &Value, text: &str) -> Result<Value, Error> {
     let tag = match like {
-        Value::String(_) => return Ok(Value::from(text)),
+        Value::String(s) if s.is_untagged() && !s.is_styled() => return Ok(untagged(text)),
+        Value::Plain(s) if s.is_untagged() => return Ok(untagged(text)),
+        Value::String(s) => {
+            let mut s = s.clone();
+            s.set(text);
+            return Ok(Value::String(s));
+        }
         Value::Int(_) | Value::UInt(_) => "int",
         Value::Float(_) => "float",
         Value::Bool(_) => "bool",
@@ -247,7 +256,7 @@ fn retype(like: &Value, text: &str) -> Result<Value, Error> {
     };
     let found = resolve_v3(text, true).tag_name();
     if found == tag || (tag == "float" && found == "int") {
-        return Ok(untagged(text));
+        return Ok(plain(text));
     }
     Err(err(format!(
         "map[string]interface {{}}(nil): yaml: cannot decode !!{found} `{text}` as a !!{tag}"
