@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span, Tag};
 
 use crate::key::KeyCache;
-use crate::resolve::{go_format_float32, resolve_v2, resolve_v3, Resolved};
+use crate::resolve::{go_format_float32, is_yaml11_non_string, resolve_v2, resolve_v3, Resolved};
 use crate::{Budget, Error, Key, Mapping, Str, Value};
 
 /// Which resolution rules apply to plain scalars.
@@ -924,6 +924,10 @@ impl<'k> Loader<'k> {
                 Schema::Kyaml => Value::String(t.to_rfc3339_nano().into()),
                 Schema::Yaml11 => Value::String(Str::new(text)),
             },
+            // A plain string YAML 1.1 reads otherwise is one of its booleans (`yes`, `on`).
+            Resolved::Str if plain && text.len() <= 5 && is_yaml11_non_string(text) => {
+                Value::String(Str::new(text).known_plain(true))
+            }
             Resolved::Str => Value::String(Str::new(text)),
         })
     }

@@ -29,8 +29,10 @@ const HEAP: u8 = 0x80;
 const UNTAGGED: u8 = 0x40;
 /// The first byte's bit of [`Str::is_styled`].
 const STYLED: u8 = 0x20;
+/// The first byte's bit of [`Str::is_known_plain`].
+const KNOWN_PLAIN: u8 = 0x10;
 /// The first byte's bits that are marks, not length.
-const MARKS: u8 = UNTAGGED | STYLED;
+const MARKS: u8 = UNTAGGED | STYLED | KNOWN_PLAIN;
 
 /// An immutable string, inline up to 14 bytes, 15 bytes wide.
 ///
@@ -98,6 +100,31 @@ impl Str {
         self.first() & STYLED != 0
     }
 
+    /// Whether the string is known to be plain although YAML 1.1 reads its text as a
+    /// non-string: read from a file (`yes`, `on`, `y` are plain `!!str` nodes to go-yaml
+    /// v3), or set over a plain field by a patch.
+    pub fn is_known_plain(&self) -> bool {
+        self.first() & KNOWN_PLAIN != 0
+    }
+
+    /// Whether the node prints quoted by its style, so that a value set over it stays a
+    /// string: it is [styled](Str::is_styled), or it is a tagged string whose text YAML 1.1
+    /// reads as a non-string that was not [known plain](Str::is_known_plain) (kyaml's field
+    /// setter quotes such a string when it creates a field: generated data `"12"`, a
+    /// label `"yes"`).
+    pub fn has_quotes(&self) -> bool {
+        self.is_styled()
+            || (!self.is_untagged()
+                && !self.is_known_plain()
+                && crate::resolve::is_yaml11_non_string(self.as_str()))
+    }
+
+    /// This text marked known plain (or not).
+    pub fn known_plain(mut self, on: bool) -> Str {
+        self.mark(KNOWN_PLAIN, on);
+        self
+    }
+
     /// This text marked untagged (or not).
     pub fn untagged(mut self, on: bool) -> Str {
         self.mark(UNTAGGED, on);
@@ -115,9 +142,10 @@ impl Str {
         self.mark(UNTAGGED, on);
     }
 
-    /// Marks this text styled (or not) in place.
+    /// Marks this text styled (or not) in place; either way its style is then known.
     pub fn mark_styled(&mut self, on: bool) {
         self.mark(STYLED, on);
+        self.mark(KNOWN_PLAIN, !on);
     }
 
     fn mark(&mut self, bit: u8, on: bool) {

@@ -177,8 +177,9 @@ impl Value {
     /// [`untagged`]: crate::resolve::untagged
     pub fn set_scalar(&mut self, text: &str) {
         match self {
-            Value::String(s) if s.is_styled() => {
+            Value::String(s) if s.has_quotes() => {
                 s.set(text);
+                s.mark_styled(true);
                 s.mark_untagged(true);
             }
             other => *other = crate::resolve::untagged(text),

@@ -152,13 +152,10 @@ type NodeMap = Map<Id>;
 enum Node {
     /// A non-null scalar.
     Scalar(Value),
-    /// A null; `keep` marks the null kyaml creates to keep an explicit `null` of the
+    /// A null (kyaml's `IsTaggedNull`: `null`, `~`, `Null`, `NULL` or nothing), as it was
+    /// written; `keep` marks the null kyaml creates to keep an explicit `null` of the
     /// resource that the patch does not mention.
-    Null {
-        keep: bool,
-        /// Written as nothing (`key:`): upstream drops it where the patch leaves it be.
-        blank: bool,
-    },
+    Null { keep: bool, value: Value },
     Map(NodeMap),
     Seq(Vec<Id>),
 }
@@ -238,13 +235,13 @@ impl<'s> Merger<'s> {
     /// [`Merger::import`] at one level.
     fn import_here(&mut self, v: &Value) -> Id {
         let node = match v {
-            Value::Null => Node::Null {
+            Value::Null | Value::Blank => Node::Null {
                 keep: false,
-                blank: false,
+                value: v.clone(),
             },
-            Value::Blank => Node::Null {
+            Value::Plain(t) if kustomize_yaml::resolve::is_null_text(t) => Node::Null {
                 keep: false,
-                blank: true,
+                value: v.clone(),
             },
             Value::Map(m) => {
                 let mut out = self.spare.maps.pop().unwrap_or_default();
@@ -279,13 +276,7 @@ impl<'s> Merger<'s> {
     fn export_here(&self, id: Id) -> Value {
         match &self.nodes[id] {
             Node::Scalar(v) => v.clone(),
-            Node::Null { blank, .. } => {
-                if *blank {
-                    Value::Blank
-                } else {
-                    Value::Null
-                }
-            }
+            Node::Null { value, .. } => value.clone(),
             Node::Map(m) => {
                 let mut out = Mapping::with_capacity(m.len());
                 for (k, &v) in m {
@@ -385,8 +376,7 @@ impl<'s> Merger<'s> {
     fn text(&self, id: Id) -> Text {
         match &self.nodes[id] {
             Node::Scalar(v) => scalar_text(v),
-            Node::Null { blank: true, .. } => Text::default(),
-            Node::Null { .. } => "null".into(),
+            Node::Null { value, .. } => value.text().as_ref().into(),
             Node::Map(_) | Node::Seq(_) => Text::default(),
         }
     }
@@ -459,7 +449,8 @@ impl<'s> Merger<'s> {
             (false, Some(v), Some(e)) => {
                 // `SetYNode`: the existing node takes the new node's content, and keeps
                 // its style.
-                let styled = matches!(&self.nodes[e], Node::Scalar(Value::String(s)) if s.is_styled());
+                let styled =
+                    matches!(&self.nodes[e], Node::Scalar(Value::String(s)) if s.has_quotes());
                 self.nodes[e] = self.nodes[v].clone();
                 if let Node::Scalar(value) = &mut self.nodes[e] {
                     restyle(value, styled);
@@ -587,10 +578,12 @@ impl<'s> Merger<'s> {
             }
             if let (None, Some(d)) = (origin, dest) {
                 // An explicit `null` of the resource the patch does not mention stays.
-                if !self.text(d).is_empty() {
+                let text = self.text(d);
+                if !text.is_empty() {
+                    // `MakePersistentNullNode(dest.Value)`: a new null with its text.
                     return Ok(Some(self.alloc(Node::Null {
                         keep: true,
-                        blank: false,
+                        value: kustomize_yaml::resolve::plain(&text),
                     })));
                 }
             }
@@ -1302,7 +1295,7 @@ fn plain_scalar(text: &str) -> Node {
     match resolve_v3(text, false) {
         Resolved::Null => Node::Null {
             keep: false,
-            blank: false,
+            value: kustomize_yaml::resolve::plain(text),
         },
         Resolved::Bool(b) => Node::Scalar(Value::Bool(b)),
         Resolved::Int(i) => Node::Scalar(Value::Int(i)),

@@ -105,7 +105,10 @@ impl Transformer for PatchTransformer {
                     self.options,
                     &self.schema,
                     &self.allowance,
-                )
+                )?;
+                // Upstream's `resWrangler.ApplySmPatch` appends every resource again, so a
+                // rename onto another resource's id fails here (not with a patch's own id).
+                resources.check_unique_ids()
             }
             (PatchContent::StrategicMerge(patches), None) if !patches.is_empty() => {
                 for patch in patches {

@@ -183,11 +183,11 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
     };
     let path = smarter_split(field_path);
     let value = lookup(res.value(), &path)?
+        // `IsNilOrEmpty`: a null however spelled (`~`, `Null`), `{}` or `[]` is missing.
         .filter(|v| match v {
-            Value::Null | Value::Blank => false,
             Value::Map(m) => !m.is_empty(),
             Value::Seq(s) => !s.is_empty(),
-            _ => true,
+            v => !v.is_null(),
         })
         .ok_or_else(|| {
             err(format!(
@@ -243,9 +243,10 @@ fn retype(like: &Value, text: &str) -> Result<Value, Error> {
         Value::String(s) if s.is_untagged() && !s.is_styled() => return Ok(untagged(text)),
         Value::Plain(s) if s.is_untagged() => return Ok(untagged(text)),
         Value::String(s) => {
+            let quoted = s.has_quotes();
             let mut s = s.clone();
             s.set(text);
-            return Ok(Value::String(s));
+            return Ok(Value::String(s.styled(quoted)));
         }
         Value::Int(_) | Value::UInt(_) => "int",
         Value::Float(_) => "float",

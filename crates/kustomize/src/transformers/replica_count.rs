@@ -38,13 +38,12 @@ impl Transformer for ReplicaCountTransformer {
                     let count = Value::Int(self.replica.count);
                     spec.apply(r.value_mut(), &cur.gvk, Some(Create::Scalar), &mut |node| {
                         *node = match node {
-                            // Upstream sets an int node but keeps the old node's style: a
-                            // quoted number stays quoted (a string). Without styles in the
-                            // tree, a string that only quotes could have made one stands
-                            // for it.
-                            // (A field just made is an empty string.)
-                            Value::String(s) if !s.is_empty() && quoted_to_be_a_string(s) => {
-                                Value::from(self.replica.count.to_string())
+                            // Upstream sets an int node in the old node's style: over a
+                            // quoted one it prints as a string.
+                            Value::String(s) if s.has_quotes() => {
+                                let mut s = s.clone();
+                                s.set(&self.replica.count.to_string());
+                                Value::String(s.styled(true))
                             }
                             _ => count.clone(),
                         };
@@ -77,13 +76,4 @@ impl Transformer for ReplicaCountTransformer {
             ),
         })
     }
-}
-
-/// Whether `text`, as a plain scalar, would read as something other than a string (so a
-/// string holding it was written quoted).
-fn quoted_to_be_a_string(text: &str) -> bool {
-    !matches!(
-        kustomize_yaml::resolve::plain_scalar_value(text),
-        Value::String(_)
-    )
 }
