@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span, Tag};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span, StructureStyle, Tag};
 
 use crate::key::KeyCache;
 use crate::resolve::{go_format_float32, is_yaml11_non_string, resolve_v2, resolve_v3, Resolved};
@@ -405,6 +405,8 @@ struct Loader<'k> {
     charged: usize,
     /// [`Context::first_key_wins`].
     first_key_wins: bool,
+    /// Open flow collections.
+    flow_depth: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     keep_anchors: bool,
@@ -435,6 +437,7 @@ impl<'k> Loader<'k> {
             keys: cx.keys,
             budget: cx.budget,
             first_key_wins: cx.first_key_wins,
+            flow_depth: 0,
             pending: 0,
             charged: 0,
             stack: Vec::new(),
@@ -548,13 +551,15 @@ impl<'k> Loader<'k> {
                     self.complete(value, &span)?;
                 }
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) => {
                 self.open(&span)?;
+                self.flow_depth += usize::from(style == StructureStyle::Flow);
                 let items = self.spare_seqs.pop().unwrap_or_default();
                 self.stack.push(Frame::Seq { items, anchor });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(style, anchor, _) => {
                 self.open(&span)?;
+                self.flow_depth += usize::from(style == StructureStyle::Flow);
                 let root = self.stack.is_empty();
                 let (map, lines) = self.spare_maps.pop().unwrap_or_default();
                 self.stack.push(Frame::Map {
@@ -567,6 +572,8 @@ impl<'k> Loader<'k> {
                 });
             }
             Event::SequenceEnd => {
+                // Flow collections hold only flow collections: the innermost one is flow.
+                self.flow_depth = self.flow_depth.saturating_sub(1);
                 let Some(Frame::Seq { mut items, anchor }) = self.stack.pop() else {
                     return Err(err_at(&span, "unbalanced sequence end"));
                 };
@@ -580,6 +587,7 @@ impl<'k> Loader<'k> {
                 self.complete(value, &span)?;
             }
             Event::MappingEnd => {
+                self.flow_depth = self.flow_depth.saturating_sub(1);
                 let Some(Frame::Map {
                     mut map,
                     mut lines,
@@ -907,6 +915,17 @@ impl<'k> Loader<'k> {
             }
         }
         Ok(match resolved {
+            // An empty null in a flow collection is null to the build but prints as
+            // `""`: go-yaml cannot emit an empty plain scalar there, so kyaml's print
+            // through YAML text quotes it ([`Value::resolved`]).
+            Resolved::Null
+                if text.is_empty()
+                    && wanted.is_none()
+                    && self.schema == Schema::Kyaml
+                    && self.flow_depth > 0 =>
+            {
+                Value::Plain(Str::new("").styled(true))
+            }
             Resolved::Null
                 if text.is_empty() && wanted.is_none() && self.schema == Schema::Kyaml =>
             {

@@ -78,6 +78,10 @@ impl Value {
     /// text, as Go's JSON prints a time); anything else is itself.
     pub fn resolved(&self) -> std::borrow::Cow<'_, Value> {
         match self {
+            // An empty null of a flow collection prints as `""` (see the parser).
+            Value::Plain(text) if text.is_empty() && text.is_styled() => {
+                std::borrow::Cow::Owned(Value::from(""))
+            }
             Value::Plain(text) => std::borrow::Cow::Owned(crate::resolve::resource_scalar(text)),
             v => std::borrow::Cow::Borrowed(v),
         }

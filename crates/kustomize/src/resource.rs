@@ -491,6 +491,20 @@ impl Resource {
         }
     }
 
+    /// The first annotation key that go-yaml v3 reads as something other than a string
+    /// (`1`, `true`, `null`, a date), with what it reads as. Upstream rebuilds every
+    /// resource's annotations before it prints, keys as untagged scalars, so such a key
+    /// (quoted in the file or not, or a YAML 1.1 `y` or `n` from a kustomization) makes
+    /// its JSON encoding fail: `json: unsupported type: map[interface {}]interface {}`.
+    pub fn non_string_annotation_key(&self) -> Option<(&str, &'static str)> {
+        let annotations = self.obj.get("metadata")?.get("annotations")?.as_map()?;
+        annotations.keys().find_map(|k| {
+            let resolved = kustomize_yaml::resolve::resolve_v3(k, true);
+            (k.as_str() != "<<" && resolved != kustomize_yaml::resolve::Resolved::Str)
+                .then(|| (k.as_str(), resolved.tag_name()))
+        })
+    }
+
     /// Upstream's `SetAnnotations(GetAnnotations())` after a JSON patch: `metadata` exists,
     /// annotation values are strings, and an empty annotations map is removed.
     pub fn normalize_annotations(&mut self) {

@@ -241,6 +241,12 @@ pub fn build(
     resources.retain(|r| !r.is_local_config());
     for r in resources.iter_mut() {
         r.stringify_annotations();
+        if let Some((key, tag)) = r.non_string_annotation_key() {
+            return Err(Error::Other(format!(
+                "{}: annotation key {key:?} reads as !!{tag}: json: unsupported type: map[interface {{}}]interface {{}}",
+                r.cur_id()
+            )));
+        }
     }
 
     match (&kt.kustomization.sort_options, options.reorder) {

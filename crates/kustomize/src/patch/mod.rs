@@ -6,6 +6,7 @@ pub mod json6902;
 pub mod schema;
 pub mod strategic_merge;
 
+use kustomize_yaml::resolve::go_format_float64;
 use kustomize_yaml::{Mapping, Value};
 
 use crate::limits::Allowance;
@@ -237,18 +238,27 @@ fn annotations_mut(obj: &mut Value) -> Option<&mut Mapping> {
     annotations.as_map_mut()
 }
 
-/// Integers a float64 cannot hold exactly (past 2^53) become the float64 nearest them, as
-/// upstream's decoding of the patched JSON into `interface{}` makes them.
+/// Every number becomes a float64, as upstream's decoding of the patched JSON into
+/// `interface{}` makes it (integers past 2^53 lose precision), and its text is how go-yaml
+/// prints that float64 when kyaml rebuilds the node (`strconv.FormatFloat(f, 'g', -1,
+/// 64)`): `1000000` is `1e+06` from then on to whatever reads its text.
 fn round_through_float64(v: &mut Value) {
-    const EXACT: u64 = 1 << 53;
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        match v {
-            Value::Int(i) if i.unsigned_abs() > EXACT => *v = Value::Float(*i as f64),
-            Value::UInt(u) if *u > EXACT => *v = Value::Float(*u as f64),
-            Value::Seq(items) => stack.extend(items.iter_mut()),
-            Value::Map(m) => stack.extend(m.values_mut()),
-            _ => {}
-        }
+        let f = match v {
+            Value::Int(i) => *i as f64,
+            Value::UInt(u) => *u as f64,
+            Value::Float(f) => *f,
+            Value::Seq(items) => {
+                stack.extend(items.iter_mut());
+                continue;
+            }
+            Value::Map(m) => {
+                stack.extend(m.values_mut());
+                continue;
+            }
+            _ => continue,
+        };
+        *v = kustomize_yaml::resolve::plain(&go_format_float64(f));
     }
 }

@@ -62,6 +62,20 @@ pub(crate) fn set_map_entries(
         .iter()
         .map(|(k, v)| (Key::new(k), v.as_str()))
         .collect();
+    // A key made here is an untagged scalar: one go-yaml reads as a number, boolean, null
+    // or date makes the resource's JSON fail upstream (when it is printed).
+    let non_string_keys: Vec<Option<String>> = (entries.iter())
+        .map(|(k, _)| {
+            let read = kustomize_yaml::resolve::resolve_v3(k, true);
+            (read != kustomize_yaml::resolve::Resolved::Str).then(|| {
+                format!(
+                    "key {:?} reads as !!{}: json: unsupported type: map[interface {{}}]interface {{}}",
+                    k.as_str(),
+                    read.tag_name()
+                )
+            })
+        })
+        .collect();
     let resources = if field_specs.iter().any(FieldSpec::may_touch_id) {
         resources.iter_mut()
     } else {
@@ -85,8 +99,12 @@ pub(crate) fn set_map_entries(
                     // One growth to the exact size (parsed maps have no room to spare).
                     let missing = entries.iter().filter(|(k, _)| !map.contains_key(k)).count();
                     map.reserve_exact(missing);
-                    for ((k, v), places) in entries.iter().zip(created.iter_mut()) {
+                    let entries = entries.iter().zip(&non_string_keys);
+                    for (((k, v), non_string), places) in entries.zip(created.iter_mut()) {
                         if !map.contains_key(k) {
+                            if let Some(e) = non_string {
+                                return Err(e.clone());
+                            }
                             places.push(Place::new(path.clone(), indices));
                         }
                         map.insert(k.clone(), Value::from(*v));
