@@ -6,7 +6,7 @@ fn main() {
     let src = std::fs::read_to_string(path).expect("readable file");
     let t = Instant::now();
     let events = events_only(&src);
-    println!("saphyr alone: {events} events in {:?}", t.elapsed());
+    println!("granit-parser alone: {events} events in {:?}", t.elapsed());
     let t = Instant::now();
     let docs =
         kustomize_yaml::parse_documents(&src, kustomize_yaml::Schema::Kyaml).expect("parses");

@@ -4,15 +4,15 @@
 //! literal block scalars, flat flow sequences of scalars, `{}`, comments and `---`
 //! separators.
 //!
-//! It produces the events saphyr-parser would produce for the same text, so the loader
+//! It produces the events granit-parser would produce for the same text, so the loader
 //! (resolution, keys, merges, errors) is shared, and it borrows scalars from the source, so
 //! most are never allocated. It works a document at a time: a document with anything else
 //! (flow mappings, anchors, tags, folded `>` scalars, odd indentation), or one the loader
-//! rejects, goes to saphyr-parser alone, from the end of the previous document to the next
-//! `---` line. Texts with tabs, CRLF or control characters go to saphyr whole, and so does
-//! any text with an error, so that saphyr words it with the file's lines. Without a final
+//! rejects, goes to granit-parser alone, from the end of the previous document to the next
+//! `---` line. Texts with tabs, CRLF or control characters go to granit-parser whole, and so does
+//! any text with an error, so that granit-parser words it with the file's lines. Without a final
 //! newline only a literal block that ends the text differs (it has no last line break): its
-//! document goes to saphyr. `tests/fast_path.rs` holds the fast path to saphyr on every
+//! document goes to granit-parser. `tests/fast_path.rs` holds the fast path to granit-parser on every
 //! YAML file under `../shared` and on generated YAML.
 
 use std::borrow::Cow;
@@ -30,7 +30,7 @@ type Step = Result<(), Unsupported>;
 
 /// What the fast path hands on: an event, or the text of a document it declined (from
 /// the end of the last document to the next `---` line, which no scalar may contain), for
-/// saphyr.
+/// granit-parser.
 // Items go straight to the sink, one at a time: their size does not matter.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Item<'s> {
@@ -39,15 +39,15 @@ pub(crate) enum Item<'s> {
 }
 
 /// Feeds `src` to `sink` document by document: the events of each document the fast path
-/// takes, the text of each it declines. `Err` when the whole text must go to saphyr: it
+/// takes, the text of each it declines. `Err` when the whole text must go to granit-parser: it
 /// breaks a rule the fast path checks up front, holds no document, or the sink failed on a
-/// declined document (an error, which saphyr then words for the whole text).
+/// declined document (an error, which granit-parser then words for the whole text).
 pub(crate) fn parse<'s>(src: &'s str, sink: &mut dyn FnMut(Item<'s>) -> Result<(), ()>) -> Step {
     // Tabs among them: no line the fast path reads holds one.
     if src.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7F) {
         return Err(Unsupported);
     }
-    // Characters YAML does not allow or reads as breaks: saphyr decides.
+    // Characters YAML does not allow or reads as breaks: granit-parser decides.
     if !src.is_ascii()
         && src.chars().any(|c| {
             matches!(
@@ -159,7 +159,7 @@ impl<'s> Fast<'s, '_> {
             self.at += 1;
             self.skip_blank();
         }
-        // An empty document, `...`, directives: saphyr decides.
+        // An empty document, `...`, directives: granit-parser decides.
         match self.line() {
             None => return Err(Unsupported),
             Some(l) if is_doc_start(l) || l.starts_with("...") || l.starts_with('%') => {
@@ -549,7 +549,7 @@ impl<'s> Fast<'s, '_> {
     }
 
     /// After a one-line scalar: a following line indented past `n` would continue it (or
-    /// be an error), which saphyr decides.
+    /// be an error), which granit-parser decides.
     fn no_continuation(&mut self, n: usize) -> Step {
         let mut at = self.at;
         while let Some(line) = self.lines.get(at) {
@@ -592,7 +592,7 @@ impl<'s> Fast<'s, '_> {
         while let Some(line) = self.lines.get(end) {
             let empty = line.trim_start_matches(' ').is_empty();
             if empty && line.len() > width {
-                // Spaces past the indentation on an empty line: saphyr decides.
+                // Spaces past the indentation on an empty line: granit-parser decides.
                 return Err(Unsupported);
             }
             if !empty && indent(line) < width {
@@ -604,7 +604,7 @@ impl<'s> Fast<'s, '_> {
             .rev()
             .find(|&i| !self.lines[i].trim_start_matches(' ').is_empty())
             .ok_or(Unsupported)?;
-        // A block that ends the text without a line break keeps no last break: saphyr.
+        // A block that ends the text without a line break keeps no last break: granit-parser.
         if end == self.lines.len() && !self.final_newline && !matches!(chomp, Chomp::Strip) {
             return Err(Unsupported);
         }
@@ -702,7 +702,7 @@ fn starts_mapping_entry(text: &str) -> bool {
 type FlowItem<'s> = (Cow<'s, str>, ScalarStyle);
 
 /// The escape at the start of `rest` (a backslash and what follows): the character and
-/// the bytes it takes. Escapes other than the common ones are left to saphyr.
+/// the bytes it takes. Escapes other than the common ones are left to granit-parser.
 fn escape(rest: &str) -> Option<(char, usize)> {
     Some(match rest.as_bytes().get(1)? {
         b'"' => ('"', 2),
@@ -723,7 +723,7 @@ fn escape(rest: &str) -> Option<(char, usize)> {
 }
 
 /// A flow sequence of scalars closed on its line (`[a, "b", 'c']`): its items and the text
-/// after it. Nested collections, empty entries and odd plain scalars are left to saphyr.
+/// after it. Nested collections, empty entries and odd plain scalars are left to granit-parser.
 fn flow_sequence(text: &str) -> Option<(Vec<FlowItem<'_>>, &str)> {
     let mut items = Vec::new();
     let mut rest = text[1..].trim_start_matches(' ');
@@ -789,7 +789,7 @@ fn single_quoted(text: &str) -> Option<Quoted<'_>> {
 }
 
 /// A double-quoted scalar closed on its line, with the common escapes: its value and the
-/// text after it. Other escapes are left to saphyr.
+/// text after it. Other escapes are left to granit-parser.
 fn double_quoted(text: &str) -> Option<Quoted<'_>> {
     let body = &text[1..];
     let end = body.find(['"', '\\'])?;
@@ -817,11 +817,11 @@ mod tests {
     use crate::parse::{parse_fast, parse_full};
     use crate::Schema;
 
-    /// The fast path takes all of `src` and reads it as saphyr does.
+    /// The fast path takes all of `src` and reads it as granit-parser does.
     fn same(src: &str) {
         for schema in [Schema::Kyaml, Schema::Yaml11] {
             let (fast, taken) = parse_fast(src, schema).expect("no document declined");
-            let full = parse_full(src, schema).expect("saphyr parses");
+            let full = parse_full(src, schema).expect("granit-parser parses");
             assert_eq!(taken, full.len(), "not all taken: {src:?}");
             assert_eq!(format!("{fast:?}"), format!("{full:?}"), "for {src:?}");
         }
@@ -832,7 +832,7 @@ mod tests {
         assert_eq!(taken, 0, "taken: {src:?}");
     }
 
-    /// A document the fast path declines goes to saphyr alone; the ones around it do not.
+    /// A document the fast path declines goes to granit-parser alone; the ones around it do not.
     #[test]
     fn declines_document_by_document() {
         let src = "a: 1\n---\nb: &x 2\nc: *x\n---\nd: 3\n";
@@ -842,7 +842,7 @@ mod tests {
             format!("{docs:?}"),
             format!("{:?}", parse_full(src, Schema::Kyaml).unwrap())
         );
-        // An error in a declined document is saphyr's, on the whole text.
+        // An error in a declined document is granit's, on the whole text.
         let bad = "a: 1\n---\nb: [\n---\nd: 3\n";
         assert!(parse_fast(bad, Schema::Kyaml).is_none());
         assert_eq!(
@@ -897,7 +897,7 @@ mod tests {
     }
 
     /// Without a final line break only a literal block that ends the text reads
-    /// differently (see `declines_what_saphyr_should_decide`).
+    /// differently (see `declines_what_the_full_parser_should_decide`).
     #[test]
     fn no_final_newline() {
         same("a: b");
@@ -909,7 +909,7 @@ mod tests {
     }
 
     #[test]
-    fn declines_what_saphyr_should_decide() {
+    fn declines_what_the_full_parser_should_decide() {
         declined("a: &x 1\nb: *x\n");
         declined("a: !!str 1\n");
         declined("a: [1, [2]]\n");

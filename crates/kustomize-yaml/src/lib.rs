@@ -1,5 +1,6 @@
-//! YAML for kustomize-rs: an owned node tree ([`Value`]), a parser front end over
-//! `saphyr-parser` with upstream's scalar resolution, an emitter that prints exactly what
+//! YAML for kustomize-rs: an owned node tree ([`Value`]; its module documents what the
+//! model keeps of upstream's kyaml nodes and what it drops), a parser front end over
+//! `granit-parser` with upstream's scalar resolution, an emitter that prints exactly what
 //! upstream kustomize v5.7.1 prints (go-yaml v2 after a JSON round trip), and a serde
 //! `Deserializer` over the tree for typed configuration.
 

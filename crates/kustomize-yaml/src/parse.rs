@@ -1,4 +1,4 @@
-//! The parser front end: `saphyr-parser` events -> [`Value`] trees, with upstream's scalar
+//! The parser front end: `granit-parser` events -> [`Value`] trees, with upstream's scalar
 //! resolution, tags, anchors, merge keys and key rules.
 //!
 //! Upstream rules reproduced (checked with reference kustomize v5.7.1):
@@ -48,7 +48,7 @@ const ALIAS_BUDGET_BASE: usize = 1 << 20;
 /// (`---` alone) yields [`Value::Null`].
 ///
 /// Documents go through the `fast` path; each one it declines goes to
-/// saphyr-parser alone, and the fast path goes on after it. Errors are always reported from
+/// granit-parser alone, and the fast path goes on after it. Errors are always reported from
 /// a parse of the whole text, so that their lines are the file's.
 pub fn parse_documents(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
     parse_documents_in(src, schema, Context::default())
@@ -84,9 +84,9 @@ pub fn parse_documents_in(src: &str, schema: Schema, cx: Context<'_>) -> Result<
     }
 }
 
-/// The documents of `src` through the [`crate::fast`] path (saphyr for the documents it
+/// The documents of `src` through the [`crate::fast`] path (granit-parser for the documents it
 /// declines) and how many the fast path read; `None` when the whole text must go to
-/// saphyr. (Public for the differential tests only.)
+/// granit-parser. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
     parse_fast_sharing(src, schema, Context::default(), &mut 0)
@@ -116,7 +116,7 @@ fn parse_fast_sharing(
             loader.stack.clear();
             loader.root = None;
             loader.pending = 0;
-            // The declined document has the alias allowance it would have in one saphyr
+            // The declined document has the alias allowance it would have in one granit-parser
             // parse of the whole text.
             let more = parse_full_with(text, schema, loader.alias_allowance, cx, charged)
                 .map_err(|_| ())?;
@@ -128,7 +128,7 @@ fn parse_fast_sharing(
     Some((loader.docs, fast))
 }
 
-/// [`parse_documents`] with saphyr-parser alone. (Public for the differential tests only.)
+/// [`parse_documents`] with granit-parser alone. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_full(src: &str, schema: Schema) -> Result<Vec<Value>, Error> {
     parse_full_with(
@@ -190,13 +190,13 @@ fn parse_full_with(
     }
 }
 
-/// How many times [`parse_documents`] rewrites input libyaml accepts and saphyr-parser does
+/// How many times [`parse_documents`] rewrites input libyaml accepts and granit-parser does
 /// not before giving up.
 const MAX_FIXES: usize = 64;
 
 /// Why a parse attempt failed.
 enum Failure {
-    /// saphyr-parser refused the input.
+    /// granit-parser refused the input.
     Scan(granit_parser::ScanError),
     /// The events made no acceptable document.
     Load(Error),
@@ -209,7 +209,7 @@ impl From<Error> for Failure {
 }
 
 /// Rewrites, without changing its meaning, input that go-yaml (libyaml) accepts but
-/// saphyr-parser (stricter YAML 1.2) rejects:
+/// granit-parser (stricter YAML 1.2) rejects:
 /// * continuation lines of a quoted scalar indented no deeper than its parent
 ///   (`a: "x\n  y"` under a key at column 2): indented further, which folding ignores;
 /// * plain scalars of a flow collection continued at a lower column (`a: {b: 1,\nc: 2}`):
@@ -422,7 +422,7 @@ struct Loader<'k> {
     spare_maps: Vec<(Mapping, Vec<usize>)>,
     spare_seqs: Vec<Vec<Value>>,
     /// Characters in the source, when it does not end with a line break: a block scalar
-    /// ending there has no final line break (saphyr-parser adds one; go-yaml does not).
+    /// ending there has no final line break (granit-parser adds one; go-yaml does not).
     unterminated_len: Option<usize>,
 }
 
@@ -1372,7 +1372,7 @@ mod tests {
         assert_eq!(docs.len(), 15);
         assert_eq!(
             parse_full(&many, Schema::Kyaml)
-                .expect("saphyr alone")
+                .expect("granit-parser alone")
                 .len(),
             15
         );
@@ -1382,7 +1382,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error() {
-        // saphyr-parser stops flow nesting first ("recursion limit exceeded").
+        // granit-parser stops flow nesting first ("recursion limit exceeded").
         assert!(parse_documents(&"[".repeat(MAX_DEPTH + 1), Schema::Kyaml).is_err());
         let mut block = String::new();
         for i in 0..=MAX_DEPTH {

@@ -683,7 +683,10 @@ pub fn untagged(text: &str) -> crate::Value {
 pub fn is_yaml11_non_string(text: &str) -> bool {
     !text.is_empty()
         && !text.contains('\n')
-        && !matches!(resolve_v2(text, false), Resolved::Str | Resolved::Timestamp(_))
+        && !matches!(
+            resolve_v2(text, false),
+            Resolved::Str | Resolved::Timestamp(_)
+        )
 }
 
 /// Whether a plain scalar with this text reads as null (`~`, `null`, `Null`, `NULL`, empty).

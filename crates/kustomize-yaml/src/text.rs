@@ -6,7 +6,7 @@
 //! has alignment 1, which lets the value enum put its tag in the first byte and the text
 //! in the other fifteen.
 //!
-//! A `Str` always copies its text, even from a `String`: saphyr's scanner reserves a
+//! A `Str` always copies its text, even from a `String`: granit's scanner reserves a
 //! whole look-ahead buffer (128 bytes) for every plain scalar, and the tree keeps every
 //! value, so adopting the parser's strings would keep their slack.
 //!
@@ -149,7 +149,11 @@ impl Str {
     }
 
     fn mark(&mut self, bit: u8, on: bool) {
-        let first = if on { self.first() | bit } else { self.first() & !bit };
+        let first = if on {
+            self.first() | bit
+        } else {
+            self.first() & !bit
+        };
         self.bytes[0] = MaybeUninit::new(first);
     }
 

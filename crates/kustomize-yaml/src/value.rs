@@ -1,11 +1,36 @@
 //! The owned node tree every part of kustomize-rs works on.
 //!
-//! A [`Value`] is what upstream's output path sees after resolution: kyaml parses a
-//! resource, decodes it into Go's `map[string]interface{}`, marshals it to JSON and prints
-//! that JSON with go-yaml v2. Everything that survives that trip is kept here (scalar types,
-//! exact integers, map entries in input order); everything that does not (comments, anchors,
-//! flow style, quoting style, tags) is dropped at parse time. Map keys are always strings,
-//! as they are in the JSON upstream prints.
+//! Upstream works on kyaml nodes (go-yaml v3) from the moment it reads a file until it
+//! prints: a scalar keeps its tag, its text as written and its style, and only some steps
+//! resolve it. A [`Value`] keeps what those steps and the printer can see, and nothing
+//! more, so that one parse feeds the whole build.
+//!
+//! **Kept.**
+//! - A scalar's value, and its *text* where the value does not print as written:
+//!   [`Value::Plain`] holds `0x1F`, `~`, `3.0`, `True`, `2001-12-14` as written, resolved
+//!   on demand ([`Value::resolved`]). Annotations, names, labels rebuilt from text and
+//!   replacements into string fields read that text, as upstream's `yaml.Node.Value`.
+//! - Whether a scalar has a tag ([`Str::is_untagged`]: kustomize set it from text with
+//!   kyaml's `NewScalarRNode`, so the printer resolves it later), whether it was written
+//!   quoted or as a block ([`Str::is_styled`]: a value set over it stays a string), and
+//!   whether a YAML 1.1 non-string text was known to be a plain string
+//!   ([`Str::is_known_plain`]). These are marks in spare bits of the string's first byte:
+//!   they cost no memory and equality ignores them.
+//! - `key:` with nothing after it ([`Value::Blank`]: a strategic merge drops it, but keeps
+//!   `key: null`), and an empty plain null in a flow collection (`{a: }`), which go-yaml v3
+//!   reads as the empty string.
+//! - Map entries in input order, exact integers, every key as a string.
+//!
+//! **Dropped at parse time**, as no step of upstream's shows them in its output:
+//! comments, anchors (each alias is a de-anchored copy, as kyaml copies it), the exact
+//! style (which quote, which block indicator), flow layout, and the tags of keys.
+//!
+//! **Where upstream resolves**, this layer resolves too: a JSON 6902 patch round-trips its
+//! resource through JSON (numbers through float64), the printer marshals every resource
+//! to JSON before go-yaml v2 prints it ([`crate::emit`]), annotations are rebuilt from
+//! their text at the end of a build, and generators read data through `GetDataMap`.
+//! Places that share one node upstream (a label transformer's new key) are not shared
+//! here; the engine records them as linked fields and copies writes between them.
 
 use crate::{Mapping, Str, ThinVec};
 
@@ -35,11 +60,13 @@ pub enum Value {
     Float(f64),
     /// Any string, however it was quoted (inline up to 14 bytes).
     String(Str),
-    /// A plain scalar of a resource whose value is not a string, kept as written when its
-    /// text is not how that value prints (`0x1F`, `~`, `3.0`, `True`, `2001-12-14`):
-    /// upstream's nodes keep their text until its output resolves them, and some fields
-    /// (annotations, names) print or use the text itself. Its value is the text resolved
-    /// by go-yaml v3's rules ([`Value::resolved`]).
+    /// A plain scalar kept as text, resolved only when read ([`Value::resolved`], go-yaml
+    /// v3's rules). It holds a resource's non-string scalar whose text is not how its
+    /// value prints (`0x1F`, `~`, `3.0`, `True`, `2001-12-14`); an [untagged](Str::is_untagged)
+    /// scalar kustomize set from text, whatever the text; and the empty plain null of a
+    /// flow collection (styled, which resolves to the empty string). Upstream's nodes keep
+    /// their text until its output resolves them, and some fields (annotations, names)
+    /// print or use the text itself.
     Plain(Str),
     /// A sequence.
     Seq(Seq),

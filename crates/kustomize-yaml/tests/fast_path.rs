@@ -1,7 +1,7 @@
-//! The fast path against saphyr-parser on every YAML file under `../shared` (inputs and
-//! expected outputs): `parse_documents` (the fast path for the documents it takes, saphyr
-//! for the rest) must give exactly the documents saphyr alone gives (in order, `Blank`
-//! apart from `Null`), and fail where saphyr fails.
+//! The fast path against granit-parser on every YAML file under `../shared` (inputs and
+//! expected outputs): `parse_documents` (the fast path for the documents it takes, granit-parser
+//! for the rest) must give exactly the documents granit-parser alone gives (in order, `Blank`
+//! apart from `Null`), and fail where granit-parser fails.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
-fn fast_path_agrees_with_saphyr() {
+fn fast_path_agrees_with_the_full_parser() {
     let Some(shared) = shared_dir() else {
         eprintln!("fast_path: ../shared not found; SKIPPED");
         return;
@@ -39,7 +39,7 @@ fn fast_path_agrees_with_saphyr() {
         walk(&shared.join(sub), &mut files);
     }
     files.sort();
-    // FAST_PATH_DECLINED=1 lists the files with documents the fast path leaves to saphyr.
+    // FAST_PATH_DECLINED=1 lists the files with documents the fast path leaves to granit-parser.
     let list_declined = std::env::var_os("FAST_PATH_DECLINED").is_some();
     let (mut fast_docs, mut all_docs) = (0usize, 0usize);
     let mut failures = Vec::new();
@@ -79,7 +79,7 @@ fn fast_path_agrees_with_saphyr() {
 
 mod generated {
     //! Random block YAML in the shapes the fast path reads, and near them: whatever the
-    //! text, the fast path with saphyr behind it must agree with saphyr alone.
+    //! text, the fast path with granit-parser behind it must agree with granit-parser alone.
 
     use kustomize_yaml::parse::parse_full;
     use kustomize_yaml::{parse_documents, Schema};

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 /// Pieces strings are made of: words, YAML indicators, whitespace, line breaks, unicode.
 /// (Not U+2028/U+2029: YAML 1.1 line breaks for go-yaml, ordinary characters for
-/// saphyr-parser, so a quoted scalar holding one does not read back the same.)
+/// granit-parser, so a quoted scalar holding one does not read back the same.)
 fn piece() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
         "a",

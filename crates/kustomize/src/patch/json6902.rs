@@ -101,10 +101,10 @@ pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, Stri
         Schema::Yaml11
     };
     let cx = kustomize_yaml::Context {
-            keys: None,
-            budget,
-            first_key_wins: false,
-        };
+        keys: None,
+        budget,
+        first_key_wins: false,
+    };
     let doc = parse_documents_in(text, schema, cx)
         .map_err(|e| e.to_string())?
         .into_iter()

@@ -155,7 +155,10 @@ enum Node {
     /// A null (kyaml's `IsTaggedNull`: `null`, `~`, `Null`, `NULL` or nothing), as it was
     /// written; `keep` marks the null kyaml creates to keep an explicit `null` of the
     /// resource that the patch does not mention.
-    Null { keep: bool, value: Value },
+    Null {
+        keep: bool,
+        value: Value,
+    },
     Map(NodeMap),
     Seq(Vec<Id>),
 }
@@ -1474,7 +1477,9 @@ mod tests {
     fn setter_quotes_untagged_non_strings_and_keeps_styles() {
         let mut target = yaml("kind: ConfigMap\ndata: {dq: \"x\", pl: x, word: w}\n");
         let data = target.get_mut("data").expect("data");
-        data.as_map_mut().expect("a map").insert("num", kustomize_yaml::resolve::untagged("80"));
+        data.as_map_mut()
+            .expect("a map")
+            .insert("num", kustomize_yaml::resolve::untagged("80"));
         data.get_mut("word").expect("word").set_scalar("nginx");
         let patch = yaml("kind: ConfigMap\ndata: {dq: 7, pl: 7}\n");
         merge(&mut target, &patch, &Schema::builtin()).expect("merges");

@@ -366,7 +366,11 @@ fn match_here(
     if node.is_null() {
         match part.parse::<usize>() {
             Ok(0) if create.is_some() => out.push(None),
-            Ok(i) => return Err(err(format!("index {i} specified but only 0 elements found"))),
+            Ok(i) => {
+                return Err(err(format!(
+                    "index {i} specified but only 0 elements found"
+                )))
+            }
             Err(_) if create.is_some() && part != "*" => out.push(None),
             Err(_) => {}
         }
