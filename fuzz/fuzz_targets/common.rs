@@ -100,6 +100,7 @@ pub fn build(tree: &Tree, o: &FuzzOptions) -> std::result::Result<String, String
         limits: Limits {
             max_nodes: 2_000_000,
             max_bytes_read: 16 << 20,
+            ..Limits::default()
         },
         ..Options::default()
     };

@@ -160,7 +160,7 @@ impl BuildArgs {
             },
             // One build on every core; `build DIR... -o OUT` spreads builds instead.
             parse_threads: usize::MAX,
-            limits: kustomize::Limits::default(),
+            ..Options::cli()
         })
     }
 }

@@ -94,13 +94,32 @@ fn build_many(build: &args::BuildArgs, options: kustomize::Options) -> Result<()
             out.resources.to_yaml()
         }) {
             Ok(yaml) => files.push((output::file_name_for_dir(dir), yaml)),
-            Err(e) => errors.push(format!("{dir}: {e}")),
+            Err(e) => errors.push(format!("{dir}: {}", message(&e))),
         }
     }
     if !errors.is_empty() {
         return Err(errors.join("\n"));
     }
     output::write_named(out_dir, files)
+}
+
+/// A build error as the CLI prints it: the whole chain, and for a capability the flags
+/// did not grant, the flag that grants it (instead of the library's option).
+fn message(e: &kustomize::Error) -> String {
+    let text = e.chain();
+    let kustomize::Error::Denied { capability, .. } = e.root() else {
+        return text;
+    };
+    let flag = match capability {
+        kustomize::Capability::Helm => "--enable-helm",
+        kustomize::Capability::Plugins => "--enable-alpha-plugins",
+        _ => return text,
+    };
+    let option = format!(
+        ", which this build's options do not grant ({})",
+        capability.option()
+    );
+    text.replace(&option, &format!("; use {flag}"))
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -119,7 +138,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let out = Kustomizer::new(options)
                 .build(Arc::new(DiskFs), build.dirs[0].as_ref())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| message(&e))?;
             for warning in &out.warnings {
                 eprintln!("{warning}");
             }

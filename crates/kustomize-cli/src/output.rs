@@ -21,7 +21,7 @@ pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
         }
         Some(dir) if Path::new(dir).is_dir() => write_files(&per_resource_files(resources, dir)?),
         Some(file) => {
-            let yaml = resources.to_yaml().map_err(|e| e.to_string())?;
+            let yaml = resources.to_yaml().map_err(|e| e.chain())?;
             write_files(&BTreeMap::from([(PathBuf::from(file), yaml)]))
         }
     }
@@ -48,7 +48,7 @@ fn per_resource_files(resources: &ResMap, dir: &str) -> Result<BTreeMap<PathBuf,
             name = format!("{}_{name}", id.effective_namespace().to_lowercase());
         }
         let name = file_name_in_dir(&name);
-        let yaml = r.to_yaml().map_err(|e| e.to_string())?;
+        let yaml = r.to_yaml().map_err(|e| e.chain())?;
         files.insert(Path::new(dir).join(name), yaml);
     }
     Ok(files)

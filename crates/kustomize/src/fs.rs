@@ -1,7 +1,9 @@
 //! The file systems a build reads from: the disk, or memory (for controllers that render
 //! from what they already hold).
 //!
-//! Paths given to a [`FileSystem`] are absolute. `real_path` plays the part of Go's
+//! Paths given to a [`FileSystem`] are absolute; a relative directory given to a build is
+//! taken from the file system's [`current_dir`](FileSystem::current_dir) (the process's
+//! working directory for [`DiskFs`], `/` for [`MemoryFs`]). `real_path` plays the part of Go's
 //! `filepath.EvalSymlinks`: upstream resolves symlinks before it checks that a file lies
 //! under a kustomization's root, so a symlink pointing outside the root is caught.
 
@@ -21,6 +23,17 @@ pub trait FileSystem: Send + Sync {
     /// The absolute path with `.`/`..` removed and every symlink resolved; an error when
     /// the path does not exist.
     fn real_path(&self, path: &Path) -> io::Result<PathBuf>;
+    /// The content of a file of at most `max` bytes: a longer file may be read only in
+    /// part, and its content is then longer than `max` (the build fails on it). The
+    /// default reads it whole.
+    fn read_file_max(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+        let _ = max;
+        self.read_file(path)
+    }
+    /// The directory a relative path starts from. Default `/`.
+    fn current_dir(&self) -> io::Result<PathBuf> {
+        Ok(PathBuf::from("/"))
+    }
 }
 
 /// The local disk.
@@ -42,6 +55,22 @@ impl FileSystem for DiskFs {
 
     fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
+    }
+
+    fn read_file_max(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let file = std::fs::File::open(path)?;
+        let hint = file
+            .metadata()
+            .map_or(0, |m| m.len())
+            .min(max.saturating_add(1));
+        let mut content = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+        file.take(max.saturating_add(1)).read_to_end(&mut content)?;
+        Ok(content)
+    }
+
+    fn current_dir(&self) -> io::Result<PathBuf> {
+        std::env::current_dir()
     }
 }
 

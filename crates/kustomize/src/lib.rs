@@ -46,8 +46,8 @@ pub mod transformers;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use error::Error;
-pub use limits::Limits;
+pub use error::{Capability, Error, ErrorKind};
+pub use limits::{Cancel, Limits};
 pub use loader::LoadRestrictor;
 pub use resmap::ResMap;
 pub use resource::Resource;
@@ -62,7 +62,13 @@ pub enum Reorder {
     None,
 }
 
-/// Build options: upstream's `kustomize build` flags that change the result.
+/// Build options: upstream's `kustomize build` flags that change the result, the
+/// capabilities a build is granted, and its bounds.
+///
+/// `Options::default()` grants nothing beyond reading the given file system: no remote
+/// content (`remote`), no helm (`helm.enabled`), no plugins or exec functions
+/// (`plugins`). A kustomization that needs one fails with [`Error::Denied`] naming it.
+/// [`Options::cli`] grants what upstream's `kustomize build` grants by default.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `--load-restrictor`.
@@ -84,6 +90,22 @@ pub struct Options {
     pub parse_threads: usize,
     /// Bounds on what a build may consume.
     pub limits: Limits,
+    /// Where http(s) files and git bases come from; `None` (the default) fetches nothing.
+    /// [`remote::DefaultRemote`] fetches as upstream does.
+    pub remote: Option<Arc<dyn remote::Remote>>,
+    /// A handle that stops the build from another thread.
+    pub cancel: Option<Cancel>,
+}
+
+impl Options {
+    /// What upstream's `kustomize build` does without flags: remote content fetched as
+    /// upstream fetches it ([`remote::DefaultRemote`]), no helm, no plugins.
+    pub fn cli() -> Options {
+        Options {
+            remote: Some(Arc::new(remote::DefaultRemote)),
+            ..Options::default()
+        }
+    }
 }
 
 /// What a build produces.
@@ -120,8 +142,7 @@ impl Kustomizer {
 
     /// Builds the kustomization in directory `dir` of `fs`.
     pub fn build(&self, fs: Arc<dyn fs::FileSystem>, dir: &Path) -> Result<BuildOutput, Error> {
-        let loader =
-            loader::Loader::new(fs, dir, self.options.load_restrictor, self.options.limits)?;
+        let loader = self.loader(fs, dir)?;
         target::build(loader, &self.options, &self.builtins, None)
     }
 
@@ -152,13 +173,9 @@ impl Kustomizer {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(dir) = dirs.get(i) else { break };
-                    let result = loader::Loader::new(
-                        Arc::clone(&fs),
-                        dir,
-                        self.options.load_restrictor,
-                        self.options.limits,
-                    )
-                    .and_then(|l| target::build(l, &options, &self.builtins, Some(&cache)));
+                    let result = self
+                        .loader(Arc::clone(&fs), dir)
+                        .and_then(|l| target::build(l, &options, &self.builtins, Some(&cache)));
                     let mut slots = done.lock().unwrap_or_else(|e| e.into_inner());
                     slots[i] = Some(result);
                 });
@@ -168,6 +185,21 @@ impl Kustomizer {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::Other("build did not run".into()))))
             .collect()
+    }
+}
+
+impl Kustomizer {
+    /// The loader of one build at `dir`, with this build's own allowance.
+    fn loader(&self, fs: Arc<dyn fs::FileSystem>, dir: &Path) -> Result<loader::Loader, Error> {
+        let allowance =
+            limits::Allowance::with_cancel(self.options.limits, self.options.cancel.clone());
+        loader::Loader::for_build(
+            fs,
+            dir,
+            self.options.load_restrictor,
+            allowance,
+            self.options.remote.clone(),
+        )
     }
 }
 

@@ -1,5 +1,5 @@
-//! Bounds on what one build may consume ([`Limits`]), and what a build has left of them
-//! ([`Allowance`]).
+//! Bounds on what one build may consume ([`Limits`]), what a build has left of them
+//! ([`Allowance`]), and a way to stop a build from another thread ([`Cancel`]).
 //!
 //! Input can multiply itself: an alias bomb, a base included through sixteen levels of
 //! diamonds, JSON patch `copy` operations that each double a document, a replacement that
@@ -7,8 +7,9 @@
 //! allowance per build (not per file or per document), and a build that would go over
 //! fails with [`Error::Limit`] before it has made what it may not.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use kustomize_yaml::{Budget, Value};
 
@@ -16,6 +17,7 @@ use crate::Error;
 
 /// Bounds on one build. The defaults are generous: every tree of the conformance and
 /// real-world suites, and the generated 100,000-resource tree, builds far within them.
+/// A build that would go over one fails with [`Error::Limit`] naming it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Tree cost the build may make, in nodes: each scalar, collection and mapping key,
@@ -28,6 +30,19 @@ pub struct Limits {
     /// Bytes of files the build may read, each read counted (a base included twice is
     /// read twice). Default 1 GiB.
     pub max_bytes_read: u64,
+    /// Bytes of one file (or one remote file). Default 256 MiB.
+    pub max_file_bytes: u64,
+    /// Resources one kustomization may hold once its bases, generators and components are
+    /// in. Default 1,000,000.
+    pub max_resources: usize,
+    /// How deep bases and components may nest below the kustomization built (a base is
+    /// depth 1). Default 100; upstream has no bound, and the deepest real-world tree in
+    /// the suites nests 7.
+    pub max_depth: usize,
+    /// Wall time the build may take, from its start; `None` (the default) for no bound.
+    /// Checked between files and between transformer steps, and a git fetch's own
+    /// timeout never outlasts it.
+    pub max_duration: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -35,7 +50,35 @@ impl Default for Limits {
         Limits {
             max_nodes: 32_000_000,
             max_bytes_read: 1 << 30,
+            max_file_bytes: 256 << 20,
+            max_resources: 1_000_000,
+            max_depth: 100,
+            max_duration: None,
         }
+    }
+}
+
+/// A handle that stops builds from another thread: give a clone to
+/// [`Options::cancel`](crate::Options::cancel), and [`Cancel::cancel`] makes every build
+/// holding it end promptly (between files and between transformer steps) with
+/// [`Error::Cancelled`].
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A handle not yet triggered.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Stops every build that holds this handle (or a clone of it).
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -46,16 +89,85 @@ pub struct Allowance {
     limits: Limits,
     nodes: Budget,
     read: AtomicU64,
+    deadline: Option<Instant>,
+    cancel: Option<Cancel>,
 }
 
 impl Allowance {
-    /// The whole of `limits`.
+    /// The whole of `limits`, from now.
     pub fn new(limits: Limits) -> Arc<Allowance> {
+        Allowance::with_cancel(limits, None)
+    }
+
+    /// The whole of `limits`, from now, stopped early by `cancel`.
+    pub fn with_cancel(limits: Limits, cancel: Option<Cancel>) -> Arc<Allowance> {
         Arc::new(Allowance {
             limits,
             nodes: Budget::new(limits.max_nodes),
             read: AtomicU64::new(0),
+            deadline: limits.max_duration.map(|d| Instant::now() + d),
+            cancel,
         })
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether the build may go on: not cancelled, not past its time.
+    pub fn checkpoint(&self) -> Result<(), Error> {
+        if self.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        if let (Some(deadline), Some(limit)) = (self.deadline, self.limits.max_duration) {
+            if Instant::now() >= deadline {
+                return Err(Error::TimedOut { limit });
+            }
+        }
+        Ok(())
+    }
+
+    /// How long the build may still run, if it is bounded.
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Checks that a kustomization holds no more than [`Limits::max_resources`].
+    pub fn resources(&self, count: usize) -> Result<(), Error> {
+        if count > self.limits.max_resources {
+            return Err(Error::Limit {
+                what: "resources",
+                field: "max_resources",
+                limit: self.limits.max_resources as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks a base or component `depth` levels below the kustomization built.
+    pub fn depth(&self, depth: usize) -> Result<(), Error> {
+        if depth > self.limits.max_depth {
+            return Err(Error::Limit {
+                what: "levels of nested kustomizations",
+                field: "max_depth",
+                limit: self.limits.max_depth as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the size of one file before it is read.
+    pub fn file(&self, bytes: u64) -> Result<(), Error> {
+        if bytes > self.limits.max_file_bytes {
+            return Err(Error::Limit {
+                what: "bytes in one file",
+                field: "max_file_bytes",
+                limit: self.limits.max_file_bytes,
+            });
+        }
+        Ok(())
     }
 
     /// The node budget, for the parser.
@@ -128,6 +240,7 @@ mod tests {
         let a = Allowance::new(Limits {
             max_nodes: 10,
             max_bytes_read: 100,
+            ..Limits::default()
         });
         assert!(a.read(60).is_ok());
         assert!(matches!(
@@ -143,5 +256,20 @@ mod tests {
             err.to_string(),
             "the build exceeds its limit of 10 nodes (Limits::max_nodes)"
         );
+    }
+
+    #[test]
+    fn a_cancelled_or_late_build_stops_at_its_next_checkpoint() {
+        let cancel = Cancel::new();
+        let a = Allowance::with_cancel(Limits::default(), Some(cancel.clone()));
+        assert!(a.checkpoint().is_ok());
+        cancel.cancel();
+        assert!(matches!(a.checkpoint(), Err(Error::Cancelled)));
+        let late = Allowance::new(Limits {
+            max_duration: Some(Duration::ZERO),
+            ..Limits::default()
+        });
+        assert!(matches!(late.checkpoint(), Err(Error::TimedOut { .. })));
+        assert!(Allowance::new(Limits::default()).checkpoint().is_ok());
     }
 }

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::error::Capability;
 use crate::fs::{clean, FileSystem};
 use crate::limits::{Allowance, Limits};
+use crate::remote::{Remote, RemoteError, RemoteRepo, RepoSpec};
 use crate::resource::Resource;
 use crate::Error;
 
@@ -29,9 +31,11 @@ pub struct Loader {
     restrictor: LoadRestrictor,
     /// The roots of the kustomizations that led here, nearest first.
     referrers: Arc<Vec<PathBuf>>,
-    /// Inside a cloned repository: the clone, kept alive while any loader needs it, and
+    /// Inside a remote repository: its checkout, kept alive while any loader needs it;
     /// bases must stay inside it.
-    repo: Option<Arc<crate::remote::Clone>>,
+    repo: Option<Arc<RemoteRepo>>,
+    /// Where remote content comes from; `None` when the build may fetch none.
+    remote: Option<Arc<dyn Remote>>,
     /// What the build has left of its limits: every loader of one build shares it.
     allowance: Arc<Allowance>,
     /// Whether the build has read a resource of a type upstream's precomputed scope table
@@ -44,18 +48,32 @@ impl std::fmt::Debug for Loader {
         f.debug_struct("Loader")
             .field("root", &self.root)
             .field("restrictor", &self.restrictor)
+            .field("remote", &self.remote)
             .finish()
     }
 }
 
 impl Loader {
-    /// A loader at the top-level kustomization directory `dir` (absolute or relative to
-    /// the process's working directory for the disk), for a build bounded by `limits`.
+    /// A loader at the top-level kustomization directory `dir` (absolute, or relative to
+    /// the file system's [working directory](FileSystem::current_dir)), for a build
+    /// bounded by `limits` that may fetch no remote content.
     pub fn new(
         fs: Arc<dyn FileSystem>,
         dir: &Path,
         restrictor: LoadRestrictor,
         limits: Limits,
+    ) -> Result<Loader, Error> {
+        Loader::for_build(fs, dir, restrictor, Allowance::new(limits), None)
+    }
+
+    /// A loader at the top-level kustomization directory `dir` for a build with this
+    /// allowance, fetching remote content through `remote` when given.
+    pub fn for_build(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        restrictor: LoadRestrictor,
+        allowance: Arc<Allowance>,
+        remote: Option<Arc<dyn Remote>>,
     ) -> Result<Loader, Error> {
         let root = confirm_dir(fs.as_ref(), dir)?;
         Ok(Loader {
@@ -64,9 +82,15 @@ impl Loader {
             restrictor,
             referrers: Arc::new(Vec::new()),
             repo: None,
-            allowance: Allowance::new(limits),
+            remote,
+            allowance,
             unlisted_type_read: Arc::default(),
         })
+    }
+
+    /// Whether the build may go on (not cancelled, not past its time).
+    pub fn checkpoint(&self) -> Result<(), Error> {
+        self.allowance.checkpoint()
     }
 
     /// Notes the types of resources the build has read. Upstream computes each resource's
@@ -161,15 +185,16 @@ impl Loader {
         if Path::new(path).is_absolute() {
             return Err(self.bad_root(path, "new root cannot be absolute"));
         }
+        self.allowance.depth(self.referrers.len() + 1)?;
         let root = confirm_dir(self.fs.as_ref(), &self.root.join(path))?;
         if let Some(repo) = &self.repo {
-            if !root.starts_with(repo.dir()) {
+            if !root.starts_with(&repo.dir) {
                 return Err(self.bad_root(
                     path,
                     &format!(
                         "security; bases in kustomizations found in cloned git repos must be within the repo, but base '{}' is outside '{}'",
                         root.display(),
-                        repo.dir().display()
+                        repo.dir.display()
                     ),
                 ));
             }
@@ -191,40 +216,59 @@ impl Loader {
             restrictor: self.restrictor,
             referrers: Arc::new(referrers),
             repo: self.repo.clone(),
+            remote: self.remote.clone(),
             allowance: Arc::clone(&self.allowance),
             unlisted_type_read: Arc::clone(&self.unlisted_type_read),
         })
     }
 
-    /// A loader at the kustomization inside a cloned git repository (read from the disk,
-    /// root-only, whatever this loader's file system and restrictor).
-    pub fn remote_child(&self, spec: &crate::remote::RepoSpec) -> Result<Loader, Error> {
+    /// A loader at the kustomization inside a remote git repository, read through the
+    /// file system the [`Remote`] gives (root-only, whatever this loader's restrictor).
+    pub fn remote_child(&self, spec: &RepoSpec) -> Result<Loader, Error> {
+        let remote = self.remote_granted(&spec.raw)?;
+        self.allowance.depth(self.referrers.len() + 1)?;
+        self.allowance.checkpoint()?;
         let bad = |message: String| Error::BadRoot {
             path: PathBuf::from(&spec.raw),
             message,
         };
-        let clone = crate::remote::clone(spec).map_err(bad)?;
-        let disk: Arc<dyn FileSystem> = Arc::new(crate::fs::DiskFs);
-        let repo_dir = disk
-            .real_path(clone.dir())
+        let timeout = match self.allowance.time_left() {
+            Some(left) => left.min(spec.timeout),
+            None => spec.timeout,
+        };
+        let mut repo = remote
+            .fetch_repo(spec, timeout)
             .map_err(|e| bad(e.to_string()))?;
-        let root = confirm_dir(disk.as_ref(), &repo_dir.join(&spec.kust_root_path))?;
-        if !root.starts_with(&repo_dir) {
+        repo.dir = repo
+            .fs
+            .real_path(&repo.dir)
+            .map_err(|e| bad(e.to_string()))?;
+        let root = confirm_dir(repo.fs.as_ref(), &repo.dir.join(&spec.kust_root_path))?;
+        if !root.starts_with(&repo.dir) {
             return Err(bad(format!(
                 "refers to directory outside of repo {}",
-                repo_dir.display()
+                repo.dir.display()
             )));
         }
         let mut referrers = vec![self.root.clone()];
         referrers.extend(self.referrers.iter().cloned());
         Ok(Loader {
-            fs: disk,
+            fs: Arc::clone(&repo.fs),
             root,
             restrictor: LoadRestrictor::RootOnly,
             referrers: Arc::new(referrers),
-            repo: Some(Arc::new(clone)),
+            repo: Some(Arc::new(repo)),
+            remote: self.remote.clone(),
             allowance: Arc::clone(&self.allowance),
             unlisted_type_read: Arc::clone(&self.unlisted_type_read),
+        })
+    }
+
+    /// The remote this build may fetch through, or the error for `what` needing one.
+    fn remote_granted(&self, what: &str) -> Result<&Arc<dyn Remote>, Error> {
+        self.remote.as_ref().ok_or_else(|| Error::Denied {
+            what: format!("'{what}'"),
+            capability: Capability::Remote,
         })
     }
 
@@ -262,8 +306,25 @@ impl Loader {
     /// an `http(s)://` URL (upstream's `IsRemoteFile`). Returns the content and the
     /// absolute path read.
     pub fn load(&self, path: &str) -> Result<(Vec<u8>, PathBuf), Error> {
+        self.allowance.checkpoint()?;
         if is_remote_file(path) {
-            let bytes = http_get(path)?;
+            let remote = self.remote_granted(path)?;
+            let limit = self
+                .allowance
+                .limits()
+                .max_file_bytes
+                .min(self.allowance.read_left());
+            let bytes = remote.fetch_file(path, limit).map_err(|e| Error::Http {
+                url: path.to_owned(),
+                message: match e {
+                    // Upstream says so when the URL is a repository, which the caller
+                    // then clones.
+                    RemoteError::Status(_) if RepoSpec::parse(path).is_ok() => {
+                        "URL is a git repository".into()
+                    }
+                    e => e.to_string(),
+                },
+            })?;
             self.allowance.read(bytes.len())?;
             return Ok((bytes, PathBuf::from(path)));
         }
@@ -286,10 +347,15 @@ impl Loader {
                 });
             }
         }
-        let content = self.fs.read_file(&abs).map_err(|source| Error::Io {
-            path: abs.clone(),
-            source,
-        })?;
+        let max = self.allowance.limits().max_file_bytes;
+        let content = self
+            .fs
+            .read_file_max(&abs, max)
+            .map_err(|source| Error::Io {
+                path: abs.clone(),
+                source,
+            })?;
+        self.allowance.file(content.len() as u64)?;
         self.allowance.read(content.len())?;
         Ok((content, abs))
     }
@@ -301,40 +367,12 @@ pub fn is_remote_file(path: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// Fetches a URL as upstream does: a non-2xx status is an error (saying so when the URL
-/// is a git repository, which the caller then clones).
-fn http_get(url: &str) -> Result<Vec<u8>, Error> {
-    let fail = |message: String| Error::Http {
-        url: url.to_owned(),
-        message,
-    };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
-    let status = response.status();
-    if !status.is_success() {
-        if crate::remote::RepoSpec::parse(url).is_ok() {
-            return Err(fail("URL is a git repository".into()));
-        }
-        return Err(fail(format!("status code {}", status.as_u16())));
-    }
-    response
-        .body_mut()
-        .with_config()
-        .limit(256 * 1024 * 1024)
-        .read_to_vec()
-        .map_err(|e| fail(e.to_string()))
-}
-
 /// The real path of an existing directory, or an error saying it is not one.
 fn confirm_dir(fs: &dyn FileSystem, dir: &Path) -> Result<PathBuf, Error> {
     let abs = if dir.is_absolute() {
         dir.to_path_buf()
     } else {
-        std::env::current_dir()
+        fs.current_dir()
             .map_err(|source| Error::Io {
                 path: dir.to_path_buf(),
                 source,

@@ -1,6 +1,11 @@
-//! Remote bases: git repository URLs in every form upstream accepts (its `RepoSpec`), cloned
-//! with the system `git` into a temporary directory that is removed when the build no
-//! longer needs it, under a timeout.
+//! Remote content: http(s) files and git repositories a kustomization names, fetched
+//! through a [`Remote`] the embedder grants ([`crate::Options::remote`]; none by default,
+//! so a library build reaches no network and runs no git). [`DefaultRemote`] is upstream's
+//! way: files over http(s) (cargo feature `http`), and repositories cloned with the system
+//! `git` into a temporary directory removed when the build no longer needs it, under a
+//! timeout (cargo feature `git`).
+//!
+//! Repository URLs come in every form upstream accepts (its `RepoSpec`).
 //!
 //! Forms: `https://host/org/repo//path?ref=v1&timeout=30s&submodules=false`,
 //! `ssh://git@host/org/repo.git/path`, `git@host:org/repo/path`, `github.com/org/repo/path`
@@ -8,9 +13,131 @@
 //! `file:///abs/repo//path` (the whole path is the repository unless marked), and a
 //! `git::` prefix (stripped).
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "git")]
+use std::path::Path;
+use std::path::PathBuf;
+#[cfg(feature = "git")]
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+#[cfg(feature = "git")]
+use std::time::Instant;
+
+use crate::fs::FileSystem;
+
+/// Where a build's remote content comes from. Implement it to serve bases from an
+/// artifact cache, to allow-list hosts, or to refuse; [`DefaultRemote`] fetches as
+/// upstream does. Errors are messages: the build wraps them with the URL.
+pub trait Remote: Send + Sync + std::fmt::Debug {
+    /// The bytes at an `http://` or `https://` URL, at most `limit` bytes (a longer
+    /// body is an error).
+    fn fetch_file(&self, url: &str, limit: u64) -> Result<Vec<u8>, RemoteError>;
+
+    /// A checkout of the repository `spec` names, within `timeout` (the smaller of the
+    /// URL's `timeout` and the build's time left).
+    fn fetch_repo(&self, spec: &RepoSpec, timeout: Duration) -> Result<RemoteRepo, RemoteError>;
+}
+
+/// Why a remote fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteError {
+    /// The URL answered with an error status (upstream then tries it as a repository when
+    /// it reads as one).
+    Status(u16),
+    /// Anything else.
+    Failed(String),
+}
+
+impl std::fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemoteError::Status(code) => write!(f, "status code {code}"),
+            RemoteError::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+/// A repository checked out for a build: the files are read through `fs` (root-only,
+/// whatever the build's load restrictor), the repository's top directory is `dir` in it.
+pub struct RemoteRepo {
+    /// The file system holding the checkout.
+    pub fs: Arc<dyn FileSystem>,
+    /// The repository's top directory in `fs`.
+    pub dir: PathBuf,
+    /// Dropped when the build no longer reads the repository (a temporary clone removes
+    /// itself then).
+    pub keep: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for RemoteRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteRepo")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+/// Upstream's remote content: files over http(s) with a 30 s timeout (feature `http`),
+/// repositories cloned with the system `git` into a temporary directory (feature `git`).
+/// Without a feature, its kind of fetch fails saying so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultRemote;
+
+impl Remote for DefaultRemote {
+    fn fetch_file(&self, url: &str, limit: u64) -> Result<Vec<u8>, RemoteError> {
+        http_get(url, limit)
+    }
+
+    fn fetch_repo(&self, spec: &RepoSpec, timeout: Duration) -> Result<RemoteRepo, RemoteError> {
+        git_checkout(spec, timeout)
+    }
+}
+
+#[cfg(feature = "http")]
+fn http_get(url: &str, limit: u64) -> Result<Vec<u8>, RemoteError> {
+    let fail = |e: ureq::Error| RemoteError::Failed(e.to_string());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent.get(url).call().map_err(fail)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(RemoteError::Status(status.as_u16()));
+    }
+    response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(fail)
+}
+
+#[cfg(not(feature = "http"))]
+fn http_get(_url: &str, _limit: u64) -> Result<Vec<u8>, RemoteError> {
+    Err(RemoteError::Failed(
+        "kustomize-rs was built without the `http` feature".into(),
+    ))
+}
+
+#[cfg(feature = "git")]
+fn git_checkout(spec: &RepoSpec, timeout: Duration) -> Result<RemoteRepo, RemoteError> {
+    let clone = clone(spec, timeout).map_err(RemoteError::Failed)?;
+    let dir = clone.dir().to_path_buf();
+    Ok(RemoteRepo {
+        fs: Arc::new(crate::fs::DiskFs),
+        dir,
+        keep: Some(Box::new(clone)),
+    })
+}
+
+#[cfg(not(feature = "git"))]
+fn git_checkout(_spec: &RepoSpec, _timeout: Duration) -> Result<RemoteRepo, RemoteError> {
+    Err(RemoteError::Failed(
+        "kustomize-rs was built without the `git` feature".into(),
+    ))
+}
 
 /// A parsed repository URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,24 +406,28 @@ fn split_path(n: &str, all_segments: bool) -> Result<(String, String), String> {
 }
 
 /// A clone in a temporary directory, removed on drop.
+#[cfg(feature = "git")]
 #[derive(Debug)]
-pub struct Clone {
+struct Clone {
     dir: PathBuf,
 }
 
+#[cfg(feature = "git")]
 impl Clone {
     /// The clone's root.
-    pub fn dir(&self) -> &Path {
+    fn dir(&self) -> &Path {
         &self.dir
     }
 }
 
+#[cfg(feature = "git")]
 impl Drop for Clone {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
+#[cfg(feature = "git")]
 /// A new, empty directory under `base`. `create_dir` fails on an existing one, so two
 /// clones started at once (threads of `build_many`) never share a directory.
 fn fresh_dir(base: &std::path::Path) -> Result<std::path::PathBuf, String> {
@@ -320,6 +451,7 @@ fn fresh_dir(base: &std::path::Path) -> Result<std::path::PathBuf, String> {
 
 /// The transports a clone (and its submodules) may use: never `ext::` or another remote
 /// helper, which could run a command of the repository's choosing.
+#[cfg(feature = "git")]
 const GIT_ALLOW_PROTOCOL: &str = "file:git:http:https:ssh";
 
 /// Clones the repository as upstream does: `git init`, `git remote add`, a shallow fetch
@@ -329,7 +461,8 @@ const GIT_ALLOW_PROTOCOL: &str = "file:git:http:https:ssh";
 /// Nothing from the URL can reach git as an option: the URL and the ref come after `--`,
 /// and a ref that starts with `-` is refused before git runs. (Upstream passes a ref such
 /// as `--upload-pack=...` to `git fetch`, which runs it through the shell.)
-pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
+#[cfg(feature = "git")]
+fn clone(spec: &RepoSpec, timeout: Duration) -> Result<Clone, String> {
     if spec.git_ref.starts_with('-') {
         return Err(format!(
             "invalid git ref '{}': a ref may not start with '-'",
@@ -355,11 +488,12 @@ pub fn clone(spec: &RepoSpec) -> Result<Clone, String> {
         steps.push(vec!["submodule", "update", "--init", "--recursive"]);
     }
     for args in steps {
-        run_git(clone.dir(), &args, spec.timeout)?;
+        run_git(clone.dir(), &args, timeout)?;
     }
     Ok(clone)
 }
 
+#[cfg(feature = "git")]
 fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
     let mut child = Command::new("git")
         .args(args)

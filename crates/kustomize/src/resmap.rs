@@ -719,7 +719,7 @@ mod tests {
         let m = config_maps(200);
         // The first 32 are written before the threads start.
         let err = m.write_yaml_threads(&mut FailAfter(40), 2).unwrap_err();
-        assert!(err.to_string().contains("disk full"), "{err}");
+        assert!(err.chain().contains("disk full"), "{err}");
     }
 
     proptest::proptest! {

@@ -230,11 +230,13 @@ pub fn build(
     };
     builder.set_schema(&kt)?;
     let mut ra = builder.accumulate_target(&kt, Accumulator::new())?;
+    kt.loader.checkpoint()?;
     HashTransformer.transform(&mut ra.resources)?;
     NameReferenceTransformer {
         back_references: ra.config.name_reference.clone(),
     }
     .transform(&mut ra.resources)?;
+    kt.loader.checkpoint()?;
     ra.resolve_vars(kt.loader.allowance())?;
     let mut resources = ra.resources;
 
@@ -408,7 +410,9 @@ impl Builder<'_> {
             )?;
             transformers.push((t, origin));
         }
+        kt.loader.allowance().resources(ra.resources.len())?;
         for (transformer, origin) in transformers {
+            kt.loader.checkpoint()?;
             transformer.transform(&mut ra.resources)?;
             self.schema.note_use(transformer.as_ref());
             if let Some(origin) = origin {
@@ -567,7 +571,7 @@ impl Builder<'_> {
                         configs.resources.append(r)?;
                     }
                 }
-                Err(e @ Error::Limit { .. }) => return Err(e),
+                Err(e) if e.ends_build() => return Err(e),
                 Err(_) => paths.push(entry),
             }
         }
@@ -700,8 +704,10 @@ impl Builder<'_> {
             }
         };
         // Running out of the build's limits ends it; it is no reason to try a directory.
-        if let Err(e @ Error::Limit { .. }) | Ok(Err(e @ Error::Limit { .. })) = loaded {
-            return Err(e);
+        if let Err(e) | Ok(Err(e)) = &loaded {
+            if e.ends_build() {
+                return loaded.and_then(|l| l).map(|_| 0);
+            }
         }
         let file_error = match loaded {
             Ok(parsed) => match parsed {
@@ -747,6 +753,7 @@ impl Builder<'_> {
                     path: kt.loader.resolve(entry),
                 })
             }
+            Err(dir_error) if dir_error.ends_build() => Err(dir_error),
             Err(dir_error) => Err(Error::Accumulation {
                 entry: entry.to_owned(),
                 root: kt.root().to_path_buf(),

@@ -36,8 +36,16 @@ fn external_plugins_need_alpha_plugins() {
     let err = Kustomizer::new(Options::default())
         .build(Arc::new(DiskFs), &dir)
         .unwrap_err();
+    assert_eq!(err.kind(), kustomize::ErrorKind::Denied, "{err}");
     assert!(
-        err.to_string().contains("external plugins disabled"),
+        matches!(
+            err.root(),
+            kustomize::Error::Denied {
+                capability: kustomize::Capability::Plugins,
+                ..
+            }
+        ),
         "{err}"
     );
+    assert!(err.chain().contains("Options::plugins.alpha"), "{err}");
 }

@@ -1,10 +1,12 @@
-//! Remote bases from git: a repository made in the test, referred to by a `file://` URL,
-//! cloned with the system `git` and removed afterwards.
+//! Remote content: git bases from a repository made in the test, referred to by a
+//! `file://` URL, cloned with the system `git` and removed afterwards; files over http from
+//! a loopback server; and none of it without [`Options::remote`].
 
 use std::sync::Arc;
 
-use kustomize::fs::DiskFs;
-use kustomize::{Kustomizer, Options};
+use kustomize::fs::{DiskFs, MemoryFs};
+use kustomize::remote::{Remote, RemoteError, RemoteRepo, RepoSpec};
+use kustomize::{Capability, Error, ErrorKind, Kustomizer, Options};
 
 mod common;
 use common::{git, have_git, temp_dir, write};
@@ -49,7 +51,7 @@ fn builds_a_base_from_a_local_git_repository() {
         &overlay.0.join("kustomization.yaml"),
         &format!("resources:\n- {url}\nnamePrefix: remote-\n"),
     );
-    let out = Kustomizer::new(Options::default())
+    let out = Kustomizer::new(Options::cli())
         .build(Arc::new(DiskFs), &overlay.0)
         .unwrap();
     assert_eq!(
@@ -63,10 +65,10 @@ fn builds_a_base_from_a_local_git_repository() {
         &overlay.0.join("kustomization.yaml"),
         &format!("resources:\n- file://{}//base?ref=nope\n", repo.0.display()),
     );
-    let err = Kustomizer::new(Options::default())
+    let err = Kustomizer::new(Options::cli())
         .build(Arc::new(DiskFs), &overlay.0)
         .unwrap_err();
-    assert!(err.to_string().contains("git"), "{err}");
+    assert!(err.chain().contains("git"), "{err}");
     assert_eq!(clones_left(), 0);
 }
 
@@ -110,15 +112,132 @@ fn reads_resources_from_http_urls() {
         &dir.0.join("kustomization.yaml"),
         &format!("resources:\n- {base}/cm.yaml\n"),
     );
-    let out = Kustomizer::new(Options::default())
+    let out = Kustomizer::new(Options::cli())
         .build(Arc::new(DiskFs), &dir.0)
         .unwrap();
     assert_eq!(
         out.resources.to_yaml().unwrap(),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-http\n"
     );
-    let err = Kustomizer::new(Options::default())
+    let err = Kustomizer::new(Options::cli())
         .build(Arc::new(DiskFs), &dir.0)
         .unwrap_err();
-    assert!(err.to_string().contains("404"), "{err}");
+    assert!(err.chain().contains("404"), "{err}");
+}
+
+/// The default options grant no remote content: a build from memory that names an http
+/// file or a `file://` git repository (with a Secret in it) fetches neither and fails,
+/// before any fetch or clone, saying which option it needs.
+#[test]
+fn default_options_fetch_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let repo = temp_dir("secret-repo");
+    write(
+        &repo.0.join("kustomization.yaml"),
+        "resources: [secret.yaml]\n",
+    );
+    write(
+        &repo.0.join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: host-secret\n",
+    );
+    if have_git() {
+        git(&repo.0, &["init", "-q"]);
+        git(&repo.0, &["add", "."]);
+        git(&repo.0, &["commit", "-qm", "secret"]);
+    }
+    for entry in [
+        format!("http://{addr}/cm.yaml"),
+        format!("file://{}", repo.0.display()),
+        format!("file://{}//.?ref=main", repo.0.display()),
+    ] {
+        let mut fs = MemoryFs::new();
+        fs.add_file(
+            "/app/kustomization.yaml",
+            format!("resources:\n- {entry}\n"),
+        );
+        let err = Kustomizer::new(Options::default())
+            .build(Arc::new(fs), "/app".as_ref())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Denied, "{entry}: {err:?}");
+        assert!(
+            matches!(
+                err.root(),
+                Error::Denied {
+                    capability: Capability::Remote,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.chain().contains("Options::remote"), "{}", err.chain());
+        assert!(!err.chain().contains("--"), "no CLI flag: {}", err.chain());
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing may connect to the server"
+    );
+}
+
+/// An embedder's own [`Remote`]: bases served from memory (an artifact cache, say), read
+/// through the file system it returns, never from the disk.
+#[test]
+fn an_embedders_remote_serves_bases_from_memory() {
+    #[derive(Debug)]
+    struct Cache;
+    impl Remote for Cache {
+        fn fetch_file(&self, url: &str, _limit: u64) -> Result<Vec<u8>, RemoteError> {
+            match url {
+                "https://example.com/cm.yaml" => {
+                    Ok(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cached\n".to_vec())
+                }
+                _ => Err(RemoteError::Failed(format!("{url} is not allowed"))),
+            }
+        }
+        fn fetch_repo(
+            &self,
+            spec: &RepoSpec,
+            _timeout: std::time::Duration,
+        ) -> Result<RemoteRepo, RemoteError> {
+            assert_eq!(spec.repo_path, "org/repo");
+            let mut fs = MemoryFs::new();
+            fs.add_file("/repo/base/kustomization.yaml", "resources: [s.yaml]\n");
+            fs.add_file(
+                "/repo/base/s.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n",
+            );
+            Ok(RemoteRepo {
+                fs: Arc::new(fs),
+                dir: "/repo".into(),
+                keep: None,
+            })
+        }
+    }
+    let mut fs = MemoryFs::new();
+    fs.add_file(
+        "/app/kustomization.yaml",
+        "resources:\n- https://example.com/cm.yaml\n- github.com/org/repo//base?ref=v1\n",
+    );
+    let options = Options {
+        remote: Some(Arc::new(Cache)),
+        ..Options::default()
+    };
+    let out = Kustomizer::new(options.clone())
+        .build(Arc::new(fs), "/app".as_ref())
+        .unwrap();
+    assert_eq!(
+        out.resources.to_yaml().unwrap(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cached\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n"
+    );
+    let mut fs = MemoryFs::new();
+    fs.add_file(
+        "/app/kustomization.yaml",
+        "resources:\n- https://evil.example.com/cm.yaml\n",
+    );
+    let err = Kustomizer::new(options)
+        .build(Arc::new(fs), "/app".as_ref())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Remote, "{err:?}");
+    assert!(err.chain().contains("is not allowed"), "{}", err.chain());
 }

@@ -21,7 +21,7 @@ use crate::Error;
 /// How `helm` is run (upstream's `--enable-helm`, `--helm-command`, ...).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HelmOptions {
-    /// `--enable-helm`.
+    /// Whether charts may be inflated by running helm (`--enable-helm`).
     pub enabled: bool,
     /// `--helm-command` (default `helm`).
     pub command: String,
@@ -88,7 +88,10 @@ impl HelmChartGenerator<'_> {
         let mut chart = self.chart.clone();
         let name = chart.name.clone();
         if !self.options.enabled {
-            return Err(err(&name, "must specify --enable-helm"));
+            return Err(Error::Denied {
+                what: format!("helm chart '{name}'"),
+                capability: crate::Capability::Helm,
+            });
         }
         let command = if self.options.command.is_empty() {
             "helm"

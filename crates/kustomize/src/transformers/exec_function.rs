@@ -70,13 +70,10 @@ impl ExecFunction {
             config.name()
         );
         if !options.alpha {
-            return Err(err(
-                &name,
-                format!(
-                    "external plugins disabled; unable to load external plugin '{}' (use --enable-alpha-plugins)",
-                    config.kind()
-                ),
-            ));
+            return Err(Error::Denied {
+                what: format!("external plugin '{}' ({name})", config.kind()),
+                capability: crate::Capability::Plugins,
+            });
         }
         let spec = config
             .annotation("config.kubernetes.io/function")
