@@ -3,7 +3,7 @@
 //! copies stop there.
 #![no_main]
 
-use kustomize::patch::json6902::{apply, parse};
+use kustomize::unstable::patch::json6902::{apply, parse};
 use kustomize_yaml::{emit_document, parse_documents, Budget, Schema};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! field's type checked).
 #![no_main]
 
-use kustomize::kustomization::Kustomization;
+use kustomize::unstable::kustomization::Kustomization;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

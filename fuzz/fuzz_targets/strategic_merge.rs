@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use kustomize::patch::schema::Schema;
-use kustomize::patch::strategic_merge::merge;
+use kustomize::unstable::patch::schema::Schema;
+use kustomize::unstable::patch::strategic_merge::merge;
 use kustomize_yaml::{emit_document, parse_documents, Schema as Yaml};
 use libfuzzer_sys::fuzz_target;
 

@@ -1,8 +1,8 @@
 //! Command-line arguments: upstream `kustomize`'s subcommands and `build` flags.
 
 use clap::{Args, Parser, Subcommand};
-use kustomize::generators::helm_chart::HelmOptions;
-use kustomize::transformers::exec_function::PluginOptions;
+use kustomize::HelmOptions;
+use kustomize::PluginOptions;
 use kustomize::{LoadRestrictor, Options, Reorder};
 
 /// The upstream kustomize release whose output kustomize-rs reproduces.

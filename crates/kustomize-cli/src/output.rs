@@ -156,7 +156,8 @@ mod tests {
     fn resources(yaml: &str) -> ResMap {
         let mut map = ResMap::new();
         for r in
-            kustomize::resource::resources_from_bytes(yaml.as_bytes(), "r.yaml".as_ref()).unwrap()
+            kustomize::unstable::resource::resources_from_bytes(yaml.as_bytes(), "r.yaml".as_ref())
+                .unwrap()
         {
             map.append(r).unwrap();
         }

@@ -316,6 +316,38 @@ impl PartialEq for Value {
     }
 }
 
+/// A value serialises as the data upstream's JSON form of it holds: plain scalars
+/// resolved (`0x1F` is 31), nulls as unit, mappings with string keys in order. Deep trees
+/// are walked on as much stack as they need ([`crate::stack::deeper`]).
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        crate::stack::deeper(|| match self {
+            Value::Null | Value::Blank => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::UInt(u) => serializer.serialize_u64(*u),
+            Value::Float(f) => serializer.serialize_f64(*f),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Plain(_) => self.resolved().serialize(serializer),
+            Value::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(m) => {
+                let mut map = serializer.serialize_map(Some(m.len()))?;
+                for (k, v) in m.iter() {
+                    map.serialize_entry(k.as_str(), v)?;
+                }
+                map.end()
+            }
+        })
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::String(s.into())

@@ -14,43 +14,111 @@
 //! A [`Kustomizer`] holds no global state and is `Send + Sync`: one may serve many
 //! builds on many threads at once. Files come through a [`fs::FileSystem`], the disk
 //! ([`fs::DiskFs`]) or memory ([`fs::MemoryFs`]).
+//!
+//! # Untrusted kustomizations
+//!
+//! [`Options::default`] lets a build read its file system and nothing else: no network,
+//! no git, no helm, no plugins. A kustomization that needs one of those fails with
+//! [`Error::Denied`] naming the [`Capability`] and the option that grants it.
+//! [`Options::cli`] grants what upstream's `kustomize build` grants (remote content);
+//! [`Options::remote`] takes any [`remote::Remote`], to serve bases from an artifact cache,
+//! allow-list hosts, or refuse. Every build is bounded by its [`Limits`] (file size, bytes
+//! read, tree nodes, resources, nesting, wall time), and a [`Cancel`] handle stops it from
+//! another thread:
+//!
+//! ```
+//! use std::{sync::Arc, time::Duration};
+//! use kustomize::{fs::MemoryFs, Cancel, ErrorKind, Kustomizer, Limits, Options};
+//!
+//! let mut fs = MemoryFs::new();
+//! fs.add_file("/app/kustomization.yaml", "resources: [https://example.com/cm.yaml]\n");
+//! let cancel = Cancel::new();
+//! let options = Options {
+//!     limits: Limits { max_duration: Some(Duration::from_secs(10)), ..Limits::default() },
+//!     cancel: Some(cancel.clone()),
+//!     ..Options::default()
+//! };
+//! let err = Kustomizer::new(options).build(Arc::new(fs), "/app".as_ref()).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Denied);
+//! ```
+//!
+//! [`Resource`] and [`ResMap`] implement `serde::Serialize`, as their objects.
+//!
+//! # Cargo features
+//!
+//! `http` and `git` (both default) build [`remote::DefaultRemote`]'s fetchers. Without
+//! them the library has no network or TLS dependency.
 
 #![warn(missing_docs)]
 
+// The stable API is what this root exports: `Kustomizer`, `Options`, `BuildOutput`,
+// `ResMap`, `Resource`, `Error`, the file systems (`fs`), remote content (`remote`), ids
+// (`resid`), origins (`origin`), and the YAML layer (`yaml`, `Value`). The other modules are
+// internals, reachable through `unstable` for tools that need them (the CLI, fuzz targets).
+#[doc(hidden)]
 pub mod accumulator;
+#[doc(hidden)]
 pub mod cache;
 mod error;
+#[doc(hidden)]
 pub mod fieldspec;
+#[doc(hidden)]
 pub mod fieldspecs;
 pub mod fs;
+#[doc(hidden)]
 pub mod generators;
 mod go_regex;
 mod history;
 mod kind_order;
+#[doc(hidden)]
 pub mod kustomization;
-pub mod limits;
+mod limits;
 mod links;
+#[doc(hidden)]
 pub mod loader;
 pub mod origin;
+#[doc(hidden)]
 pub mod patch;
+#[doc(hidden)]
 pub mod pattern;
 pub mod remote;
 pub mod resid;
+#[doc(hidden)]
 pub mod resmap;
+#[doc(hidden)]
 pub mod resource;
 mod scope;
+#[doc(hidden)]
 pub mod selector;
+#[doc(hidden)]
 pub mod target;
+#[doc(hidden)]
 pub mod transformers;
+
+/// Internals with no stability promise: they change with any release. Tools built with
+/// kustomize-rs itself (its CLI, fuzz targets, benchmarks) use them; an embedder should
+/// need nothing here.
+#[doc(hidden)]
+pub mod unstable {
+    pub use crate::limits::Allowance;
+    pub use crate::{
+        accumulator, cache, fieldspec, fieldspecs, generators, kustomization, loader, patch,
+        pattern, resmap, resource, selector, target, transformers,
+    };
+}
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{Capability, Error, ErrorKind};
+pub use generators::helm_chart::HelmOptions;
+pub use kustomize_yaml as yaml;
+pub use kustomize_yaml::Value;
 pub use limits::{Cancel, Limits};
 pub use loader::LoadRestrictor;
 pub use resmap::ResMap;
 pub use resource::Resource;
+pub use transformers::exec_function::PluginOptions;
 
 /// How the output is ordered when the top kustomization has no `sortOptions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,11 +144,11 @@ pub struct Options {
     /// Order when `sortOptions` is absent.
     pub reorder: Reorder,
     /// How `helmCharts` are inflated.
-    pub helm: generators::helm_chart::HelmOptions,
+    pub helm: HelmOptions,
     /// `--enable-managedby-label`: label every resource `app.kubernetes.io/managed-by`.
     pub add_managed_by_label: bool,
     /// `--enable-alpha-plugins` and `--enable-exec`.
-    pub plugins: transformers::exec_function::PluginOptions,
+    pub plugins: PluginOptions,
     /// Threads a build may use to read and parse a kustomization's resource files at once;
     /// 0 or 1 parses them one by one on the calling thread. Threads start only for a large
     /// kustomization and never outnumber the cores (which are counted only then), so

@@ -21,6 +21,13 @@ pub struct ResMap {
     any_index: std::sync::OnceLock<AnyIdIndex>,
 }
 
+/// A resource map serialises as the list of its resources, in order.
+impl serde::Serialize for ResMap {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 impl ResMap {
     /// An empty map.
     pub fn new() -> Self {

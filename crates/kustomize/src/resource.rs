@@ -44,6 +44,14 @@ struct Tracked {
     transformations: Vec<Origin>,
 }
 
+/// A resource serialises as its object (`serde_json::to_value` gives what kube-rs's
+/// `DynamicObject` reads).
+impl serde::Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(serializer)
+    }
+}
+
 impl Resource {
     /// Wraps an object without checking it.
     pub fn new(obj: Value) -> Self {

@@ -177,3 +177,34 @@ fn a_relative_directory_in_memory_starts_at_the_root() {
     assert_eq!(build(fs.clone(), "app", Options::default()).unwrap(), CM);
     assert_eq!(build(fs, "/app", Options::default()).unwrap(), CM);
 }
+
+/// Resources serialise with serde as their objects, so `serde_json::to_value` (and kube-rs's
+/// `DynamicObject`) take them without printing YAML; scalars come out resolved.
+#[test]
+fn resources_serialise_as_their_objects() {
+    let mut fs = MemoryFs::new();
+    fs.add_file(
+        "/app/kustomization.yaml",
+        "resources: [cm.yaml]\nnamePrefix: p-\n",
+    );
+    fs.add_file(
+        "/app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\nspec:\n  n: 0x1F\n  f: 1.5\n  b: true\n  z: ~\n",
+    );
+    let out = Kustomizer::new(Options::default())
+        .build(Arc::new(fs), Path::new("/app"))
+        .unwrap();
+    let json = serde_json::to_value(&out.resources).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "p-c"},
+            "data": {"a": "1"},
+            "spec": {"n": 31, "f": 1.5, "b": true, "z": null},
+        }])
+    );
+    let one = serde_json::to_value(out.resources.iter().next().unwrap()).unwrap();
+    assert_eq!(one, json[0]);
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kustomize::fs::DiskFs;
-use kustomize::transformers::exec_function::PluginOptions;
+use kustomize::PluginOptions;
 use kustomize::{Kustomizer, Options};
 
 #[test]

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kustomize::fs::{DiskFs, MemoryFs};
-use kustomize::generators::helm_chart::HelmOptions;
-use kustomize::transformers::exec_function::PluginOptions;
+use kustomize::HelmOptions;
+use kustomize::PluginOptions;
 use kustomize::{Error, Kustomizer, Limits, Options};
 
 mod common;

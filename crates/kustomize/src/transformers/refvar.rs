@@ -5,7 +5,7 @@
 //! rewritten; a string that is exactly `$(NAME)` takes the value's type (a number stays a
 //! number); inside a longer string the value prints as Go's `%v`; `$$` is a literal `$`;
 //! an unknown `$(NAME)` is left as it is; a value that is a map or a list is not
-//! substituted. What a var's value is follows its field's tag ([`var_value`]).
+//! substituted. What a var's value is follows its field's tag (`var_value`).
 
 use std::collections::BTreeMap;
 
