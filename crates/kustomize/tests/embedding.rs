@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kustomize::fs::MemoryFs;
-use kustomize::{Cancel, Error, ErrorKind, Kustomizer, Limits, Options};
+use kustomize::remote::{Remote, RemoteError, RemoteRepo, RepoSpec};
+use kustomize::{Cancel, Capability, Error, ErrorKind, HelmOptions, Kustomizer, Limits, Options};
+
+mod common;
+use common::{fake_helm, temp_dir};
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
 
@@ -207,4 +211,108 @@ fn resources_serialise_as_their_objects() {
     );
     let one = serde_json::to_value(out.resources.iter().next().unwrap()).unwrap();
     assert_eq!(one, json[0]);
+}
+
+/// Serves bases from memory and counts its fetches.
+#[derive(Debug, Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl Remote for Counting {
+    fn fetch_file(&self, _url: &str, _limit: u64) -> Result<Vec<u8>, RemoteError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(CM.replace("name: c", "name: over-http").into_bytes())
+    }
+
+    fn fetch_repo(&self, _spec: &RepoSpec, _timeout: Duration) -> Result<RemoteRepo, RemoteError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut fs = MemoryFs::new();
+        fs.add_file("/r/base/kustomization.yaml", "resources: [cm.yaml]\n");
+        fs.add_file("/r/base/cm.yaml", CM.replace("name: c", "name: from-git"));
+        Ok(RemoteRepo {
+            fs: Arc::new(fs),
+            dir: "/r".into(),
+            keep: None,
+        })
+    }
+}
+
+/// One in-memory tree naming an http file, a `file://` git base and a helm chart: with
+/// the default options each is refused before anything connects or runs (a loopback server
+/// sees no connection, the fake helm never starts); granted, the same tree builds (from
+/// the disk, where helm can read the chart).
+#[cfg(unix)]
+#[test]
+fn capabilities_are_refused_by_default_and_work_when_granted() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let http = format!("http://{}/cm.yaml", listener.local_addr().unwrap());
+    let dir = temp_dir("embedding-capabilities");
+    let (helm, _) = fake_helm(&dir.0);
+    let calls = dir.0.join("helm-calls");
+    let tree = |resources: &[&str], charts: bool| {
+        let mut fs = MemoryFs::new();
+        let mut k = format!("resources: [{}]\n", resources.join(", "));
+        if charts {
+            k.push_str("helmCharts:\n- name: c\n  releaseName: r\n");
+            fs.add_file("/app/charts/c/Chart.yaml", "name: c\n");
+        }
+        fs.add_file("/app/kustomization.yaml", k);
+        fs
+    };
+    let git = "file:///srv/repo//base?ref=v1";
+    let denied = |fs: MemoryFs, options: Options, capability: Capability| {
+        let err = build(fs, "/app", options).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Denied, "{err:?}");
+        assert!(
+            matches!(err.root(), Error::Denied { capability: c, .. } if *c == capability),
+            "{err:?}"
+        );
+    };
+    // Each capability alone, then the whole tree.
+    denied(
+        tree(&[&http], false),
+        Options::default(),
+        Capability::Remote,
+    );
+    denied(tree(&[git], false), Options::default(), Capability::Remote);
+    let helm_command = Options {
+        helm: HelmOptions {
+            command: helm.clone(),
+            ..HelmOptions::default()
+        },
+        ..Options::default()
+    };
+    denied(tree(&[], true), helm_command.clone(), Capability::Helm);
+    denied(tree(&[&http, git], true), helm_command, Capability::Remote);
+    assert!(listener.accept().is_err(), "no connection may be made");
+    assert!(!calls.exists(), "helm must not run");
+
+    let remote = Arc::new(Counting::default());
+    let granted = Options {
+        remote: Some(remote.clone()),
+        helm: HelmOptions {
+            enabled: true,
+            command: helm,
+            ..HelmOptions::default()
+        },
+        ..Options::default()
+    };
+    // helm is a process of its own and reads the chart from the disk: the granted build
+    // reads the same tree from there.
+    let app = dir.0.join("app");
+    common::write(
+        &app.join("kustomization.yaml"),
+        &format!("resources: [{http}, {git}]\nhelmCharts:\n- name: c\n  releaseName: r\n"),
+    );
+    common::write(&app.join("charts/c/Chart.yaml"), "name: c\n");
+    common::write(&app.join("charts/c/values.yaml"), "x: 1\n");
+    let out = Kustomizer::new(granted)
+        .build(Arc::new(kustomize::fs::DiskFs), &app)
+        .and_then(|out| out.resources.to_yaml())
+        .unwrap();
+    for name in ["over-http", "from-git", "from-helm"] {
+        assert!(out.contains(&format!("name: {name}\n")), "{name}: {out}");
+    }
+    assert_eq!(remote.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert!(calls.exists(), "helm ran once granted");
 }

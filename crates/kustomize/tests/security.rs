@@ -10,7 +10,7 @@ use kustomize::PluginOptions;
 use kustomize::{Error, Kustomizer, Limits, Options};
 
 mod common;
-use common::{git, have_git, on_small_thread, temp_dir, write};
+use common::{fake_helm, git, have_git, on_small_thread, temp_dir, write};
 
 fn build_disk(dir: &Path, options: Options) -> Result<String, Error> {
     Kustomizer::new(options)
@@ -106,26 +106,6 @@ fn non_ascii_entries_are_errors_not_panics() {
         )];
         assert!(build_memory(&files, Options::default()).is_err(), "{entry}");
     }
-}
-
-/// A fake helm that answers `version` and otherwise records its arguments (one a line)
-/// and prints a ConfigMap.
-fn fake_helm(dir: &Path) -> (String, std::path::PathBuf) {
-    let args = dir.join("helm-args");
-    let helm = dir.join("helm");
-    write(
-        &helm,
-        &format!(
-            "#!/bin/sh\nif [ \"$1\" = version ]; then echo v3.18.0; exit 0; fi\nprintf '%s\\n' \"$@\" > '{}'\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: from-helm\\n'\n",
-            args.display()
-        ),
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    (helm.display().to_string(), args)
 }
 
 fn helm_options(command: String) -> Options {

@@ -72,3 +72,24 @@ pub fn on_small_thread<T: Send + 'static>(
     rx.recv_timeout(std::time::Duration::from_secs(seconds))
         .expect("finished in time, without crashing its thread")
 }
+
+/// A fake helm that answers `version` and otherwise records its arguments (one a line)
+/// and prints a ConfigMap. Every run appends a line to `helm-calls` beside it.
+pub fn fake_helm(dir: &Path) -> (String, std::path::PathBuf) {
+    let args = dir.join("helm-args");
+    let helm = dir.join("helm");
+    write(
+        &helm,
+        &format!(
+            "#!/bin/sh\necho \"$1\" >> '{calls}'\nif [ \"$1\" = version ]; then echo v3.18.0; exit 0; fi\nprintf '%s\\n' \"$@\" > '{}'\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: from-helm\\n'\n",
+            args.display(),
+            calls = dir.join("helm-calls").display(),
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (helm.display().to_string(), args)
+}
