@@ -82,6 +82,27 @@ impl Cancel {
     }
 }
 
+/// A build's stop signal as a step that loops over every resource sees it: the build's
+/// [`Allowance`], if the resources belong to a build ([`crate::ResMap::stop`]).
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Option<Arc<Allowance>>);
+
+impl Stop {
+    /// The stop signal of the build `allowance` belongs to.
+    pub fn of(allowance: &Arc<Allowance>) -> Stop {
+        Stop(Some(Arc::clone(allowance)))
+    }
+
+    /// [`Allowance::poll`]: whether the build may go on, checked every 256th `i`.
+    #[inline]
+    pub fn poll(&self, i: usize) -> Result<(), Error> {
+        match &self.0 {
+            Some(a) => a.poll(i),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What one build has left of its [`Limits`], shared by every loader of the build and by
 /// the threads that parse for it.
 #[derive(Debug)]
@@ -126,6 +147,16 @@ impl Allowance {
             }
         }
         Ok(())
+    }
+
+    /// [`Allowance::checkpoint`] once every 256th `i`: for loops over every resource,
+    /// so that a cancelled build stops within a step, not only between steps.
+    pub fn poll(&self, i: usize) -> Result<(), Error> {
+        if i % 256 == 255 {
+            self.checkpoint()
+        } else {
+            Ok(())
+        }
     }
 
     /// How long the build may still run, if it is bounded.

@@ -19,6 +19,8 @@ pub struct ResMap {
     /// Positions by current and previous names, built on first use and dropped when ids
     /// may have changed (see [`ResMap::update_at`]).
     any_index: std::sync::OnceLock<AnyIdIndex>,
+    /// The stop signal of the build the resources belong to.
+    stop: crate::limits::Stop,
 }
 
 /// A resource map serialises as the list of its resources, in order.
@@ -36,7 +38,19 @@ impl ResMap {
             index: IdIndex::default(),
             index_fresh: true,
             any_index: std::sync::OnceLock::new(),
+            stop: crate::limits::Stop::default(),
         }
+    }
+
+    /// The stop signal of the build these resources belong to (none by default): steps
+    /// that loop over every resource poll it (see [`crate::limits::Stop::poll`]).
+    pub fn stop(&self) -> crate::limits::Stop {
+        self.stop.clone()
+    }
+
+    /// Ties the map to a build's stop signal.
+    pub fn set_stop(&mut self, stop: crate::limits::Stop) {
+        self.stop = stop;
     }
 
     /// How many resources.

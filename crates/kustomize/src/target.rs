@@ -22,6 +22,7 @@ use crate::generators::helm_chart::HelmChartGenerator;
 use crate::generators::secret::SecretGenerator;
 use crate::generators::{merge_options, Generator};
 use crate::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
+use crate::limits::Stop;
 use crate::loader::{is_remote_file, Loader};
 use crate::origin::Origin;
 use crate::patch::schema::{Combine, Schema};
@@ -241,7 +242,9 @@ pub fn build(
     let mut resources = ra.resources;
 
     resources.retain(|r| !r.is_local_config());
-    for r in resources.iter_mut() {
+    let stop = resources.stop();
+    for (i, r) in resources.iter_mut().enumerate() {
+        stop.poll(i)?;
         r.stringify_annotations();
         if let Some((key, tag)) = r.non_string_annotation_key() {
             return Err(Error::Other(format!(
@@ -273,12 +276,15 @@ pub fn build(
         .transform(&mut resources)?;
     }
     let (origins, transformations) = (has("originAnnotations"), has("transformerAnnotations"));
-    for r in resources.iter_mut() {
+    for (i, r) in resources.iter_mut().enumerate() {
+        stop.poll(i)?;
         r.strip_build_annotations(origins, transformations);
         if origins || transformations {
             r.annotate_build_metadata(origins, transformations);
         }
     }
+    // The output outlives the build: its steps no longer stop it.
+    resources.set_stop(Stop::default());
     Ok(BuildOutput {
         resources,
         warnings,
@@ -360,6 +366,7 @@ impl Builder<'_> {
         kt: &KustTarget,
         mut ra: Accumulator,
     ) -> Result<Accumulator, Error> {
+        ra.resources.set_stop(Stop::of(kt.loader.allowance()));
         let k = &kt.kustomization;
         let entries = &k.resources;
         // Entries are read in turn on this thread until PARALLEL_PARSE_BYTES of files have

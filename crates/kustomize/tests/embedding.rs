@@ -343,9 +343,10 @@ fn large_tree(n: usize) -> MemoryFs {
 }
 
 /// Cancelling a build of 100,000 resources from another thread ends it promptly, wherever
-/// the build is. Checkpoints sit between files and between transformer steps, so today the
-/// longest step bounds the wait (about 0.3 s here; the aim is 50 ms, with checks inside
-/// the steps' loops).
+/// the build is: between files, between steps, and every 256 resources inside the steps
+/// that visit them all. What remains of the wait is mostly freeing the build's trees
+/// (66 ms for the 100,000 resources of the output alone): measured 5-100 ms through most
+/// of the build, up to about 0.3 s near its end, where the output is largest.
 #[test]
 fn cancelling_a_large_build_ends_it_promptly() {
     let fs: Arc<dyn kustomize::fs::FileSystem> = Arc::new(large_tree(100_000));
@@ -385,5 +386,5 @@ fn cancelling_a_large_build_ends_it_promptly() {
         }
     }
     println!("whole build {whole:?}, worst cancellation {worst:?}");
-    assert!(worst <= Duration::from_secs(2), "{worst:?}");
+    assert!(worst <= Duration::from_millis(500), "{worst:?}");
 }

@@ -131,7 +131,8 @@ pub fn apply_sm_patch_to(
     let mut scratch = strategic_merge::Scratch::default();
     // What merging the patch in may add to each target.
     let cost = patch.value().size().cost;
-    for &i in targets {
+    for (n, &i) in targets.iter().enumerate() {
+        allowance.poll(n)?;
         allowance.charge(cost)?;
         let applied = resources.update_at(i, |r| {
             apply_sm_patch(r, patch.value(), options, schema, &mut scratch)

@@ -20,7 +20,9 @@ pub struct HashTransformer;
 
 impl Transformer for HashTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        for r in resources.iter_mut() {
+        let stop = resources.stop();
+        for (i, r) in resources.iter_mut().enumerate() {
+            stop.poll(i)?;
             if !r.needs_hash() {
                 continue;
             }

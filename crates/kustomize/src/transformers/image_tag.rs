@@ -72,7 +72,9 @@ impl Transformer for ImageTagTransformer {
         let mut order: Vec<(Vec<Step>, usize)> = Vec::new();
         let mut found: HashMap<Vec<Step>, usize> = HashMap::new();
         let mut prefix = Vec::new();
-        for r in resources.iter_mut() {
+        let stop = resources.stop();
+        for (i, r) in resources.iter_mut().enumerate() {
+            stop.poll(i)?;
             if r.text_at(&["kind"]) == "CustomResourceDefinition" {
                 continue;
             }

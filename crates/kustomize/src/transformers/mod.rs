@@ -76,6 +76,7 @@ pub(crate) fn set_map_entries(
             })
         })
         .collect();
+    let stop = resources.stop();
     let resources = if field_specs.iter().any(FieldSpec::may_touch_id) {
         resources.iter_mut()
     } else {
@@ -84,7 +85,8 @@ pub(crate) fn set_map_entries(
     // Per key, the places it was missing from in the resource at hand: they share its node.
     let spec_paths: Vec<Key> = field_specs.iter().map(|s| Key::new(&s.path)).collect();
     let mut created: Vec<ThinVec<Place>> = (0..entries.len()).map(|_| ThinVec::new()).collect();
-    for r in resources {
+    for (i, r) in resources.enumerate() {
+        stop.poll(i)?;
         let gvk = r.gvk();
         created.iter_mut().for_each(ThinVec::clear);
         r.write_linked(|obj| {

@@ -140,8 +140,10 @@ impl Transformer for NameReferenceTransformer {
                 .collect(),
             selected: HashMap::default(),
         };
+        let stop = resources.stop();
         let all = resources.iter_mut().into_slice();
         for at in 0..all.len() {
+            stop.poll(at)?;
             let (before, rest) = all.split_at_mut(at);
             let Some((r, after)) = rest.split_first_mut() else {
                 break;

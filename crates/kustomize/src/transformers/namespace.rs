@@ -143,7 +143,9 @@ impl Transformer for NamespaceTransformer {
             transformer: "NamespaceTransformer",
             message,
         };
-        for r in resources.iter_mut() {
+        let stop = resources.stop();
+        for (i, r) in resources.iter_mut().enumerate() {
+            stop.poll(i)?;
             if r.value().as_map().is_none_or(|m| m.is_empty()) {
                 continue;
             }

@@ -137,7 +137,8 @@ impl Transformer for PatchTransformer {
                     PatchContent::Json(ops) => ops.as_slice(),
                     PatchContent::StrategicMerge(_) => &[],
                 };
-                for i in resources.select(target)? {
+                for (n, i) in resources.select(target)?.into_iter().enumerate() {
+                    self.allowance.poll(n)?;
                     if let Some(r) = resources.get_mut(i) {
                         r.store_previous_id();
                         apply_json_patch(r, ops, &self.allowance)?;

@@ -64,7 +64,8 @@ impl PatchJson6902Transformer {
 
 impl Transformer for PatchJson6902Transformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        for i in resources.select(&self.target)? {
+        for (n, i) in resources.select(&self.target)?.into_iter().enumerate() {
+            self.allowance.poll(n)?;
             if let Some(r) = resources.get_mut(i) {
                 apply_json_patch(r, &self.ops, &self.allowance)?;
             }

@@ -72,7 +72,8 @@ impl Transformer for PatchStrategicMergeTransformer {
     }
 
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        for patch in &self.patches {
+        for (n, patch) in self.patches.iter().enumerate() {
+            self.allowance.poll(n)?;
             let i = resources.find_unique_by_any_id(&patch.org_id())?;
             self.used.store(true, Ordering::Relaxed);
             apply_sm_patch_to(

@@ -38,7 +38,9 @@ fn skipped(gvk: &Gvk) -> bool {
 
 impl Transformer for PrefixSuffixTransformer {
     fn transform(&self, resources: &mut ResMap) -> Result<(), Error> {
-        for r in resources.iter_mut() {
+        let stop = resources.stop();
+        for (i, r) in resources.iter_mut().enumerate() {
+            stop.poll(i)?;
             let org = r.org_id();
             if skipped(&org.gvk) {
                 continue;

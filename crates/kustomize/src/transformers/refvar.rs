@@ -37,7 +37,9 @@ impl Transformer for RefVarTransformer {
             transformer: "vars",
             message,
         };
-        for r in resources.iter_mut() {
+        let stop = resources.stop();
+        for (i, r) in resources.iter_mut().enumerate() {
+            stop.poll(i)?;
             let gvk = r.gvk();
             for spec in &self.field_specs {
                 spec.apply(r.value_mut(), &gvk, None, &mut |node| self.set(node))

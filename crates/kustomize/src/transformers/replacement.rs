@@ -559,7 +559,8 @@ fn apply_target(
     } else {
         resources.iter_mut_keeping_ids()
     };
-    for r in targets {
+    for (n, r) in targets.enumerate() {
+        allowance.poll(n)?;
         if !selected_by_labels(r, t, select)? {
             continue;
         }
