@@ -111,8 +111,15 @@ impl Resource {
     /// more transformation (upstream's `AddTransformerAnnotation`).
     /// Upstream rewrites the whole `metadata.annotations` map as it records it, which
     /// ends the links through that map.
+    /// Rewriting the map makes every annotation value a string (`.nan` stays the text
+    /// `.nan`, which a later JSON patch then reads as a string).
     pub fn add_transformation(&mut self, by: &Origin) {
         self.unlink_metadata_annotations();
+        if let Some(Value::Map(meta)) = self.obj.get_mut("metadata") {
+            if let Some(Value::Map(annotations)) = meta.get_mut("annotations") {
+                annotation_values_to_strings(annotations);
+            }
+        }
         let tracked = self.tracked_mut();
         match tracked.origin {
             None => tracked.origin = Some(by.clone()),
@@ -489,13 +496,8 @@ impl Resource {
                 return;
             }
         }
-        let Some(Value::Map(annotations)) = meta.get_mut("annotations") else {
-            return;
-        };
-        for value in annotations.values_mut() {
-            if !matches!(value, Value::String(_)) {
-                *value = Value::from(value.text().into_owned());
-            }
+        if let Some(Value::Map(annotations)) = meta.get_mut("annotations") {
+            annotation_values_to_strings(annotations);
         }
     }
 
@@ -698,6 +700,15 @@ fn short(v: &Value) -> String {
         scalar_text(v.get("kind")),
         scalar_text(v.get_path(&["metadata", "name"]))
     )
+}
+
+/// Upstream's `SetAnnotations(GetAnnotations())`: every value becomes a string of its text.
+fn annotation_values_to_strings(annotations: &mut Mapping) {
+    for value in annotations.values_mut() {
+        if !matches!(value, Value::String(_)) {
+            *value = Value::from(value.text().into_owned());
+        }
+    }
 }
 
 #[cfg(test)]

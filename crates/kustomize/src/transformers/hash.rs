@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::Transformer;
 use crate::resmap::ResMap;
-use crate::resource::{scalar_text, Resource};
+use crate::resource::Resource;
 use crate::Error;
 
 /// Adds `-<hash>` to the name of every resource that asks for it.
@@ -40,13 +40,15 @@ impl Transformer for HashTransformer {
 /// Upstream's hash of a resource's content.
 pub fn content_hash(r: &Resource) -> Result<String, Error> {
     let obj = r.value();
-    // A field as upstream's hasher reads it: missing is "", a scalar its text, a map as is.
+    // A field as upstream's hasher reads it (`yaml.Lookup`, then a scalar's node text):
+    // missing is "", a scalar its text (a null is "null", `~` is "~", `key:` is ""), a map
+    // through JSON (numbers as float64).
     let field = |name: &str| -> Value {
         match obj.get(name) {
-            None | Some(Value::Null | Value::Blank) => Value::from(String::new()),
-            Some(v @ Value::Map(_)) => v.clone(),
+            None => Value::from(String::new()),
+            Some(Value::Map(_)) => map_through_json(obj, name),
             Some(Value::Seq(_)) => Value::Null,
-            Some(v) => Value::from(scalar_text(Some(v))),
+            Some(v) => Value::from(v.text().into_owned()),
         }
     };
     let mut m = Mapping::default();
@@ -55,8 +57,8 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
             m.insert("kind", Value::from("ConfigMap"));
             m.insert("name", Value::from(""));
             m.insert("data", field("data"));
-            if let Some(v @ Value::Map(_)) = obj.get("binaryData") {
-                m.insert("binaryData", v.clone());
+            if let Some(Value::Map(_)) = obj.get("binaryData") {
+                m.insert("binaryData", map_through_json(obj, "binaryData"));
             }
         }
         "Secret" => {
@@ -64,13 +66,37 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
             m.insert("type", field("type"));
             m.insert("name", Value::from(""));
             m.insert("data", field("data"));
-            if let Some(v @ Value::Map(_)) = obj.get("stringData") {
-                m.insert("stringData", v.clone());
+            if let Some(Value::Map(_)) = obj.get("stringData") {
+                m.insert("stringData", map_through_json(obj, "stringData"));
             }
         }
         _ => return encode(&to_go_json(obj).map_err(hash_error)?),
     }
     encode(&to_go_json(&Value::Map(m)).map_err(hash_error)?)
+}
+
+/// The map at `obj[name]` as upstream's hasher reads it: marshalled to JSON and decoded
+/// into `map[string]interface{}`, so every number is a float64 (`12345678901234567890`
+/// hashes as `12345678901234567000`).
+fn map_through_json(obj: &Value, name: &str) -> Value {
+    let mut map = obj.get(name).cloned().unwrap_or_default();
+    let mut stack = vec![&mut map];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(m) => stack.extend(m.values_mut()),
+            _ => {
+                let f = match &*v.resolved() {
+                    Value::Int(i) => *i as f64,
+                    Value::UInt(u) => *u as f64,
+                    Value::Float(f) => *f,
+                    _ => continue,
+                };
+                *v = Value::Float(f);
+            }
+        }
+    }
+    map
 }
 
 fn hash_error(message: String) -> Error {
