@@ -28,6 +28,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Where in its file a syntax error is: 1-based line and column.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        match self {
+            Error::Syntax { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn syntax(line: usize, column: usize, message: impl Into<String>) -> Self {
         Error::Syntax {
             line,

@@ -100,7 +100,7 @@ pub mod transformers;
 /// need nothing here.
 #[doc(hidden)]
 pub mod unstable {
-    pub use crate::limits::Allowance;
+    pub use crate::limits::{Allowance, Stop};
     pub use crate::{
         accumulator, cache, fieldspec, fieldspecs, generators, kustomization, loader, patch,
         pattern, resmap, resource, selector, target, transformers,

@@ -43,7 +43,7 @@ impl ResMap {
     }
 
     /// The stop signal of the build these resources belong to (none by default): steps
-    /// that loop over every resource poll it (see [`crate::limits::Stop::poll`]).
+    /// that loop over every resource poll it, every 256 resources.
     pub fn stop(&self) -> crate::limits::Stop {
         self.stop.clone()
     }

@@ -169,6 +169,10 @@ fn errors_have_a_kind_a_path_and_say_each_thing_once() {
         assert!(!pair[0].contains(&pair[1]), "{links:?}");
     }
     assert_eq!(err.chain(), links.join(": "));
+    let Error::Yaml { source, .. } = err.root() else {
+        panic!("{err:?}");
+    };
+    assert_eq!(source.location(), Some((1, 4)), "{source}");
     assert!(err.chain().contains("bad.yaml"), "{}", err.chain());
 }
 
