@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use kustomize::fs::MemoryFs;
-use kustomize::{Kustomizer, LoadRestrictor, Limits, Options, Reorder};
+use kustomize::{Kustomizer, Limits, LoadRestrictor, Options, Reorder};
 
 /// Files under `/app`: the text after the option bytes, split at lines `=== PATH`; text
 /// before the first such line is `/app/kustomization.yaml`. A line `=== @build DIR` names
@@ -58,9 +58,17 @@ impl Tree {
     pub fn is_remote(&self) -> bool {
         self.files.iter().any(|(p, c)| {
             [p, c].iter().any(|t| {
-                ["://", "github.com", "git@", "git::", "gitlab", "_git/", ".git"]
-                    .iter()
-                    .any(|m| t.contains(m))
+                [
+                    "://",
+                    "github.com",
+                    "git@",
+                    "git::",
+                    "gitlab",
+                    "_git/",
+                    ".git",
+                ]
+                .iter()
+                .any(|m| t.contains(m))
             })
         })
     }
