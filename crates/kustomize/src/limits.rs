@@ -167,38 +167,29 @@ impl Allowance {
 
     /// Checks that a kustomization holds no more than [`Limits::max_resources`].
     pub fn resources(&self, count: usize) -> Result<(), Error> {
-        if count > self.limits.max_resources {
-            return Err(Error::Limit {
-                what: "resources",
-                field: "max_resources",
-                limit: self.limits.max_resources as u64,
-            });
-        }
-        Ok(())
+        within(
+            count as u64,
+            self.limits.max_resources as u64,
+            "resources",
+            "max_resources",
+        )
     }
 
     /// Checks a base or component `depth` levels below the kustomization built.
     pub fn depth(&self, depth: usize) -> Result<(), Error> {
-        if depth > self.limits.max_depth {
-            return Err(Error::Limit {
-                what: "levels of nested kustomizations",
-                field: "max_depth",
-                limit: self.limits.max_depth as u64,
-            });
-        }
-        Ok(())
+        let what = "levels of nested kustomizations";
+        within(
+            depth as u64,
+            self.limits.max_depth as u64,
+            what,
+            "max_depth",
+        )
     }
 
-    /// Checks the size of one file before it is read.
+    /// Checks the size of one file (what was read of it).
     pub fn file(&self, bytes: u64) -> Result<(), Error> {
-        if bytes > self.limits.max_file_bytes {
-            return Err(Error::Limit {
-                what: "bytes in one file",
-                field: "max_file_bytes",
-                limit: self.limits.max_file_bytes,
-            });
-        }
-        Ok(())
+        let what = "bytes in one file";
+        within(bytes, self.limits.max_file_bytes, what, "max_file_bytes")
     }
 
     /// The node budget, for the parser.
@@ -250,6 +241,15 @@ impl Allowance {
     pub fn copy(&self, value: &Value) -> Result<(), Error> {
         self.charge(value.size().cost)
     }
+}
+
+/// `value` against `limit`: over it is [`Error::Limit`] naming `what` was counted and the
+/// [`Limits`] `field`.
+fn within(value: u64, limit: u64, what: &'static str, field: &'static str) -> Result<(), Error> {
+    if value > limit {
+        return Err(Error::Limit { what, field, limit });
+    }
+    Ok(())
 }
 
 impl From<kustomize_yaml::Exhausted> for Error {

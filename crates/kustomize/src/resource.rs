@@ -162,16 +162,40 @@ impl Resource {
             (crate::origin::TRANSFORMATIONS_ANNOTATION, list),
         ] {
             let Some(value) = value else { continue };
-            let meta = self.metadata_mut();
-            let annotations = meta
-                .entry("annotations".to_owned())
-                .or_insert_with(|| Value::Map(Mapping::default()));
-            if !matches!(annotations, Value::Map(_)) {
-                *annotations = Value::Map(Mapping::default());
-            }
-            if let Value::Map(a) = annotations {
-                a.insert(key.to_owned(), Value::from(value));
-            }
+            self.set_annotation(key, value);
+        }
+    }
+
+    /// The origin and transformation annotations upstream's resource holds during a build
+    /// that tracks them (`buildMetadata`), with their values.
+    pub fn build_metadata_annotations(&self) -> Vec<(&'static str, String)> {
+        let Some(tracked) = self.tracked.as_deref() else {
+            return Vec::new();
+        };
+        let mut held = Vec::new();
+        if let Some(origin) = &tracked.origin {
+            held.push((crate::origin::ORIGIN_ANNOTATION, origin.to_annotation()));
+        }
+        if !tracked.transformations.is_empty() {
+            held.push((
+                crate::origin::TRANSFORMATIONS_ANNOTATION,
+                crate::origin::transformations_annotation(&tracked.transformations),
+            ));
+        }
+        held
+    }
+
+    /// Sets an annotation to a string, making the annotations map (over anything else).
+    fn set_annotation(&mut self, key: &str, value: String) {
+        let meta = self.metadata_mut();
+        let annotations = meta
+            .entry("annotations".to_owned())
+            .or_insert_with(|| Value::Map(Mapping::default()));
+        if !matches!(annotations, Value::Map(_)) {
+            *annotations = Value::Map(Mapping::default());
+        }
+        if let Value::Map(a) = annotations {
+            a.insert(key.to_owned(), Value::from(value));
         }
     }
 

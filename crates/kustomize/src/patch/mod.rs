@@ -182,7 +182,10 @@ pub fn apply_json_patch(
     if let Some(bad) = json6902::first_non_finite(r.value()) {
         return Err(fail(format!("json: unsupported value: {bad}")));
     }
-    let value = r.value_mut();
+    // Annotations upstream's resource holds while it builds: its previous ids (after a
+    // rename), and with `buildMetadata` its origin and transformations. A patch sees them
+    // (an `add` under `/metadata/annotations` finds the map), and they leave after it.
+    let mut held: Vec<(&str, String)> = Vec::new();
     if !previous.is_empty() {
         let csv = |part: fn(&crate::resid::ResId) -> &str| {
             previous.iter().map(part).collect::<Vec<_>>().join(",")
@@ -192,9 +195,14 @@ pub fn apply_json_patch(
             csv(|i| &i.name),
             csv(|i| &i.namespace),
         ];
+        held.extend(PREVIOUS_ID_ANNOTATIONS.iter().copied().zip(values));
+    }
+    held.extend(r.build_metadata_annotations());
+    let value = r.value_mut();
+    if !held.is_empty() {
         if let Some(annotations) = annotations_mut(value) {
-            for (key, v) in PREVIOUS_ID_ANNOTATIONS.iter().zip(values) {
-                annotations.insert(*key, Value::from(v));
+            for (key, v) in &held {
+                annotations.insert(*key, Value::from(v.as_str()));
             }
         }
     }
@@ -202,12 +210,12 @@ pub fn apply_json_patch(
         json6902::ApplyError::Op(message) => fail(message),
         json6902::ApplyError::Budget(e) => e.into(),
     })?;
-    if !previous.is_empty() {
+    if !held.is_empty() {
         if let Some(Value::Map(a)) = value
             .get_mut("metadata")
             .and_then(|m| m.get_mut("annotations"))
         {
-            for key in PREVIOUS_ID_ANNOTATIONS {
+            for (key, _) in &held {
                 a.shift_remove(key);
             }
         }
