@@ -1,4 +1,4 @@
-//! The whole-build fuzz target's committed corpus (`fuzz/corpus/whole_build`), driven
+//! The whole-build fuzz target's committed inputs (`fuzz/kept/whole_build`), driven
 //! through the library as the target drives it: every input ends in output or an error,
 //! never a panic, and builds the same on one thread as on two. Runs without the nightly
 //! toolchain, so CI replays what the fuzzer found.
@@ -18,7 +18,7 @@ struct Input {
 
 #[test]
 fn whole_build_corpus_builds_or_fails_cleanly() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/whole_build");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/kept/whole_build");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         println!("skipped: no corpus at {}", dir.display());
         return;
