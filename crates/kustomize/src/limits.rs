@@ -93,6 +93,11 @@ impl Stop {
         Stop(Some(Arc::clone(allowance)))
     }
 
+    /// Whether the build has been stopped (cancelled or out of time).
+    pub fn is_stopped(&self) -> bool {
+        self.0.as_ref().is_some_and(|a| a.checkpoint().is_err())
+    }
+
     /// [`Allowance::poll`]: whether the build may go on, checked every 256th `i`.
     #[inline]
     pub fn poll(&self, i: usize) -> Result<(), Error> {

@@ -346,13 +346,13 @@ fn large_tree(n: usize) -> MemoryFs {
     fs
 }
 
-/// Cancelling a build of 100,000 resources from another thread ends it promptly, wherever
-/// the build is: between files, between steps, and every 256 resources inside the steps
-/// that visit them all. What remains of the wait is mostly freeing the build's trees
-/// (66 ms for the 100,000 resources of the output alone): measured 5-100 ms through most
-/// of the build, up to about 0.3 s near its end, where the output is largest.
+/// Cancelling a build of 100,000 resources from another thread ends it within 50 ms of the
+/// call, wherever the build is: it checks between files, between steps, and every 256
+/// resources inside the steps that visit them all, and a stopped build's large resource
+/// maps are freed on a thread of their own (freeing the output's 100,000 resources alone
+/// takes about 66 ms). Measured at 19 points of the build: 0.2-15 ms.
 #[test]
-fn cancelling_a_large_build_ends_it_promptly() {
+fn cancelling_a_large_build_ends_it_within_50_ms() {
     let fs: Arc<dyn kustomize::fs::FileSystem> = Arc::new(large_tree(100_000));
     let kustomizer = |cancel: &Cancel| {
         Kustomizer::new(Options {
@@ -390,5 +390,5 @@ fn cancelling_a_large_build_ends_it_promptly() {
         }
     }
     println!("whole build {whole:?}, worst cancellation {worst:?}");
-    assert!(worst <= Duration::from_millis(500), "{worst:?}");
+    assert!(worst <= Duration::from_millis(50), "{worst:?}");
 }
