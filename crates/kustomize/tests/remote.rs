@@ -9,7 +9,7 @@ use kustomize::remote::{Remote, RemoteError, RemoteRepo, RepoSpec};
 use kustomize::{Capability, Error, ErrorKind, Kustomizer, Options};
 
 mod common;
-use common::{git, have_git, temp_dir, write};
+use common::{git, git_repo, have_git, temp_dir, write};
 
 fn clones_left() -> usize {
     std::fs::read_dir(std::env::temp_dir())
@@ -32,17 +32,16 @@ fn builds_a_base_from_a_local_git_repository() {
         return;
     }
     let repo = temp_dir("repo");
-    write(
-        &repo.0.join("base/kustomization.yaml"),
-        "resources: [cm.yaml]\n",
+    git_repo(
+        &repo.0,
+        &[
+            ("base/kustomization.yaml", "resources: [cm.yaml]\n"),
+            (
+                "base/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-git\ndata:\n  a: b\n",
+            ),
+        ],
     );
-    write(
-        &repo.0.join("base/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-git\ndata:\n  a: b\n",
-    );
-    git(&repo.0, &["init", "-q"]);
-    git(&repo.0, &["add", "."]);
-    git(&repo.0, &["commit", "-qm", "base"]);
     git(&repo.0, &["tag", "v1"]);
 
     let overlay = temp_dir("overlay");
@@ -134,18 +133,15 @@ fn default_options_fetch_nothing() {
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
     let repo = temp_dir("secret-repo");
-    write(
-        &repo.0.join("kustomization.yaml"),
-        "resources: [secret.yaml]\n",
-    );
-    write(
-        &repo.0.join("secret.yaml"),
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: host-secret\n",
-    );
+    let files = [
+        ("kustomization.yaml", "resources: [secret.yaml]\n"),
+        (
+            "secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: host-secret\n",
+        ),
+    ];
     if have_git() {
-        git(&repo.0, &["init", "-q"]);
-        git(&repo.0, &["add", "."]);
-        git(&repo.0, &["commit", "-qm", "secret"]);
+        git_repo(&repo.0, &files);
     }
     for entry in [
         format!("http://{addr}/cm.yaml"),

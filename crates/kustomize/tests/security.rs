@@ -10,7 +10,7 @@ use kustomize::PluginOptions;
 use kustomize::{Error, Kustomizer, Limits, Options};
 
 mod common;
-use common::{fake_helm, git, have_git, on_small_thread, temp_dir, write};
+use common::{fake_helm, git, git_repo, have_git, on_small_thread, temp_dir, write};
 
 fn build_disk(dir: &Path, options: Options) -> Result<String, Error> {
     Kustomizer::new(options)
@@ -77,14 +77,13 @@ fn git_refs_still_work() {
         return;
     }
     let repo = temp_dir("git-ref-ok");
-    write(
-        &repo.0.join("base/kustomization.yaml"),
-        "resources: [cm.yaml]\n",
+    git_repo(
+        &repo.0,
+        &[
+            ("base/kustomization.yaml", "resources: [cm.yaml]\n"),
+            ("base/cm.yaml", CM),
+        ],
     );
-    write(&repo.0.join("base/cm.yaml"), CM);
-    git(&repo.0, &["init", "-q"]);
-    git(&repo.0, &["add", "."]);
-    git(&repo.0, &["commit", "-qm", "base"]);
     git(&repo.0, &["tag", "v1.0+a"]);
     let overlay = temp_dir("git-ref-ok-overlay");
     let url = format!("file://{}//base?ref=v1.0%2Ba", repo.0.display());

@@ -56,6 +56,16 @@ pub fn git(dir: &Path, args: &[&str]) {
     );
 }
 
+/// Writes `files` (paths relative to `dir`) and commits them as a new git repository.
+pub fn git_repo(dir: &Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        write(&dir.join(path), content);
+    }
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "files"]);
+}
+
 /// Runs `f` on a thread with a 2 MiB stack (a controller's worker thread), failing if it
 /// takes longer than `seconds`.
 pub fn on_small_thread<T: Send + 'static>(
