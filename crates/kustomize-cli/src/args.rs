@@ -24,6 +24,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Upstream's global flag (print a stack trace on error); accepted, and errors print
+    /// as they always do.
+    #[arg(long = "stack-trace", global = true)]
+    pub stack_trace: bool,
 }
 
 /// The subcommands.
@@ -33,6 +38,11 @@ pub enum Command {
     Build(Box<BuildArgs>),
     /// Print the version.
     Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `kustomize build` flags.

@@ -124,6 +124,11 @@ fn message(e: &kustomize::Error) -> String {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Completion { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "kustomize-rs", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Version => {
             println!("{}", args::version());
             Ok(())

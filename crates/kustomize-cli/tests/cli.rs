@@ -74,3 +74,29 @@ fn a_full_disk_is_a_write_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("writing the output"), "{err}");
 }
+
+/// `completion SHELL` prints a completion script, and upstream's global `--stack-trace`
+/// is accepted anywhere.
+#[test]
+fn completion_scripts_and_the_stack_trace_flag() {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef"),
+        ("fish", "complete -c"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = bin().args(["completion", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("build"), "{shell}");
+    }
+    let out = bin()
+        .args(["--stack-trace", "build", "testdata/examples/hello/overlay"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = bin().args(["version", "--stack-trace"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
