@@ -91,6 +91,29 @@ impl Value {
         }
     }
 
+    /// Replaces every number in the tree (a plain scalar that reads as one too) by `to`
+    /// of its value as a float64: what a trip through Go's `encoding/json` into
+    /// `interface{}` makes of it (integers past 2^53 lose precision). Walks with a stack
+    /// of its own, whatever the depth.
+    pub fn numbers_through_float64(&mut self, to: impl Fn(f64) -> Value) {
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Seq(items) => stack.extend(items.iter_mut()),
+                Value::Map(m) => stack.extend(m.values_mut()),
+                _ => {
+                    let f = match &*v.resolved() {
+                        Value::Int(i) => *i as f64,
+                        Value::UInt(u) => *u as f64,
+                        Value::Float(f) => *f,
+                        _ => continue,
+                    };
+                    *v = to(f);
+                }
+            }
+        }
+    }
+
     /// Whether this is a number (`Int`, `UInt` or `Float`, or a plain scalar that reads
     /// as one).
     pub fn is_number(&self) -> bool {

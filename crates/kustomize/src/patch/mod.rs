@@ -248,26 +248,9 @@ fn annotations_mut(obj: &mut Value) -> Option<&mut Mapping> {
 }
 
 /// Every number becomes a float64, as upstream's decoding of the patched JSON into
-/// `interface{}` makes it (integers past 2^53 lose precision), and its text is how go-yaml
-/// prints that float64 when kyaml rebuilds the node (`strconv.FormatFloat(f, 'g', -1,
-/// 64)`): `1000000` is `1e+06` from then on to whatever reads its text.
+/// `interface{}` makes it, and its text is how go-yaml prints that float64 when kyaml
+/// rebuilds the node (`strconv.FormatFloat(f, 'g', -1, 64)`): `1000000` is `1e+06` from
+/// then on to whatever reads its text.
 fn round_through_float64(v: &mut Value) {
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        let f = match v {
-            Value::Int(i) => *i as f64,
-            Value::UInt(u) => *u as f64,
-            Value::Float(f) => *f,
-            Value::Seq(items) => {
-                stack.extend(items.iter_mut());
-                continue;
-            }
-            Value::Map(m) => {
-                stack.extend(m.values_mut());
-                continue;
-            }
-            _ => continue,
-        };
-        *v = kustomize_yaml::resolve::plain(&go_format_float64(f));
-    }
+    v.numbers_through_float64(|f| kustomize_yaml::resolve::plain(&go_format_float64(f)));
 }

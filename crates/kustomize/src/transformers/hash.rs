@@ -41,8 +41,8 @@ impl Transformer for HashTransformer {
 pub fn content_hash(r: &Resource) -> Result<String, Error> {
     let obj = r.value();
     // A field as upstream's hasher reads it (`yaml.Lookup`, then a scalar's node text):
-    // missing is "", a scalar its text (a null is "null", `~` is "~", `key:` is ""), a map
-    // through JSON (numbers as float64).
+    // missing is "", a scalar its node's text (a null is "null"), a map through JSON
+    // (numbers as float64).
     let field = |name: &str| -> Value {
         match obj.get(name) {
             None => Value::from(String::new()),
@@ -80,22 +80,7 @@ pub fn content_hash(r: &Resource) -> Result<String, Error> {
 /// hashes as `12345678901234567000`).
 fn map_through_json(obj: &Value, name: &str) -> Value {
     let mut map = obj.get(name).cloned().unwrap_or_default();
-    let mut stack = vec![&mut map];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Seq(items) => stack.extend(items.iter_mut()),
-            Value::Map(m) => stack.extend(m.values_mut()),
-            _ => {
-                let f = match &*v.resolved() {
-                    Value::Int(i) => *i as f64,
-                    Value::UInt(u) => *u as f64,
-                    Value::Float(f) => *f,
-                    _ => continue,
-                };
-                *v = Value::Float(f);
-            }
-        }
-    }
+    map.numbers_through_float64(Value::Float);
     map
 }
 
