@@ -38,6 +38,12 @@ pub enum Command {
     Build(Box<BuildArgs>),
     /// Print the version.
     Version,
+    /// Create a new kustomization in the current directory
+    #[command(visible_alias = "init")]
+    Create(crate::create::Create),
+    /// Edits a kustomization file
+    #[command(subcommand, arg_required_else_help = true)]
+    Edit(crate::edit::Edit),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         /// The shell.

@@ -12,6 +12,10 @@
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod args;
+mod create;
+mod edit;
+mod glob;
+mod kustfile;
 mod output;
 
 use std::process::ExitCode;
@@ -129,6 +133,8 @@ fn run(cli: Cli) -> Result<(), String> {
             clap_complete::generate(shell, &mut command, "kustomize-rs", &mut std::io::stdout());
             Ok(())
         }
+        Command::Create(create) => create.run(std::path::Path::new(".")),
+        Command::Edit(edit) => edit.run(std::path::Path::new(".")),
         Command::Version => {
             println!("{}", args::version());
             Ok(())

@@ -366,28 +366,7 @@ impl Kustomization {
             path: file.to_path_buf(),
             message,
         };
-        let text = std::str::from_utf8(content).map_err(|e| bad(e.to_string()))?;
-        let cx = kustomize_yaml::Context {
-            keys: None,
-            budget,
-            first_key_wins: false,
-        };
-        let docs =
-            kustomize_yaml::parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| match e {
-                kustomize_yaml::Error::Budget(e) => e.into(),
-                e => bad(e.to_string()),
-            })?;
-        let doc = docs.into_iter().next().unwrap_or(Value::Null);
-        if !matches!(doc, Value::Map(_) | Value::Null | Value::Blank) {
-            return Err(bad(format!(
-                "expected a mapping, found a {}",
-                doc.type_name()
-            )));
-        }
-        let mut k: Kustomization = match &doc {
-            Value::Null | Value::Blank => Kustomization::default(),
-            v => from_value(v).map_err(|e| bad(e.to_string()))?,
-        };
+        let (doc, mut k) = Self::decode(content, file, budget)?;
 
         let present = |field: &str| {
             doc.as_map().is_some_and(|m| {
@@ -417,6 +396,61 @@ impl Kustomization {
             kustomization: k,
             warnings,
         })
+    }
+
+    /// Reads a kustomization file as upstream's `edit` and `create` commands do
+    /// (`kustfile.Read`): decoded strictly, then `FixKustomization` (`kind` and
+    /// `apiVersion` defaulted, `bases`, `imageTags`, `env` and `helmChartInflationGenerator`
+    /// folded into their successors). Unlike a build, an empty file or a wrong `kind` is
+    /// no error here.
+    pub fn read_for_edit(content: &[u8], file: &std::path::Path) -> Result<Kustomization, Error> {
+        let (_, mut k) = Self::decode(content, file, None)?;
+        k.fix();
+        if k.api_version.is_empty() {
+            k.api_version = if k.is_component() {
+                COMPONENT_VERSION
+            } else {
+                KUSTOMIZATION_VERSION
+            }
+            .into();
+        }
+        Ok(k)
+    }
+
+    /// The file's first document and its strict decoding (upstream's
+    /// `Kustomization.Unmarshal`).
+    fn decode(
+        content: &[u8],
+        file: &std::path::Path,
+        budget: Option<&kustomize_yaml::Budget>,
+    ) -> Result<(Value, Kustomization), Error> {
+        let bad = |message: String| Error::InvalidKustomization {
+            path: file.to_path_buf(),
+            message,
+        };
+        let text = std::str::from_utf8(content).map_err(|e| bad(e.to_string()))?;
+        let cx = kustomize_yaml::Context {
+            keys: None,
+            budget,
+            first_key_wins: false,
+        };
+        let docs =
+            kustomize_yaml::parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| match e {
+                kustomize_yaml::Error::Budget(e) => e.into(),
+                e => bad(e.to_string()),
+            })?;
+        let doc = docs.into_iter().next().unwrap_or(Value::Null);
+        if !matches!(doc, Value::Map(_) | Value::Null | Value::Blank) {
+            return Err(bad(format!(
+                "expected a mapping, found a {}",
+                doc.type_name()
+            )));
+        }
+        let k: Kustomization = match &doc {
+            Value::Null | Value::Blank => Kustomization::default(),
+            v => from_value(v).map_err(|e| bad(e.to_string()))?,
+        };
+        Ok((doc, k))
     }
 
     /// Upstream's `FixKustomization`: default `kind`/`apiVersion`, fold `bases` into
