@@ -41,6 +41,8 @@ pub enum Command {
     /// Create a new kustomization in the current directory
     #[command(visible_alias = "init")]
     Create(crate::create::Create),
+    /// [Alpha] Creates localized copy of target kustomization root at destination
+    Localize(crate::localize::Localize),
     /// Edits a kustomization file
     #[command(subcommand, arg_required_else_help = true)]
     Edit(crate::edit::Edit),

@@ -157,6 +157,24 @@ impl KustFile {
     }
 }
 
+/// The whole kustomization as sigs.k8s.io/yaml prints the struct: every non-empty field,
+/// keys sorted at every level (how `localize` writes the kustomizations it copies).
+pub fn render_whole(k: &Kustomization) -> String {
+    let mut doc = Mapping::new();
+    for field in FIELD_ORDER.into_iter().chain(["imageTags"]) {
+        if let Some(v) = field_value(field, k) {
+            doc.insert(field, v);
+        }
+    }
+    let mut out = String::new();
+    if !doc.is_empty() {
+        let _ = emit_document(&Value::from(doc), &mut out);
+    } else {
+        out.push_str("{}\n");
+    }
+    out
+}
+
 /// Writes `data` to `path` through a temporary file in the same directory and a rename,
 /// so a reader (or a crash) sees the old content or the new, never a part.
 ///
@@ -202,7 +220,7 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), String> {
 
 /// Upstream words an unknown field as Go's JSON decoder does (`json: unknown field "x"`);
 /// other decoding errors keep kustomize-rs's wording.
-fn go_json_message(message: &str) -> String {
+pub(crate) fn go_json_message(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, _)) = rest.split_once('`') {
             return format!("json: unknown field \"{field}\"");
@@ -346,6 +364,7 @@ fn field_value(field: &str, k: &Kustomization) -> Option<Value> {
         "components" => strings(&k.components),
         "openapi" => string_map(&k.openapi),
         "buildMetadata" => strings(&k.build_metadata),
+        "imageTags" => list(&k.image_tags, image),
         _ => None,
     };
     v

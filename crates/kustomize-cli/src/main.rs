@@ -16,6 +16,7 @@ mod create;
 mod edit;
 mod glob;
 mod kustfile;
+mod localize;
 mod output;
 
 use std::process::ExitCode;
@@ -134,6 +135,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Create(create) => create.run(std::path::Path::new(".")),
+        Command::Localize(l) => l.run(std::path::Path::new(".")),
         Command::Edit(edit) => edit.run(std::path::Path::new(".")),
         Command::Version => {
             println!("{}", args::version());

@@ -417,6 +417,13 @@ impl Kustomization {
         Ok(k)
     }
 
+    /// Decodes a kustomization file strictly and nothing more (upstream's
+    /// `Kustomization.Unmarshal`, as `localize` reads files): deprecated fields stay as
+    /// written, `kind` and `apiVersion` are not defaulted.
+    pub fn read_strict(content: &[u8], file: &std::path::Path) -> Result<Kustomization, Error> {
+        Self::decode(content, file, None).map(|(_, k)| k)
+    }
+
     /// The file's first document and its strict decoding (upstream's
     /// `Kustomization.Unmarshal`).
     fn decode(

@@ -155,30 +155,12 @@ fn convert_vars(dir: &Path, k: &mut Kustomization) -> Result<(), String> {
     Ok(())
 }
 
-/// Go's `path.Join` of two relative paths, cleaned.
+/// Go's `path.Join` of two paths, cleaned.
 fn join(dir: &str, p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let joined = if dir.is_empty() {
-        p.to_string()
+    if dir.is_empty() {
+        super::clean_path(p)
     } else {
-        format!("{dir}/{p}")
-    };
-    let absolute = joined.starts_with('/');
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            ".." if absolute => {}
-            other => parts.push(other),
-        }
-    }
-    let body = parts.join("/");
-    match (absolute, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
+        super::clean_path(&format!("{dir}/{p}"))
     }
 }
 
