@@ -53,6 +53,35 @@ pub enum Command {
     },
 }
 
+/// The remote content a command may fetch: git bases through the cache (in `dir`, or the
+/// user's cache directory), unless `bypass` or no cache directory can be found.
+pub fn remote(dir: Option<&str>, bypass: bool) -> std::sync::Arc<dyn kustomize::remote::Remote> {
+    use kustomize::remote::{DefaultRemote, GitCache};
+    if bypass {
+        return std::sync::Arc::new(DefaultRemote);
+    }
+    match dir.map(std::path::PathBuf::from).or_else(default_cache_dir) {
+        Some(d) => std::sync::Arc::new(GitCache::new(d)),
+        None => std::sync::Arc::new(DefaultRemote),
+    }
+}
+
+/// `$XDG_CACHE_HOME/kustomize-rs/remote`, else `~/.cache/...` (`~/Library/Caches/...` on
+/// macOS, `%LOCALAPPDATA%\...` on Windows).
+fn default_cache_dir() -> Option<std::path::PathBuf> {
+    let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(std::path::PathBuf::from);
+    let base = if cfg!(windows) {
+        nonempty("LOCALAPPDATA")?
+    } else if cfg!(target_os = "macos") {
+        nonempty("HOME")?.join("Library/Caches")
+    } else {
+        nonempty("XDG_CACHE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| nonempty("HOME").map(|h| h.join(".cache")))?
+    };
+    Some(base.join("kustomize-rs").join("remote"))
+}
+
 /// `kustomize build` flags.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -122,6 +151,16 @@ pub struct BuildArgs {
     #[arg(long = "reorder")]
     pub reorder: Option<String>,
 
+    /// kustomize-rs: keep remote git bases in this directory between builds (default: the
+    /// user's cache directory, `$XDG_CACHE_HOME/kustomize-rs/remote` or
+    /// `~/.cache/kustomize-rs/remote`).
+    #[arg(long = "remote-cache", value_name = "DIR")]
+    pub remote_cache: Option<String>,
+
+    /// kustomize-rs: clone remote git bases afresh for this build, as upstream does.
+    #[arg(long = "no-remote-cache", conflicts_with = "remote_cache")]
+    pub no_remote_cache: bool,
+
     /// Deprecated: add the `app.kubernetes.io/managed-by` label.
     #[arg(long = "enable-managedby-label", num_args = 0..=1, default_missing_value = "true")]
     pub enable_managedby_label: Option<bool>,
@@ -178,6 +217,7 @@ impl BuildArgs {
             },
             // One build on every core; `build DIR... -o OUT` spreads builds instead.
             parse_threads: usize::MAX,
+            remote: Some(remote(self.remote_cache.as_deref(), self.no_remote_cache)),
             ..Options::cli()
         })
     }

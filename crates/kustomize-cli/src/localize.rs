@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::Args;
 use kustomize::fs::DiskFs;
-use kustomize::remote::{DefaultRemote, Remote, RemoteRepo, RepoSpec};
+use kustomize::remote::{Remote, RemoteRepo, RepoSpec};
 use kustomize::unstable::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use kustomize::yaml::{parse_documents, Schema, Value};
 use kustomize::{Kustomizer, Options};
@@ -148,7 +148,7 @@ struct Root {
 struct Localizer {
     scope: PathBuf,
     new_dir: PathBuf,
-    remote: DefaultRemote,
+    remote: Arc<dyn Remote>,
 }
 
 /// Upstream's `localizer.Run`: checks the arguments, makes the destination, copies.
@@ -162,7 +162,7 @@ fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, Str
                     quote(target)
                 ));
             }
-            let repo = DefaultRemote
+            let repo = crate::args::remote(None, false)
                 .fetch_repo(&spec, spec.timeout)
                 .map_err(|e| format!("unable to establish localize target {}: {e}", quote(target)))?;
             let dir = repo.dir.join(&spec.kust_root_path);
@@ -226,7 +226,7 @@ fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, Str
     let lz = Localizer {
         scope: scope_dir,
         new_dir: new_dir.clone(),
-        remote: DefaultRemote,
+        remote: crate::args::remote(None, false),
     };
     let root = Root {
         dir: root_dir,

@@ -23,6 +23,11 @@ use std::time::Duration;
 #[cfg(feature = "git")]
 use std::time::Instant;
 
+#[cfg(feature = "git")]
+mod cache;
+#[cfg(feature = "git")]
+pub use cache::GitCache;
+
 use crate::fs::FileSystem;
 
 /// Where a build's remote content comes from. Implement it to serve bases from an
@@ -463,15 +468,17 @@ const GIT_ALLOW_PROTOCOL: &str = "file:git:http:https:ssh";
 /// as `--upload-pack=...` to `git fetch`, which runs it through the shell.)
 #[cfg(feature = "git")]
 fn clone(spec: &RepoSpec, timeout: Duration) -> Result<Clone, String> {
-    if spec.git_ref.starts_with('-') {
-        return Err(format!(
-            "invalid git ref '{}': a ref may not start with '-'",
-            spec.git_ref
-        ));
-    }
     let clone = Clone {
         dir: fresh_dir(&std::env::temp_dir())?,
     };
+    clone_into(spec, clone.dir(), timeout)?;
+    Ok(clone)
+}
+
+/// Clones the repository into the empty directory `dir` (see [`clone`]).
+#[cfg(feature = "git")]
+fn clone_into(spec: &RepoSpec, dir: &Path, timeout: Duration) -> Result<(), String> {
+    check_ref(spec)?;
     let git_ref = if spec.git_ref.is_empty() {
         "HEAD"
     } else {
@@ -488,31 +495,48 @@ fn clone(spec: &RepoSpec, timeout: Duration) -> Result<Clone, String> {
         steps.push(vec!["submodule", "update", "--init", "--recursive"]);
     }
     for args in steps {
-        run_git(clone.dir(), &args, timeout)?;
+        run_git(dir, &args, timeout)?;
     }
-    Ok(clone)
+    Ok(())
 }
 
+/// A ref that starts with `-` could reach git as an option: refused.
 #[cfg(feature = "git")]
-fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
+fn check_ref(spec: &RepoSpec) -> Result<(), String> {
+    if spec.git_ref.starts_with('-') {
+        return Err(format!(
+            "invalid git ref '{}': a ref may not start with '-'",
+            spec.git_ref
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `git ARGS` in `dir` under `timeout`; its standard output.
+#[cfg(feature = "git")]
+fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, String> {
     let mut child = Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_ALLOW_PROTOCOL", GIT_ALLOW_PROTOCOL)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("no 'git' program on path: {e}"))?;
-    // Read on its own thread, so that a chatty git never blocks on a full pipe.
-    let stderr = child.stderr.take().map(|mut e| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut e, &mut text);
-            text
+    // Each pipe is read on its own thread, so that a chatty git never blocks on a full pipe.
+    fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> Option<std::thread::JoinHandle<String>> {
+        pipe.map(|mut p| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut p, &mut text);
+                text
+            })
         })
-    });
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -529,8 +553,9 @@ fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<(), String> {
             Err(e) => return Err(e.to_string()),
         }
     };
+    let out = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
     if status.success() {
-        return Ok(());
+        return Ok(out);
     }
     let err = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     Err(format!(
