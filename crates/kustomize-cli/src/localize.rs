@@ -20,7 +20,9 @@ use clap::Args;
 use kustomize::fs::DiskFs;
 use kustomize::remote::{Remote, RemoteRepo, RepoSpec};
 use kustomize::unstable::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
-use kustomize::yaml::{parse_documents, Schema, Value};
+use kustomize::unstable::resource::resources_from_bytes;
+use kustomize::yaml::Value;
+use kustomize::Resource;
 use kustomize::{Kustomizer, Options};
 
 use crate::edit::log;
@@ -320,7 +322,7 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
     out
 }
 
-fn text(p: &Path) -> String {
+fn path_text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
@@ -360,8 +362,8 @@ impl Localizer {
             return Err(format!(
                 "file {} at {} enters localize destination {}",
                 quote(path),
-                quote(&text(&real)),
-                quote(&text(&self.new_dir))
+                quote(&path_text(&real)),
+                quote(&path_text(&self.new_dir))
             ));
         }
         let bytes = std::fs::read(&real).map_err(|e| invalid(e.to_string()))?;
@@ -383,7 +385,7 @@ impl Localizer {
         let (content, real) = self.load(root, path)?;
         let loc = relative(&root.dir, &real);
         self.write(root, &loc, &content, path)?;
-        Ok(text(&loc))
+        Ok(path_text(&loc))
     }
 
     /// A remote file goes to `localized-files/<host>/<path>`.
@@ -403,7 +405,7 @@ impl Localizer {
         let clean = crate::edit::clean_path(path);
         let loc = PathBuf::from("localized-files").join(host).join(clean.trim_start_matches('/'));
         self.write(root, &loc, content, url)?;
-        Ok(text(&loc))
+        Ok(path_text(&loc))
     }
 
     fn write(&self, root: &Root, loc: &Path, content: &[u8], what: &str) -> Result<(), String> {
@@ -434,7 +436,7 @@ impl Localizer {
                 .map_err(|e| format!("invalid resource at file {}: {e}", quote(path)))?;
             let loc = relative(&root.dir, &real);
             self.write(root, &loc, &content, path)?;
-            Ok(text(&loc))
+            Ok(path_text(&loc))
         })();
         match as_file {
             Ok(loc) => Ok(loc),
@@ -445,6 +447,57 @@ impl Localizer {
                 )
             }),
         }
+    }
+
+    /// Upstream's localize loader `New` for a local directory: a directory below no root
+    /// that led here, within the repository (remote) or the scope and outside the
+    /// destination (local).
+    fn new_root(&self, root: &Root, path: &str) -> Result<PathBuf, String> {
+        let invalid = |e: String| format!("invalid root reference: {e}");
+        if path.is_empty() {
+            return Err(invalid("new root cannot be empty".into()));
+        }
+        if Path::new(path).is_absolute() {
+            return Err(invalid(format!("new root '{path}' cannot be absolute")));
+        }
+        let dir = confirm_dir(&root.dir.join(path)).map_err(invalid)?;
+        if let Some(a) = root
+            .ancestors
+            .iter()
+            .chain(std::iter::once(&root.dir))
+            .find(|a| a.starts_with(&dir))
+        {
+            return Err(invalid(format!(
+                "cycle detected: candidate root '{}' contains visited root '{}'",
+                dir.display(),
+                a.display()
+            )));
+        }
+        if let Some(repo) = &root.repo {
+            if !dir.starts_with(&repo.dir) {
+                return Err(invalid(format!(
+                    "new root '{}' is outside the repository at '{}'",
+                    dir.display(),
+                    repo.dir.display()
+                )));
+            }
+        } else {
+            if !dir.starts_with(&self.scope) {
+                return Err(format!(
+                    "root {} outside localize scope {}",
+                    quote(&path_text(&dir)),
+                    quote(&path_text(&self.scope))
+                ));
+            }
+            if dir.starts_with(&self.new_dir) {
+                return Err(format!(
+                    "root {} references into localize destination {}",
+                    quote(&path_text(&dir)),
+                    quote(&path_text(&self.new_dir))
+                ));
+            }
+        }
+        Ok(dir)
     }
 
     /// A base or component: its copy, localized in turn; the path it has in the copy.
@@ -496,45 +549,11 @@ impl Localizer {
             };
             self.localize_root_dir(&child)
                 .map_err(|e| format!("unable to localize root {}: {e}", quote(path)))?;
-            return Ok(text(&loc));
+            return Ok(path_text(&loc));
         }
-        if Path::new(path).is_absolute() {
-            return Err(invalid(format!("new root '{path}' cannot be absolute")));
-        }
-        let dir = confirm_dir(&root.dir.join(path)).map_err(invalid)?;
-        if let Some(a) = ancestors.iter().find(|a| a.starts_with(&dir)) {
-            return Err(invalid(format!(
-                "cycle detected: candidate root '{}' contains visited root '{}'",
-                dir.display(),
-                a.display()
-            )));
-        }
-        if let Some(repo) = &root.repo {
-            if !dir.starts_with(&repo.dir) {
-                return Err(invalid(format!(
-                    "new root '{}' is outside the repository at '{}'",
-                    dir.display(),
-                    repo.dir.display()
-                )));
-            }
-        } else {
-            if !dir.starts_with(&self.scope) {
-                return Err(format!(
-                    "root {} outside localize scope {}",
-                    quote(&text(&dir)),
-                    quote(&text(&self.scope))
-                ));
-            }
-            if dir.starts_with(&self.new_dir) {
-                return Err(format!(
-                    "root {} references into localize destination {}",
-                    quote(&text(&dir)),
-                    quote(&text(&self.new_dir))
-                ));
-            }
-        }
+        let dir = self.new_root(root, path)?;
         let loc = relative(&root.dir, &dir);
-        let dst = crate::edit::clean_path(&text(&root.dst.join(&loc)));
+        let dst = crate::edit::clean_path(&path_text(&root.dst.join(&loc)));
         let child = Root {
             dir,
             dst: PathBuf::from(dst),
@@ -546,7 +565,7 @@ impl Localizer {
         })?;
         self.localize_root_dir(&child)
             .map_err(|e| format!("unable to localize root {}: {e}", quote(path)))?;
-        Ok(text(&loc))
+        Ok(path_text(&loc))
     }
 
     /// Localizes the kustomization of a root and writes it to the root's copy.
@@ -633,7 +652,7 @@ impl Localizer {
             h.values = self.localize_file(root, &h.values).map_err(|e| {
                 format!("unable to localize helmChartInflationGenerator entry {i} values: {e}")
             })?;
-            h.chart_home = self.copy_chart_home(root, &h.chart_home).map_err(|e| {
+            h.chart_home = self.copy_chart_home_entry(root, &h.chart_home).map_err(|e| {
                 format!("unable to copy helmChartInflationGenerator entry {i}: {e}")
             })?;
         }
@@ -649,10 +668,10 @@ impl Localizer {
         }
         if let Some(g) = &mut k.helm_globals {
             g.chart_home = self
-                .copy_chart_home(root, &g.chart_home)
+                .copy_chart_home_entry(root, &g.chart_home)
                 .map_err(|e| format!("unable to copy helmGlobals: {e}"))?;
         } else if !k.helm_charts.is_empty() {
-            self.copy_chart_home(root, "")
+            self.copy_chart_home_entry(root, "")
                 .map_err(|e| format!("unable to copy default chart home: {e}"))?;
         }
         for (field, list) in [
@@ -681,9 +700,7 @@ impl Localizer {
             ("validators", &mut k.validators),
         ] {
             for p in list.iter_mut() {
-                *p = self
-                    .localize_plugin_entry(root, p)
-                    .map_err(|e| format!("unable to load {field} entry: {e}"))?;
+                *p = self.localize_plugin_entry(root, field, p)?;
             }
         }
         Ok(())
@@ -727,145 +744,196 @@ impl Localizer {
         })
     }
 
-    /// A patchesStrategicMerge entry: inline resources stay, a file is copied.
-    fn localize_inline_or_file(&self, root: &Root, entry: &str) -> Result<String, String> {
-        let inline = parses_as_resources(entry.as_bytes()).and_then(|n| {
-            if n == 0 {
-                Err("no resources".into())
-            } else {
-                Ok(())
-            }
+    /// Upstream's `loadK8sResource`: the entry as inline resources, else as a file of
+    /// resources; whether it was a file.
+    fn load_resources(&self, root: &Root, entry: &str) -> Result<(Vec<Resource>, bool), String> {
+        let inline = resources_from_bytes(entry.as_bytes(), Path::new(entry));
+        let inline_err = match inline {
+            Ok(r) => return Ok((r, false)),
+            Err(e) => resource_message(e),
+        };
+        let from_file = self.load(root, entry).and_then(|(content, real)| {
+            resources_from_bytes(&content, &real).map_err(resource_message)
         });
-        if inline.is_ok() {
-            return Ok(entry.to_string());
-        }
-        let as_file = self.load(root, entry).and_then(|(content, _)| {
-            parses_as_resources(&content).map(drop)
-        });
-        match (inline, as_file) {
-            (_, Ok(())) => self.localize_file(root, entry),
-            (Err(e1), Err(e2)) => Err(format!(
-                "unable to load resource entry {}: when parsing as inline received error: {e1}\nwhen parsing as filepath received error: {e2}",
+        match from_file {
+            Ok(r) => Ok((r, true)),
+            Err(file_err) => Err(format!(
+                "unable to load resource entry {}: when parsing as inline received error: {inline_err}\nwhen parsing as filepath received error: {file_err}",
                 quote(entry)
             )),
-            (Ok(()), _) => Ok(entry.to_string()),
         }
     }
 
-    /// A generators/transformers/validators entry: inline plugin configs stay (with their
-    /// builtin paths localized), a file is copied (likewise); anything else is an error, as
-    /// upstream (a kustomization directory is not localized there).
-    fn localize_plugin_entry(&self, root: &Root, entry: &str) -> Result<String, String> {
-        let inline = parse_resources(entry.as_bytes()).filter(|d| !d.is_empty());
-        if let Some(mut docs) = inline {
-            if self.localize_builtin_paths(root, &mut docs)? {
-                return Ok(emit_all(&docs));
-            }
-            return Ok(entry.to_string());
-        }
-        let (content, real) = self.load(root, entry).map_err(|e2| {
-            format!(
-                "unable to load resource entry {}: when parsing as inline received error: not a resource\nwhen parsing as filepath received error: {e2}",
-                quote(entry)
-            )
-        })?;
-        let mut docs = parse_resources(&content).ok_or_else(|| {
-            format!("unable to load resource entry {}: invalid resources", quote(entry))
-        })?;
-        let loc = relative(&root.dir, &real);
-        let out = if self.localize_builtin_paths(root, &mut docs)? {
-            emit_all(&docs).into_bytes()
+    /// A patchesStrategicMerge entry (`localizeK8sResource`): inline resources stay, a file
+    /// is copied.
+    fn localize_inline_or_file(&self, root: &Root, entry: &str) -> Result<String, String> {
+        let (_, is_file) = self.load_resources(root, entry)?;
+        if is_file {
+            self.localize_file(root, entry)
         } else {
-            content
-        };
-        self.write(root, &loc, &out, entry)?;
-        Ok(text(&loc))
+            Ok(entry.to_string())
+        }
     }
 
-    /// Localizes the path fields of builtin plugin configs; whether any changed.
-    fn localize_builtin_paths(&self, root: &Root, docs: &mut [Value]) -> Result<bool, String> {
-        let mut changed = false;
+    /// A generators/transformers/validators entry: its plugin configs with their builtin
+    /// paths localized, re-serialised (inline: the entry's new text; a file: written at its
+    /// place in the copy).
+    fn localize_plugin_entry(&self, root: &Root, field: &str, entry: &str) -> Result<String, String> {
+        let (resources, is_file) = self
+            .load_resources(root, entry)
+            .map_err(|e| format!("unable to load {field} entry: {e}"))?;
+        let mut docs: Vec<Value> = resources.into_iter().map(Resource::into_value).collect();
         for doc in docs.iter_mut() {
-            if doc.str_at(&["apiVersion"]) != Some("builtin") {
-                continue;
+            self.localize_builtin_paths(root, doc)?;
+        }
+        let text = kustomize::yaml::emit_documents(&docs).unwrap_or_default();
+        if !is_file {
+            return Ok(text);
+        }
+        let (_, real) = self.load(root, entry)?;
+        let loc = relative(&root.dir, &real);
+        self.write(root, &loc, text.as_bytes(), entry)
+            .map_err(|e| format!("unable to localize {field} entry: {e}"))?;
+        Ok(path_text(&loc))
+    }
+
+    /// Localizes the path fields of a builtin plugin config (upstream's
+    /// `localizeBuiltinPlugins` filter).
+    fn localize_builtin_paths(&self, root: &Root, doc: &mut Value) -> Result<(), String> {
+        if doc.str_at(&["apiVersion"]) != Some("builtin") {
+            return Ok(());
+        }
+        let kind = doc.str_at(&["kind"]).unwrap_or_default().to_string();
+        let id = format!(
+            "{kind}.builtin.[noGrp]/{}.{}",
+            nonempty(doc.str_at(&["metadata", "name"]), "[noName]"),
+            nonempty(doc.str_at(&["metadata", "namespace"]), "[noNs]"),
+        );
+        #[derive(Clone, Copy)]
+        enum How {
+            File,
+            Source,
+            Resource,
+        }
+        let fields: &[(&str, How)] = match kind.as_str() {
+            "ConfigMapGenerator" | "SecretGenerator" => {
+                &[("env", How::File), ("envs", How::File), ("files", How::Source)]
             }
-            let kind = doc.str_at(&["kind"]).unwrap_or_default().to_string();
-            let fields: &[(&str, bool)] = match kind.as_str() {
-                "ConfigMapGenerator" | "SecretGenerator" => {
-                    &[("env", false), ("envs", false), ("files", true)]
-                }
-                "HelmChartInflationGenerator" => {
-                    &[("valuesFile", false), ("additionalValuesFiles", false)]
-                }
-                "PatchTransformer" | "PatchJson6902Transformer" => &[("path", false)],
-                "PatchStrategicMergeTransformer" => &[("paths", false)],
-                _ => &[],
-            };
-            for &(field, source) in fields {
-                let Some(v) = doc.get_mut(field) else { continue };
-                let each = |s: &str| -> Result<String, String> {
-                    if source {
-                        self.localize_file_source(root, s)
-                    } else {
-                        self.localize_file(root, s)
-                    }
-                };
-                match v {
-                    Value::Seq(items) => {
-                        for item in items.iter_mut() {
-                            let loc = each(&item.text())?;
-                            *item = Value::from(loc.as_str());
-                        }
-                    }
-                    Value::Map(_) => return Err("expected sequence or scalar node".into()),
-                    Value::Null | Value::Blank => continue,
-                    scalar => {
-                        let loc = each(&scalar.text())?;
-                        *scalar = Value::from(loc.as_str());
-                    }
-                }
-                changed = true;
+            "HelmChartInflationGenerator" => {
+                &[("valuesFile", How::File), ("additionalValuesFiles", How::File)]
             }
-            if kind == "ReplacementTransformer" {
-                if let Some(Value::Seq(items)) = doc.get_mut("replacements") {
+            "PatchTransformer" | "PatchJson6902Transformer" => &[("path", How::File)],
+            "PatchStrategicMergeTransformer" => &[("paths", How::Resource)],
+            _ => &[],
+        };
+        let each = |how: How, s: &str| -> Result<String, String> {
+            match how {
+                How::File => self.localize_file(root, s),
+                How::Source => self.localize_file_source(root, s),
+                How::Resource => self.localize_inline_or_file(root, s),
+            }
+        };
+        let considering = |field: &str, e: String| {
+            format!("considering field '{field}' of object {id}: {e}")
+        };
+        let localize_all = |v: &mut Value, how: How| -> Result<(), String> {
+            match v {
+                Value::Seq(items) => {
                     for item in items.iter_mut() {
-                        if let Some(p) = item.get_mut("path") {
-                            let loc = self.localize_file(root, &p.text())?;
-                            *p = Value::from(loc.as_str());
-                            changed = true;
-                        }
+                        let loc = each(how, &item.text())?;
+                        *item = Value::from(loc.as_str());
+                    }
+                }
+                Value::Map(_) => return Err("expected sequence or scalar node".into()),
+                scalar => {
+                    let loc = each(how, &scalar.text())?;
+                    *scalar = Value::from(loc.as_str());
+                }
+            }
+            Ok(())
+        };
+        for &(field, how) in fields {
+            if let Some(v) = doc.get_mut(field) {
+                localize_all(v, how).map_err(|e| considering(field, e))?;
+            }
+        }
+        if kind == "ReplacementTransformer" {
+            if let Some(Value::Seq(items)) = doc.get_mut("replacements") {
+                for item in items.iter_mut() {
+                    if let Some(p) = item.get_mut("path") {
+                        localize_all(p, How::File)
+                            .map_err(|e| considering("replacements/path", e))?;
                     }
                 }
             }
         }
-        Ok(changed)
+        if kind == "HelmChartInflationGenerator" {
+            let plugin = |e: String| format!("plugin {id}: {e}");
+            match doc.get_mut("chartHome") {
+                Some(home) => {
+                    let loc = self.copy_chart_home_entry(root, &home.text()).map_err(plugin)?;
+                    *home = Value::from(loc.as_str());
+                }
+                None => {
+                    self.copy_chart_home_entry(root, "").map_err(plugin)?;
+                }
+            }
+        }
+        Ok(())
     }
 
-    /// Copies a chart home directory (default `charts`) if it exists.
-    fn copy_chart_home(&self, root: &Root, entry: &str) -> Result<String, String> {
+    /// Upstream's `copyChartHomeEntry`: copies the chart home (default `charts`); the
+    /// entry's path in the copy.
+    fn copy_chart_home_entry(&self, root: &Root, entry: &str) -> Result<String, String> {
         let path = if entry.is_empty() { "charts" } else { entry };
         if Path::new(path).is_absolute() {
             return Err(format!("absolute path {} not handled in alpha", quote(path)));
         }
-        let from = root.dir.join(path);
-        if !from.exists() {
-            return Ok(entry.to_string());
+        let lexical = |p: &str| crate::edit::clean_path(&path_text(&root.dir.join(p)));
+        let is_default = lexical(path) == lexical("charts");
+        let loc = self
+            .copy_chart_home(root, path, !is_default)
+            .map_err(|e| format!("unable to copy home {}: {e}", quote(entry)))?;
+        Ok(if entry.is_empty() { String::new() } else { loc })
+    }
+
+    fn copy_chart_home(&self, root: &Root, path: &str, clean: bool) -> Result<String, String> {
+        let target = PathBuf::from(crate::edit::clean_path(&path_text(&root.dir.join(path))));
+        let rel = path_text(&relative(&root.dir, &target));
+        if root.dir.join(&rel).symlink_metadata().is_err() {
+            return Ok(rel);
         }
-        let real = confirm_dir(&from).map_err(|e| format!("invalid chart home: {e}"))?;
-        if !real.starts_with(&root.dir) {
-            return Err(format!(
-                "invalid chart home: security; directory '{}' is not in or below '{}'",
-                real.display(),
-                root.dir.display()
-            ));
+        let real = self
+            .new_root(root, &rel)
+            .map_err(|e| format!("invalid chart home: {e}"))?;
+        let to_dst = if clean {
+            path_text(&relative(&root.dir, &real))
+        } else {
+            rel.clone()
+        };
+        let dst = PathBuf::from(crate::edit::clean_path(&path_text(&root.dst.join(&to_dst))));
+        if !dst.exists() {
+            copy_tree(&real, &dst).map_err(|e| {
+                format!(
+                    "unable to copy chart home {}: unable to copy directory {}: {e}",
+                    quote(&rel),
+                    quote(&path_text(&real))
+                )
+            })?;
         }
-        let loc = relative(&root.dir, &real);
-        let to = root.dst.join(&loc);
-        if !to.exists() {
-            copy_tree(&real, &to)
-                .map_err(|e| format!("unable to copy home {}: {e}", quote(entry)))?;
-        }
-        Ok(if entry.is_empty() { String::new() } else { text(&loc) })
+        Ok(to_dst)
+    }
+}
+
+fn nonempty<'a>(s: Option<&'a str>, or: &'a str) -> &'a str {
+    s.filter(|s| !s.is_empty()).unwrap_or(or)
+}
+
+/// A resource-reading error's message, without the library's file prefix.
+fn resource_message(e: kustomize::Error) -> String {
+    match e {
+        kustomize::Error::InvalidResource { message, .. } => message,
+        other => other.to_string(),
     }
 }
 
@@ -898,29 +966,10 @@ fn remote_root_path(spec: &RepoSpec) -> PathBuf {
     out
 }
 
-/// The documents of a file if each is a Kubernetes object (kind, and a name unless a
-/// list); the number of objects.
+/// Whether a file holds Kubernetes objects, as a resource file (upstream's resource
+/// factory; an error says what is missing).
 fn parses_as_resources(content: &[u8]) -> Result<usize, String> {
-    parse_resources(content)
-        .map(|d| d.len())
-        .ok_or_else(|| "missing kind or metadata.name".to_string())
-}
-
-fn parse_resources(content: &[u8]) -> Option<Vec<Value>> {
-    let text = std::str::from_utf8(content).ok()?;
-    let docs = parse_documents(text, Schema::Kyaml).ok()?;
-    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
-    let ok = docs.iter().all(|d| {
-        let kind = d.get("kind").and_then(Value::as_str).unwrap_or("");
-        !kind.is_empty()
-            && (kind.ends_with("List")
-                || d.str_at(&["metadata", "name"]).is_some_and(|n| !n.is_empty()))
-    });
-    ok.then_some(docs)
-}
-
-fn emit_all(docs: &[Value]) -> String {
-    kustomize::yaml::emit_documents(docs).unwrap_or_default()
+    resources_from_bytes(content, Path::new("")).map(|r| r.len()).map_err(resource_message)
 }
 
 /// Copies a directory tree (symlinks skipped), without recursion.
