@@ -19,7 +19,7 @@ pub fn version() -> String {
 
 /// kustomize-rs: builds Kubernetes manifests from kustomizations, like `kustomize`.
 #[derive(Debug, Parser)]
-#[command(name = "kustomize-rs", version = None, disable_version_flag = true)]
+#[command(name = "kustomize-rs", version = None, disable_version_flag = true, next_display_order = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -36,8 +36,36 @@ pub struct Cli {
 pub enum Command {
     /// Build a kustomization target from a directory.
     Build(Box<BuildArgs>),
-    /// Print the version.
-    Version,
+    /// Prints the kustomize version
+    Version(crate::other::Version),
+    /// Commands for interacting with the OpenAPI data
+    #[command(subcommand)]
+    Openapi(crate::other::OpenApi),
+    /// Commands for reading and writing configuration (not implemented by kustomize-rs)
+    Cfg(crate::other::Unsupported),
+    /// Commands for running functions against configuration (not implemented by kustomize-rs)
+    Fn(crate::other::Unsupported),
+    /// [Alpha] Documentation for merging Resources (2-way merge).
+    #[command(name = "docs-merge")]
+    DocsMerge,
+    /// [Alpha] Documentation for merging Resources (3-way merge).
+    #[command(name = "docs-merge3")]
+    DocsMerge3,
+    /// [Alpha] Documentation for developing and invoking Configuration Functions.
+    #[command(name = "docs-fn")]
+    DocsFn,
+    /// [Alpha] Documentation for Configuration Functions Specification.
+    #[command(name = "docs-fn-spec")]
+    DocsFnSpec,
+    /// [Alpha] Documentation for annotations used by io.
+    #[command(name = "docs-io-annotations")]
+    DocsIoAnnotations,
+    /// [Alpha] Tutorials for using basic config commands.
+    #[command(name = "tutorials-command-basics")]
+    TutorialsCommandBasics,
+    /// [Alpha] Tutorials for using functions.
+    #[command(name = "tutorials-function-basics")]
+    TutorialsFunctionBasics,
     /// Create a new kustomization in the current directory
     #[command(visible_alias = "init")]
     Create(crate::create::Create),

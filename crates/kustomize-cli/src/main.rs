@@ -17,6 +17,7 @@ mod edit;
 mod glob;
 mod kustfile;
 mod localize;
+mod other;
 mod output;
 
 use std::process::ExitCode;
@@ -137,10 +138,17 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Create(create) => create.run(std::path::Path::new(".")),
         Command::Localize(l) => l.run(std::path::Path::new(".")),
         Command::Edit(edit) => edit.run(std::path::Path::new(".")),
-        Command::Version => {
-            println!("{}", args::version());
-            Ok(())
-        }
+        Command::Version(v) => v.run(),
+        Command::Openapi(o) => o.run(),
+        Command::Cfg(u) => u.run("cfg"),
+        Command::Fn(u) => u.run("fn"),
+        Command::DocsMerge => other::docs("docs-merge"),
+        Command::DocsMerge3 => other::docs("docs-merge3"),
+        Command::DocsFn => other::docs("docs-fn"),
+        Command::DocsFnSpec => other::docs("docs-fn-spec"),
+        Command::DocsIoAnnotations => other::docs("docs-io-annotations"),
+        Command::TutorialsCommandBasics => other::docs("tutorials-command-basics"),
+        Command::TutorialsFunctionBasics => other::docs("tutorials-function-basics"),
         Command::Build(build) => {
             for warning in build.flag_warnings() {
                 eprintln!("{warning}");

@@ -100,3 +100,130 @@ fn completion_scripts_and_the_stack_trace_flag() {
     let out = bin().args(["version", "--stack-trace"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+/// Every command of upstream v5.7.1's `kustomize --help` tree exists here (its help
+/// prints); `cfg` and `fn` say they are not implemented and fail.
+#[test]
+fn upstream_command_tree() {
+    let commands: &[&[&str]] = &[
+        &["build"],
+        &["completion", "bash"],
+        &["create"],
+        &["init"],
+        &["edit"],
+        &["edit", "add"],
+        &["edit", "add", "annotation"],
+        &["edit", "add", "base"],
+        &["edit", "add", "buildmetadata"],
+        &["edit", "add", "component"],
+        &["edit", "add", "configmap"],
+        &["edit", "add", "generator"],
+        &["edit", "add", "label"],
+        &["edit", "add", "patch"],
+        &["edit", "add", "resource"],
+        &["edit", "add", "secret"],
+        &["edit", "add", "transformer"],
+        &["edit", "alpha-list-builtin-plugin"],
+        &["edit", "fix"],
+        &["edit", "remove"],
+        &["edit", "remove", "annotation"],
+        &["edit", "remove", "buildmetadata"],
+        &["edit", "remove", "configmap"],
+        &["edit", "remove", "label"],
+        &["edit", "remove", "patch"],
+        &["edit", "remove", "resource"],
+        &["edit", "remove", "secret"],
+        &["edit", "remove", "transformer"],
+        &["edit", "set"],
+        &["edit", "set", "annotation"],
+        &["edit", "set", "buildmetadata"],
+        &["edit", "set", "configmap"],
+        &["edit", "set", "image"],
+        &["edit", "set", "label"],
+        &["edit", "set", "nameprefix"],
+        &["edit", "set", "namespace"],
+        &["edit", "set", "namesuffix"],
+        &["edit", "set", "replicas"],
+        &["edit", "set", "secret"],
+        &["localize"],
+        &["openapi"],
+        &["openapi", "fetch"],
+        &["openapi", "info"],
+        &["version"],
+        &["docs-merge"],
+        &["docs-merge3"],
+        &["docs-fn"],
+        &["docs-fn-spec"],
+        &["docs-io-annotations"],
+        &["tutorials-command-basics"],
+        &["tutorials-function-basics"],
+    ];
+    for c in commands {
+        let out = bin().args(*c).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{c:?} --help: {out:?}");
+    }
+    for flags in [
+        &["version", "--short"][..],
+        &["version", "-o", "yaml"],
+        &["build", "--help", "--stack-trace"],
+        &["edit", "add", "label", "--help", "--without-selector", "--include-templates", "-f"],
+        &["build", "--help", "--enable-helm", "--helm-command", "h", "--helm-api-versions", "v1", "--helm-kube-version", "1.30", "--helm-debug", "--enable-alpha-plugins", "--enable-exec", "--network", "--network-name", "n", "--mount", "m", "-e", "A=b", "--as-current-user", "--load-restrictor", "LoadRestrictionsNone", "-o", "x"],
+    ] {
+        let out = bin().args(flags).output().unwrap();
+        assert!(out.status.success(), "{flags:?}: {out:?}");
+    }
+    for c in ["cfg", "fn"] {
+        let out = bin().args([c, "run", "."]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{c}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented by kustomize-rs"));
+    }
+}
+
+/// `edit` writes through a temporary file and a rename: a process killed in the middle of
+/// the write (`KUSTOMIZE_RS_TEST_ABORT_WRITE` aborts after that many bytes) and a command
+/// that fails both leave the kustomization byte-identical.
+#[test]
+fn edit_never_leaves_a_half_written_file() {
+    let dir = std::env::temp_dir().join(format!("kustomize-rs-atomic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = "# keep me\nresources:\n- a.yaml\nnamePrefix: p-\n";
+    let file = dir.join("kustomization.yaml");
+    std::fs::write(&file, original).unwrap();
+
+    let out = bin()
+        .args(["edit", "set", "image", "app=registry/app:v2"])
+        .current_dir(&dir)
+        .env("KUSTOMIZE_RS_TEST_ABORT_WRITE", "10")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+
+    let out = bin()
+        .args(["edit", "set", "replicas", "app=notanumber"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+
+    let out = bin()
+        .args(["edit", "set", "image", "app=registry/app:v2"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "# keep me\nresources:\n- a.yaml\nnamePrefix: p-\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n- name: app\n  newName: registry/app\n  newTag: v2\n"
+    );
+    // Only the kustomization and the aborted run's temporary file are there; no other
+    // run left one.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().filter(|n| n.ends_with(".tmp")).count() <= 1, "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
