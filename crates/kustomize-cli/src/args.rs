@@ -45,31 +45,55 @@ pub enum Command {
     Cfg(crate::other::Unsupported),
     /// Commands for running functions against configuration (not implemented by kustomize-rs)
     Fn(crate::other::Unsupported),
-    /// [Alpha] Documentation for merging Resources (2-way merge).
-    #[command(name = "docs-merge")]
+    /// Alpha: Documentation for merging Resources (2-way merge).
+    #[command(
+        about = "[Alpha] Documentation for merging Resources (2-way merge).",
+        name = "docs-merge"
+    )]
     DocsMerge,
-    /// [Alpha] Documentation for merging Resources (3-way merge).
-    #[command(name = "docs-merge3")]
+    /// Alpha: Documentation for merging Resources (3-way merge).
+    #[command(
+        about = "[Alpha] Documentation for merging Resources (3-way merge).",
+        name = "docs-merge3"
+    )]
     DocsMerge3,
-    /// [Alpha] Documentation for developing and invoking Configuration Functions.
-    #[command(name = "docs-fn")]
+    /// Alpha: Documentation for developing and invoking Configuration Functions.
+    #[command(
+        about = "[Alpha] Documentation for developing and invoking Configuration Functions.",
+        name = "docs-fn"
+    )]
     DocsFn,
-    /// [Alpha] Documentation for Configuration Functions Specification.
-    #[command(name = "docs-fn-spec")]
+    /// Alpha: Documentation for Configuration Functions Specification.
+    #[command(
+        about = "[Alpha] Documentation for Configuration Functions Specification.",
+        name = "docs-fn-spec"
+    )]
     DocsFnSpec,
-    /// [Alpha] Documentation for annotations used by io.
-    #[command(name = "docs-io-annotations")]
+    /// Alpha: Documentation for annotations used by io.
+    #[command(
+        about = "[Alpha] Documentation for annotations used by io.",
+        name = "docs-io-annotations"
+    )]
     DocsIoAnnotations,
-    /// [Alpha] Tutorials for using basic config commands.
-    #[command(name = "tutorials-command-basics")]
+    /// Alpha: Tutorials for using basic config commands.
+    #[command(
+        about = "[Alpha] Tutorials for using basic config commands.",
+        name = "tutorials-command-basics"
+    )]
     TutorialsCommandBasics,
-    /// [Alpha] Tutorials for using functions.
-    #[command(name = "tutorials-function-basics")]
+    /// Alpha: Tutorials for using functions.
+    #[command(
+        about = "[Alpha] Tutorials for using functions.",
+        name = "tutorials-function-basics"
+    )]
     TutorialsFunctionBasics,
     /// Create a new kustomization in the current directory
     #[command(visible_alias = "init")]
     Create(crate::create::Create),
-    /// [Alpha] Creates localized copy of target kustomization root at destination
+    /// Alpha: Creates localized copy of target kustomization root at destination
+    #[command(
+        about = "[Alpha] Creates localized copy of target kustomization root at destination"
+    )]
     Localize(crate::localize::Localize),
     /// Edits a kustomization file
     #[command(subcommand, arg_required_else_help = true)]
@@ -97,7 +121,11 @@ pub fn remote(dir: Option<&str>, bypass: bool) -> std::sync::Arc<dyn kustomize::
 /// `$XDG_CACHE_HOME/kustomize-rs/remote`, else `~/.cache/...` (`~/Library/Caches/...` on
 /// macOS, `%LOCALAPPDATA%\...` on Windows).
 fn default_cache_dir() -> Option<std::path::PathBuf> {
-    let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(std::path::PathBuf::from);
+    let nonempty = |v: &str| {
+        std::env::var_os(v)
+            .filter(|s| !s.is_empty())
+            .map(std::path::PathBuf::from)
+    };
     let base = if cfg!(windows) {
         nonempty("LOCALAPPDATA")?
     } else if cfg!(target_os = "macos") {

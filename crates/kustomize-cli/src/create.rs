@@ -120,7 +120,11 @@ fn detect(dir: &Path, recursive: bool) -> Result<Vec<String>, String> {
                 .collect();
             names.sort();
             for n in names.into_iter().rev() {
-                stack.push(if rel.is_empty() { n } else { format!("{rel}/{n}") });
+                stack.push(if rel.is_empty() {
+                    n
+                } else {
+                    format!("{rel}/{n}")
+                });
             }
         } else {
             let content = std::fs::read(&full).map_err(|e| format!("{rel}: {e}"))?;
@@ -142,9 +146,15 @@ fn reads_as_resources(content: &[u8]) -> bool {
         return false;
     };
     docs.iter().filter(|d| !d.is_null()).all(|d| {
-        let Some(kind) = d.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty()) else {
+        let Some(kind) = d
+            .get("kind")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+        else {
             return false;
         };
-        kind.ends_with("List") || d.str_at(&["metadata", "name"]).is_some_and(|n| !n.is_empty())
+        kind.ends_with("List")
+            || d.str_at(&["metadata", "name"])
+                .is_some_and(|n| !n.is_empty())
     })
 }

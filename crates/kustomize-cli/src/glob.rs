@@ -23,7 +23,11 @@ pub fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
     matches(pattern, "")?;
     if !has_meta(pattern) {
         let exists = cwd.join(pattern).symlink_metadata().is_ok();
-        return Ok(if exists { vec![pattern.to_string()] } else { Vec::new() });
+        return Ok(if exists {
+            vec![pattern.to_string()]
+        } else {
+            Vec::new()
+        });
     }
     let (dir, file) = match pattern.rfind('/') {
         Some(i) => (&pattern[..i + 1], &pattern[i + 1..]),
@@ -46,7 +50,13 @@ pub fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
 /// with `.`), unless the pattern's base name starts with `.` itself.
 pub fn glob_visible(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
     let mut out = glob(cwd, pattern)?;
-    let base = |p: &str| p.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+    let base = |p: &str| {
+        p.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     if !base(pattern).starts_with('.') {
         out.retain(|p| !base(p).starts_with('.'));
     }

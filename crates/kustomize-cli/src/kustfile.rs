@@ -182,13 +182,23 @@ pub fn render_whole(k: &Kustomization) -> String {
 /// temporary file are written (a kill in the middle of the write).
 pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
     let mut n = 0u32;
     let (tmp, mut file) = loop {
         let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => return Err(fail(e)),
@@ -418,7 +428,13 @@ fn string(s: &str) -> Option<Value> {
 }
 
 fn strings(v: &[String]) -> Option<Value> {
-    (!v.is_empty()).then(|| Value::from(v.iter().map(|s| Value::from(s.as_str())).collect::<Vec<_>>()))
+    (!v.is_empty()).then(|| {
+        Value::from(
+            v.iter()
+                .map(|s| Value::from(s.as_str()))
+                .collect::<Vec<_>>(),
+        )
+    })
 }
 
 /// A list without `omitempty`: Go prints a nil slice as `null` (the typed model does not

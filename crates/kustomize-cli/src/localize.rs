@@ -155,7 +155,9 @@ struct Localizer {
 
 /// Upstream's `localizer.Run`: checks the arguments, makes the destination, copies.
 fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, String> {
-    let remote = RepoSpec::parse(target).ok().filter(|_| !cwd.join(target).exists());
+    let remote = RepoSpec::parse(target)
+        .ok()
+        .filter(|_| !cwd.join(target).exists());
     let (root_dir, repo, spec) = match remote {
         Some(spec) => {
             if spec.git_ref.is_empty() {
@@ -166,15 +168,19 @@ fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, Str
             }
             let repo = crate::args::remote(None, false)
                 .fetch_repo(&spec, spec.timeout)
-                .map_err(|e| format!("unable to establish localize target {}: {e}", quote(target)))?;
+                .map_err(|e| {
+                    format!("unable to establish localize target {}: {e}", quote(target))
+                })?;
             let dir = repo.dir.join(&spec.kust_root_path);
-            let dir = confirm_dir(&dir)
-                .map_err(|e| format!("unable to establish localize target {}: {e}", quote(target)))?;
+            let dir = confirm_dir(&dir).map_err(|e| {
+                format!("unable to establish localize target {}: {e}", quote(target))
+            })?;
             (dir, Some(Arc::new(repo)), Some(spec))
         }
         None => {
-            let dir = confirm_dir(&cwd.join(target))
-                .map_err(|e| format!("unable to establish localize target {}: {e}", quote(target)))?;
+            let dir = confirm_dir(&cwd.join(target)).map_err(|e| {
+                format!("unable to establish localize target {}: {e}", quote(target))
+            })?;
             (dir, None, None)
         }
     };
@@ -349,7 +355,10 @@ impl Localizer {
             ))
         })?;
         if real.is_dir() {
-            return Err(invalid(format!("'{}' must resolve to a file", full.display())));
+            return Err(invalid(format!(
+                "'{}' must resolve to a file",
+                full.display()
+            )));
         }
         if !real.starts_with(&root.dir) {
             return Err(invalid(format!(
@@ -403,7 +412,9 @@ impl Localizer {
         let host = host.rsplit('@').next().unwrap_or(host);
         let host = host.split(':').next().unwrap_or(host);
         let clean = crate::edit::clean_path(path);
-        let loc = PathBuf::from("localized-files").join(host).join(clean.trim_start_matches('/'));
+        let loc = PathBuf::from("localized-files")
+            .join(host)
+            .join(clean.trim_start_matches('/'));
         self.write(root, &loc, content, url)?;
         Ok(path_text(&loc))
     }
@@ -412,7 +423,10 @@ impl Localizer {
         let to = root.dst.join(loc);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                format!("unable to create directories to localize file {}: {e}", quote(what))
+                format!(
+                    "unable to create directories to localize file {}: {e}",
+                    quote(what)
+                )
             })?;
         }
         std::fs::write(&to, content)
@@ -539,7 +553,10 @@ impl Localizer {
             let loc = remote_root_path(&spec);
             let dst = root.dst.join(&loc);
             std::fs::create_dir_all(&dst).map_err(|e| {
-                format!("unable to create root {} in localize destination: {e}", quote(path))
+                format!(
+                    "unable to create root {} in localize destination: {e}",
+                    quote(path)
+                )
             })?;
             let child = Root {
                 dir,
@@ -561,7 +578,10 @@ impl Localizer {
             ancestors,
         };
         std::fs::create_dir_all(&child.dst).map_err(|e| {
-            format!("unable to create root {} in localize destination: {e}", quote(path))
+            format!(
+                "unable to create root {} in localize destination: {e}",
+                quote(path)
+            )
         })?;
         self.localize_root_dir(&child)
             .map_err(|e| format!("unable to localize root {}: {e}", quote(path)))?;
@@ -591,12 +611,16 @@ impl Localizer {
             }
         };
         let (content, _) = self.load(root, name)?;
-        let mut k = Kustomization::read_strict(&content, &root.dir.join(name)).map_err(|e| match e {
-            kustomize::Error::InvalidKustomization { message, .. } => {
-                format!("invalid Kustomization: {}", crate::kustfile::go_json_message(&message))
-            }
-            other => other.chain(),
-        })?;
+        let mut k =
+            Kustomization::read_strict(&content, &root.dir.join(name)).map_err(|e| match e {
+                kustomize::Error::InvalidKustomization { message, .. } => {
+                    format!(
+                        "invalid Kustomization: {}",
+                        crate::kustfile::go_json_message(&message)
+                    )
+                }
+                other => other.chain(),
+            })?;
         self.localize_kustomization(root, &mut k)?;
         let out = render_whole(&k);
         std::fs::write(root.dst.join(name), out)
@@ -614,7 +638,9 @@ impl Localizer {
             move |e| format!("unable to localize {field} entry: {e}")
         }
         for r in &mut k.resources {
-            *r = self.localize_resource(root, r).map_err(entry("resources"))?;
+            *r = self
+                .localize_resource(root, r)
+                .map_err(entry("resources"))?;
         }
         for (field, list) in [("bases", &mut k.bases), ("components", &mut k.components)] {
             for r in list.iter_mut() {
@@ -652,14 +678,16 @@ impl Localizer {
             h.values = self.localize_file(root, &h.values).map_err(|e| {
                 format!("unable to localize helmChartInflationGenerator entry {i} values: {e}")
             })?;
-            h.chart_home = self.copy_chart_home_entry(root, &h.chart_home).map_err(|e| {
-                format!("unable to copy helmChartInflationGenerator entry {i}: {e}")
-            })?;
+            h.chart_home = self
+                .copy_chart_home_entry(root, &h.chart_home)
+                .map_err(|e| {
+                    format!("unable to copy helmChartInflationGenerator entry {i}: {e}")
+                })?;
         }
         for (i, h) in k.helm_charts.iter_mut().enumerate() {
-            h.values_file = self.localize_file(root, &h.values_file).map_err(|e| {
-                format!("unable to localize helmCharts entry {i} valuesFile: {e}")
-            })?;
+            h.values_file = self
+                .localize_file(root, &h.values_file)
+                .map_err(|e| format!("unable to localize helmCharts entry {i} valuesFile: {e}"))?;
             for f in h.additional_values_files.iter_mut() {
                 *f = self.localize_file(root, f).map_err(|e| {
                     format!("unable to localize helmCharts entry {i} additionalValuesFiles: {e}")
@@ -778,7 +806,12 @@ impl Localizer {
     /// A generators/transformers/validators entry: its plugin configs with their builtin
     /// paths localized, re-serialised (inline: the entry's new text; a file: written at its
     /// place in the copy).
-    fn localize_plugin_entry(&self, root: &Root, field: &str, entry: &str) -> Result<String, String> {
+    fn localize_plugin_entry(
+        &self,
+        root: &Root,
+        field: &str,
+        entry: &str,
+    ) -> Result<String, String> {
         let (resources, is_file) = self
             .load_resources(root, entry)
             .map_err(|e| format!("unable to load {field} entry: {e}"))?;
@@ -816,12 +849,15 @@ impl Localizer {
             Resource,
         }
         let fields: &[(&str, How)] = match kind.as_str() {
-            "ConfigMapGenerator" | "SecretGenerator" => {
-                &[("env", How::File), ("envs", How::File), ("files", How::Source)]
-            }
-            "HelmChartInflationGenerator" => {
-                &[("valuesFile", How::File), ("additionalValuesFiles", How::File)]
-            }
+            "ConfigMapGenerator" | "SecretGenerator" => &[
+                ("env", How::File),
+                ("envs", How::File),
+                ("files", How::Source),
+            ],
+            "HelmChartInflationGenerator" => &[
+                ("valuesFile", How::File),
+                ("additionalValuesFiles", How::File),
+            ],
             "PatchTransformer" | "PatchJson6902Transformer" => &[("path", How::File)],
             "PatchStrategicMergeTransformer" => &[("paths", How::Resource)],
             _ => &[],
@@ -833,9 +869,8 @@ impl Localizer {
                 How::Resource => self.localize_inline_or_file(root, s),
             }
         };
-        let considering = |field: &str, e: String| {
-            format!("considering field '{field}' of object {id}: {e}")
-        };
+        let considering =
+            |field: &str, e: String| format!("considering field '{field}' of object {id}: {e}");
         let localize_all = |v: &mut Value, how: How| -> Result<(), String> {
             match v {
                 Value::Seq(items) => {
@@ -871,7 +906,9 @@ impl Localizer {
             let plugin = |e: String| format!("plugin {id}: {e}");
             match doc.get_mut("chartHome") {
                 Some(home) => {
-                    let loc = self.copy_chart_home_entry(root, &home.text()).map_err(plugin)?;
+                    let loc = self
+                        .copy_chart_home_entry(root, &home.text())
+                        .map_err(plugin)?;
                     *home = Value::from(loc.as_str());
                 }
                 None => {
@@ -887,7 +924,10 @@ impl Localizer {
     fn copy_chart_home_entry(&self, root: &Root, entry: &str) -> Result<String, String> {
         let path = if entry.is_empty() { "charts" } else { entry };
         if Path::new(path).is_absolute() {
-            return Err(format!("absolute path {} not handled in alpha", quote(path)));
+            return Err(format!(
+                "absolute path {} not handled in alpha",
+                quote(path)
+            ));
         }
         let lexical = |p: &str| crate::edit::clean_path(&path_text(&root.dir.join(p)));
         let is_default = lexical(path) == lexical("charts");
@@ -969,7 +1009,9 @@ fn remote_root_path(spec: &RepoSpec) -> PathBuf {
 /// Whether a file holds Kubernetes objects, as a resource file (upstream's resource
 /// factory; an error says what is missing).
 fn parses_as_resources(content: &[u8]) -> Result<usize, String> {
-    resources_from_bytes(content, Path::new("")).map(|r| r.len()).map_err(resource_message)
+    resources_from_bytes(content, Path::new(""))
+        .map(|r| r.len())
+        .map_err(resource_message)
 }
 
 /// Copies a directory tree (symlinks skipped), without recursion.
@@ -1000,9 +1042,18 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/c")), PathBuf::from("../c"));
-        assert_eq!(relative(Path::new("/a"), Path::new("/a/b/c")), PathBuf::from("b/c"));
-        assert_eq!(relative(Path::new("/a"), Path::new("/a")), PathBuf::from("."));
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/c")),
+            PathBuf::from("../c")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/b/c")),
+            PathBuf::from("b/c")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a")),
+            PathBuf::from(".")
+        );
     }
 
     #[test]

@@ -166,8 +166,41 @@ fn upstream_command_tree() {
         &["version", "--short"][..],
         &["version", "-o", "yaml"],
         &["build", "--help", "--stack-trace"],
-        &["edit", "add", "label", "--help", "--without-selector", "--include-templates", "-f"],
-        &["build", "--help", "--enable-helm", "--helm-command", "h", "--helm-api-versions", "v1", "--helm-kube-version", "1.30", "--helm-debug", "--enable-alpha-plugins", "--enable-exec", "--network", "--network-name", "n", "--mount", "m", "-e", "A=b", "--as-current-user", "--load-restrictor", "LoadRestrictionsNone", "-o", "x"],
+        &[
+            "edit",
+            "add",
+            "label",
+            "--help",
+            "--without-selector",
+            "--include-templates",
+            "-f",
+        ],
+        &[
+            "build",
+            "--help",
+            "--enable-helm",
+            "--helm-command",
+            "h",
+            "--helm-api-versions",
+            "v1",
+            "--helm-kube-version",
+            "1.30",
+            "--helm-debug",
+            "--enable-alpha-plugins",
+            "--enable-exec",
+            "--network",
+            "--network-name",
+            "n",
+            "--mount",
+            "m",
+            "-e",
+            "A=b",
+            "--as-current-user",
+            "--load-restrictor",
+            "LoadRestrictionsNone",
+            "-o",
+            "x",
+        ],
     ] {
         let out = bin().args(flags).output().unwrap();
         assert!(out.status.success(), "{flags:?}: {out:?}");
@@ -224,6 +257,9 @@ fn edit_never_leaves_a_half_written_file() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().filter(|n| n.ends_with(".tmp")).count() <= 1, "{names:?}");
+    assert!(
+        names.iter().filter(|n| n.ends_with(".tmp")).count() <= 1,
+        "{names:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,7 +24,8 @@ fn main() {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(String::from)
             .collect();
-    let scratch = std::env::temp_dir().join(format!("kustomize-rs-commands-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("kustomize-rs-commands-{}", std::process::id()));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("testdata/commands")
         .map(|e| e.unwrap().path())
@@ -44,8 +45,16 @@ fn main() {
             .next()
             .unwrap_or_default();
         let slot = per_file.entry(stem.clone()).or_default();
-        slot.2 = doc.get("skipped").and_then(Value::as_seq).map_or(0, |s| s.len());
-        for case in doc.get("cases").and_then(Value::as_seq).into_iter().flatten() {
+        slot.2 = doc
+            .get("skipped")
+            .and_then(Value::as_seq)
+            .map_or(0, |s| s.len());
+        for case in doc
+            .get("cases")
+            .and_then(Value::as_seq)
+            .into_iter()
+            .flatten()
+        {
             let name = format!("{stem}::{}", text_of(case.get("name")));
             if !name.contains(&filter) {
                 continue;
@@ -189,12 +198,16 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
     for (path, want) in map_of(case.get("expect")) {
         let got = std::fs::read_to_string(work.join(&path)).map_err(|e| format!("{path}: {e}"))?;
         if got != want.text() {
-            return Err(format!("{path} differs:\n--- got\n{got}--- want\n{}", want.text()));
+            return Err(format!(
+                "{path} differs:\n--- got\n{got}--- want\n{}",
+                want.text()
+            ));
         }
     }
     for (key, must) in [("expectContains", true), ("expectNotContains", false)] {
         for (path, parts) in map_of(case.get(key)) {
-            let got = std::fs::read_to_string(work.join(&path)).map_err(|e| format!("{path}: {e}"))?;
+            let got =
+                std::fs::read_to_string(work.join(&path)).map_err(|e| format!("{path}: {e}"))?;
             for part in strings_of(parts) {
                 if got.contains(&part) != must {
                     return Err(format!("{path}: {key} {part:?} fails; file:\n{got}"));
@@ -212,7 +225,9 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
         for (field, want) in map_of(Some(fields)) {
             let have = doc.get(&field).cloned().unwrap_or(Value::Null);
             if !same(&have, want) {
-                return Err(format!("{path}: field {field} is {have:?}, want {want:?}; file:\n{got}"));
+                return Err(format!(
+                    "{path}: field {field} is {have:?}, want {want:?}; file:\n{got}"
+                ));
             }
         }
     }
@@ -239,10 +254,11 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
 /// compared as strings, numbers and booleans alike).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same(a, b)),
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same(a, b))
+        }
         (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (Value::Seq(x), Value::Null) | (Value::Null, Value::Seq(x)) => x.is_empty(),
         (Value::Map(x), Value::Null) | (Value::Null, Value::Map(x)) => x.is_empty(),

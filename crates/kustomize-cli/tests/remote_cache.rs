@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kustomize-rs-cache-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("kustomize-rs-cache-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -15,7 +16,14 @@ fn scratch(name: &str) -> PathBuf {
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -59,10 +67,16 @@ impl Setup {
             ),
         )
         .unwrap();
-        let real_git = String::from_utf8(Command::new("sh").args(["-c", "command -v git"]).output().unwrap().stdout)
-            .unwrap()
-            .trim()
-            .to_string();
+        let real_git = String::from_utf8(
+            Command::new("sh")
+                .args(["-c", "command -v git"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .to_string();
         let bin = root.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let wrapper = bin.join("git");
@@ -79,7 +93,11 @@ impl Setup {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         Setup { root, path }
     }
 
@@ -116,7 +134,11 @@ fn a_tagged_base_is_cloned_once_then_read_without_git() {
     let out = s.build().output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), EXPECTED);
-    assert_eq!(s.take_log(), Vec::<String>::new(), "the second build ran git");
+    assert_eq!(
+        s.take_log(),
+        Vec::<String>::new(),
+        "the second build ran git"
+    );
 
     // Bypassing the cache clones again, as upstream does.
     let out = Command::new(env!("CARGO_BIN_EXE_kustomize-rs"))

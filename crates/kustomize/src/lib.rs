@@ -22,7 +22,9 @@
 //! [`Error::Denied`] naming the [`Capability`] and the option that grants it.
 //! [`Options::cli`] grants what upstream's `kustomize build` grants (remote content);
 //! [`Options::remote`] takes any [`remote::Remote`], to serve bases from an artifact cache,
-//! allow-list hosts, or refuse. Every build is bounded by its [`Limits`] (file size, bytes
+//! allow-list hosts, or refuse; `remote::GitCache` (feature `git`) keeps git bases in a
+//! directory shared by every build and process, so a base pinned to a tag or a commit is
+//! cloned once. Every build is bounded by its [`Limits`] (file size, bytes
 //! read, tree nodes, resources, nesting, wall time), and a [`Cancel`] handle stops it from
 //! another thread:
 //!
@@ -46,7 +48,8 @@
 //!
 //! # Cargo features
 //!
-//! `http` and `git` (both default) build [`remote::DefaultRemote`]'s fetchers. Without
+//! `http` and `git` (both default) build [`remote::DefaultRemote`]'s fetchers (and `git`
+//! the `remote::GitCache`). Without
 //! them the library has no network or TLS dependency.
 
 #![warn(missing_docs)]

@@ -166,9 +166,19 @@ impl Add {
             Add::Transformer { paths } | Add::Generator { paths } => {
                 let (what, field): (&str, fn(&mut _) -> &mut Vec<String>) =
                     if matches!(self, Add::Transformer { .. }) {
-                        ("transformer", |k: &mut kustomize::unstable::kustomization::Kustomization| &mut k.transformers)
+                        (
+                            "transformer",
+                            |k: &mut kustomize::unstable::kustomization::Kustomization| {
+                                &mut k.transformers
+                            },
+                        )
                     } else {
-                        ("generator", |k: &mut kustomize::unstable::kustomization::Kustomization| &mut k.generators)
+                        (
+                            "generator",
+                            |k: &mut kustomize::unstable::kustomization::Kustomization| {
+                                &mut k.generators
+                            },
+                        )
                     };
                 if paths.is_empty() {
                     return Err(format!(
@@ -371,14 +381,18 @@ fn glob_patterns(dir: &Path, patterns: &[String]) -> Result<Vec<String>, String>
 
 /// Upstream's `GlobPatternsWithLoader`: every pattern's matches; a pattern without any must
 /// be a remote base (kept as written); `skip` keeps every pattern as written.
-pub(crate) fn glob_or_root(dir: &Path, patterns: &[String], skip: bool) -> Result<Vec<String>, String> {
+pub(crate) fn glob_or_root(
+    dir: &Path,
+    patterns: &[String],
+    skip: bool,
+) -> Result<Vec<String>, String> {
     if skip {
         return Ok(patterns.to_vec());
     }
     let mut out = Vec::new();
     for p in patterns {
-        let found = glob_visible(dir, p)
-            .map_err(|e| format!("error checking the filesystem: {e}"))?;
+        let found =
+            glob_visible(dir, p).map_err(|e| format!("error checking the filesystem: {e}"))?;
         if !found.is_empty() {
             out.extend(found);
             continue;

@@ -254,7 +254,10 @@ impl SetFlags {
         }
         entry.options = merge_options(entry.options.as_ref(), global.as_ref());
         check_generates(dir, kind, entry).map_err(|e| {
-            wrap(format!("failed to validate {} structure: {e}", kind.title()))
+            wrap(format!(
+                "failed to validate {} structure: {e}",
+                kind.title()
+            ))
         })?;
         file.write(&k)
             .map_err(|e| format!("failed to write kustomization file: {e}"))

@@ -181,7 +181,10 @@ fn files_touched(
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect();
             names.sort();
-            for name in names.iter().filter(|n| KUSTOMIZATION_FILE_NAMES.contains(&n.as_str())) {
+            for name in names
+                .iter()
+                .filter(|n| KUSTOMIZATION_FILE_NAMES.contains(&n.as_str()))
+            {
                 let Ok(content) = std::fs::read(root.join(r).join(name)) else {
                     continue;
                 };
@@ -281,7 +284,11 @@ fn find_var(
                 for (key, value) in entries.into_iter().rev() {
                     let key = key.trim().to_string();
                     let mut p = path.clone();
-                    p.push(if key.contains('.') { format!("[{key}]") } else { key });
+                    p.push(if key.contains('.') {
+                        format!("[{key}]")
+                    } else {
+                        key
+                    });
                     stack.push((value, p));
                 }
             }
@@ -399,7 +406,9 @@ mod tests {
         assert_eq!((o.delimiter.as_str(), o.index), ("/", 0));
         let o = field_options("path/$(V)", v).unwrap().unwrap();
         assert_eq!((o.delimiter.as_str(), o.index), ("/", 1));
-        let o = field_options("my/path/$(V)/secret/path", v).unwrap().unwrap();
+        let o = field_options("my/path/$(V)/secret/path", v)
+            .unwrap()
+            .unwrap();
         assert_eq!((o.delimiter.as_str(), o.index), ("/", 2));
         assert!(field_options("var$(V)/path", v).is_err());
     }

@@ -32,8 +32,11 @@ pub enum Edit {
     Remove(remove::Remove),
     /// Fix the missing fields in kustomization file
     Fix(fix::Fix),
-    /// [Alpha] List the builtin plugins
-    #[command(name = "alpha-list-builtin-plugin")]
+    /// Alpha: List the builtin plugins
+    #[command(
+        about = "[Alpha] List the builtin plugins",
+        name = "alpha-list-builtin-plugin"
+    )]
     ListBuiltin {
         /// Ignored.
         args: Vec<String>,
@@ -163,8 +166,11 @@ pub(crate) fn go_list(items: &[String]) -> String {
 }
 
 /// The buildMetadata options upstream knows.
-const BUILD_METADATA_OPTIONS: [&str; 3] =
-    ["originAnnotations", "transformerAnnotations", "managedByLabel"];
+const BUILD_METADATA_OPTIONS: [&str; 3] = [
+    "originAnnotations",
+    "transformerAnnotations",
+    "managedByLabel",
+];
 
 /// Upstream's `BuildMetadataValidator.Validate`: one argument, a comma-separated list of
 /// known options.
@@ -193,10 +199,7 @@ pub(crate) fn namespace_equal(a: &str, b: &str) -> bool {
 
 /// Upstream's `ConvertSliceToMap`: `key:value` items (value optionally in double quotes;
 /// no `:` means an empty value) into a map, for labels and annotations.
-pub(crate) fn key_value_map(
-    inputs: &[&str],
-    kind: &str,
-) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn key_value_map(inputs: &[&str], kind: &str) -> Result<Vec<(String, String)>, String> {
     let mut out: Vec<(String, String)> = Vec::new();
     for input in inputs {
         let (key, value) = match input.find(':') {

@@ -155,7 +155,9 @@ fn remove_generators(
     }
     for name in names {
         if !found.iter().any(|f| f == name) {
-            log(&format!("{kind} {name} doesn't exist in kustomization file"));
+            log(&format!(
+                "{kind} {name} doesn't exist in kustomization file"
+            ));
         }
     }
     file.write(&k)

@@ -107,7 +107,9 @@ impl Set {
                 let items: Vec<&str> = pairs.iter().map(String::as_str).collect();
                 let pairs = key_value_map(&items, "label")?;
                 update(dir, |k| {
-                    k.common_labels.get_or_insert_with(StringMap::new).extend(pairs);
+                    k.common_labels
+                        .get_or_insert_with(StringMap::new)
+                        .extend(pairs);
                     Ok(())
                 })
             }
@@ -147,8 +149,10 @@ impl Set {
                 }
                 let mut wanted: BTreeMap<String, Replica> = BTreeMap::new();
                 for arg in replicas {
-                    let bad =
-                        || "invalid format of replica, use the following format: <name>=<count>".to_string();
+                    let bad = || {
+                        "invalid format of replica, use the following format: <name>=<count>"
+                            .to_string()
+                    };
                     let parts: Vec<&str> = arg.split('=').collect();
                     let [name, count] = parts.as_slice() else {
                         return Err(bad());
@@ -309,8 +313,14 @@ mod tests {
         assert_eq!(split_image("a:1"), ("a", "1", ""));
         assert_eq!(split_image("a@sha256:x"), ("a", "", "sha256:x"));
         assert_eq!(split_image("a:1@sha256:x"), ("a", "1", "sha256:x"));
-        assert_eq!(split_image("localhost:5000/p/n"), ("localhost:5000/p/n", "", ""));
-        assert_eq!(split_image("localhost:5000/p/n:dev"), ("localhost:5000/p/n", "dev", ""));
+        assert_eq!(
+            split_image("localhost:5000/p/n"),
+            ("localhost:5000/p/n", "", "")
+        );
+        assert_eq!(
+            split_image("localhost:5000/p/n:dev"),
+            ("localhost:5000/p/n", "dev", "")
+        );
     }
 
     #[test]
@@ -319,6 +329,10 @@ mod tests {
         assert!(is_annotation_key("example.com/a_b"));
         assert!(!is_annotation_key("no,value"));
         assert!(!is_annotation_key(&"a".repeat(64)));
-        assert!(is_annotation_key(&format!("{}/{}", "a".repeat(253), "b".repeat(63))));
+        assert!(is_annotation_key(&format!(
+            "{}/{}",
+            "a".repeat(253),
+            "b".repeat(63)
+        )));
     }
 }

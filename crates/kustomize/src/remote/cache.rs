@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::{clone_into, fresh_dir, run_git, DefaultRemote, Remote, RemoteError, RemoteRepo, RepoSpec};
+use super::{
+    clone_into, fresh_dir, run_git, DefaultRemote, Remote, RemoteError, RemoteRepo, RepoSpec,
+};
 use crate::fs::DiskFs;
 
 /// A [`Remote`] that keeps every repository it fetches in a cache directory and serves
@@ -217,7 +219,11 @@ fn remove_stale(tmp_root: &Path) {
 
 /// What `git_ref` (or `HEAD`) points at on the server, and whether it is a tag (which
 /// does not move); `None` when the server lists no such ref (a commit id).
-fn ls_remote(url: &str, git_ref: &str, timeout: Duration) -> Result<Option<(String, bool)>, String> {
+fn ls_remote(
+    url: &str,
+    git_ref: &str,
+    timeout: Duration,
+) -> Result<Option<(String, bool)>, String> {
     let pattern = if git_ref.is_empty() { "HEAD" } else { git_ref };
     let cwd = std::env::temp_dir();
     let out = run_git(&cwd, &["ls-remote", "--", url, pattern], timeout)?;
@@ -254,4 +260,3 @@ impl Remote for GitCache {
         self.fetch(spec, timeout).map_err(RemoteError::Failed)
     }
 }
-

@@ -526,7 +526,9 @@ fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, Strin
         .spawn()
         .map_err(|e| format!("no 'git' program on path: {e}"))?;
     // Each pipe is read on its own thread, so that a chatty git never blocks on a full pipe.
-    fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> Option<std::thread::JoinHandle<String>> {
+    fn drain(
+        pipe: Option<impl std::io::Read + Send + 'static>,
+    ) -> Option<std::thread::JoinHandle<String>> {
         pipe.map(|mut p| {
             std::thread::spawn(move || {
                 let mut text = String::new();
