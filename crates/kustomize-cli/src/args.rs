@@ -31,6 +31,34 @@ pub struct Cli {
     pub stack_trace: bool,
 }
 
+/// The command line when it is a `build` (see `main`): the same flags, without the other
+/// subcommands.
+#[derive(Debug, Parser)]
+#[command(name = "kustomize-rs", version = None, disable_version_flag = true, disable_help_flag = true, disable_help_subcommand = true)]
+pub struct BuildOnly {
+    #[command(subcommand)]
+    command: BuildCommand,
+    #[arg(long = "stack-trace", global = true)]
+    stack_trace: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum BuildCommand {
+    #[command(disable_help_flag = true)]
+    Build(Box<BuildArgs>),
+}
+
+impl BuildOnly {
+    /// The same command line as the whole tree parses it.
+    pub fn into_cli(self) -> Cli {
+        let BuildCommand::Build(args) = self.command;
+        Cli {
+            command: Command::Build(args),
+            stack_trace: self.stack_trace,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

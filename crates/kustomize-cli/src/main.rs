@@ -68,7 +68,18 @@ fn main() -> ExitCode {
 }
 
 fn cli_main() -> ExitCode {
-    let cli = Cli::parse();
+    // `build` is parsed with a command that knows only `build`: building clap's whole tree
+    // (every `edit` subcommand) costs more than building a small kustomization. Anything
+    // that does not parse that way (help, errors) goes through the whole tree, so its
+    // messages are the same.
+    let cli = if std::env::args_os().nth(1).is_some_and(|a| a == "build") {
+        args::BuildOnly::try_parse()
+            .ok()
+            .map(args::BuildOnly::into_cli)
+            .unwrap_or_else(Cli::parse)
+    } else {
+        Cli::parse()
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
