@@ -228,33 +228,28 @@ fn match_chunk<'s>(chunk: &str, s: &'s str) -> Result<(&'s str, bool), String> {
                 if chunk.is_empty() {
                     return Err(bad());
                 }
-                let c = chunk.chars().next().unwrap_or('\0');
-                if !failed {
-                    if s.starts_with(c) {
-                        s = &s[c.len_utf8()..];
-                    } else {
-                        failed = true;
-                    }
-                }
-                chunk = &chunk[c.len_utf8()..];
+                literal(&mut chunk, &mut s, &mut failed);
             }
-            _ => {
-                let c = chunk.chars().next().unwrap_or('\0');
-                if !failed {
-                    if s.starts_with(c) {
-                        s = &s[c.len_utf8()..];
-                    } else {
-                        failed = true;
-                    }
-                }
-                chunk = &chunk[c.len_utf8()..];
-            }
+            _ => literal(&mut chunk, &mut s, &mut failed),
         }
     }
     if failed {
         return Ok(("", false));
     }
     Ok((s, true))
+}
+
+/// Matches the chunk's first character literally against the text's.
+fn literal(chunk: &mut &str, s: &mut &str, failed: &mut bool) {
+    let c = chunk.chars().next().unwrap_or('\0');
+    if !*failed {
+        if s.starts_with(c) {
+            *s = &s[c.len_utf8()..];
+        } else {
+            *failed = true;
+        }
+    }
+    *chunk = &chunk[c.len_utf8()..];
 }
 
 /// One possibly escaped character of a class; `None` for a malformed class.

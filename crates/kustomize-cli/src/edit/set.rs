@@ -5,6 +5,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 use kustomize::unstable::kustomization::{Image, Replica, StringMap};
+use kustomize::unstable::transformers::image_tag::split_image;
 
 use super::configmap_secret::{SetConfigMap, SetSecret};
 use super::{build_metadata_options, key_value_map, update};
@@ -247,25 +248,6 @@ fn parse_image_arg(arg: &str) -> Result<Image, String> {
     Ok(image)
 }
 
-/// Upstream's `image.Split`: name, tag and digest of an image reference; a `:` before the
-/// first `/` (a registry port) is not a tag.
-pub(crate) fn split_image(image: &str) -> (&str, &str, &str) {
-    let slash = match image.find('/') {
-        Some(i) if i > 0 => i,
-        _ => 0,
-    };
-    let search = &image[slash..];
-    let at = search.find('@').map(|i| i + slash);
-    let colon = search.find(':').map(|i| i + slash);
-    match (colon, at) {
-        (None, None) => (image, "", ""),
-        (c, Some(a)) if c.is_none_or(|c| a < c) => (&image[..a], "", &image[a + 1..]),
-        (Some(c), Some(a)) => (&image[..c], &image[c + 1..a], &image[a + 1..]),
-        (Some(c), None) => (&image[..c], &image[c + 1..], ""),
-        (None, Some(_)) => unreachable!("covered above"),
-    }
-}
-
 /// Upstream's `RunSetImage` merge: an entry whose name is already in the map (an argument,
 /// or an earlier entry of the same name) is replaced by the map's image, whose `*` fields
 /// take the entry's values; other entries join the map. A `*` left over means unset. Every
@@ -306,22 +288,6 @@ fn set_images(images: &mut Vec<Image>, mut map: BTreeMap<String, Image>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_split() {
-        assert_eq!(split_image("a"), ("a", "", ""));
-        assert_eq!(split_image("a:1"), ("a", "1", ""));
-        assert_eq!(split_image("a@sha256:x"), ("a", "", "sha256:x"));
-        assert_eq!(split_image("a:1@sha256:x"), ("a", "1", "sha256:x"));
-        assert_eq!(
-            split_image("localhost:5000/p/n"),
-            ("localhost:5000/p/n", "", "")
-        );
-        assert_eq!(
-            split_image("localhost:5000/p/n:dev"),
-            ("localhost:5000/p/n", "dev", "")
-        );
-    }
 
     #[test]
     fn annotation_keys() {
