@@ -342,4 +342,12 @@ mod tests {
             assert_eq!(&got, want, "Match({p:?}, {s:?})");
         }
     }
+
+    proptest::proptest! {
+        /// Any pattern against any name: an answer or `ErrBadPattern`, never a panic.
+        #[test]
+        fn match_takes_any_input(p in "[a-z*?\\[\\]\\\\^/-]{0,12}", s in "[a-z/\\]-]{0,12}") {
+            let _ = matches(&p, &s);
+        }
+    }
 }

@@ -657,4 +657,53 @@ mod tests {
             "resources:\n- a.yaml\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: x\n"
         );
     }
+
+    use proptest::prelude::*;
+
+    /// Lines a kustomization file is made of: fields (some spelled in other cases),
+    /// list items, nested keys, comments (indented or not), blank lines.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("resources:".to_string()),
+            Just("Resources:".to_string()),
+            Just("namePrefix: p-".to_string()),
+            Just("namespace: ns".to_string()),
+            Just("commonLabels:".to_string()),
+            Just("  app: x".to_string()),
+            Just("images:".to_string()),
+            Just("- name: a".to_string()),
+            "- [a-z]{1,8}\\.yaml",
+            "#[ a-z]{0,10}",
+            "  # [a-z]{0,6}",
+            Just(String::new()),
+            Just("---".to_string()),
+        ]
+    }
+
+    proptest! {
+        /// The comment scan takes any text; rewriting a file is a fixed point after one
+        /// rewrite (what `edit` writes, a second `edit` writes again unchanged).
+        #[test]
+        fn rewriting_is_idempotent(lines in proptest::collection::vec(line(), 0..24), newline in any::<bool>()) {
+            let mut text = lines.join("\n");
+            if newline {
+                text.push('\n');
+            }
+            let _ = commented_fields(&text);
+            if let Ok(k) = Kustomization::read_for_edit(text.as_bytes(), Path::new("k")) {
+                let f = KustFile { path: PathBuf::from("k"), original: commented_fields(&text) };
+                let once = f.render(&k);
+                let k2 = Kustomization::read_for_edit(once.as_bytes(), Path::new("k")).unwrap();
+                let f2 = KustFile { path: PathBuf::from("k"), original: commented_fields(&once) };
+                let twice = f2.render(&k2);
+                prop_assert_eq!(&k, &k2);
+                prop_assert_eq!(once, twice);
+            }
+        }
+
+        #[test]
+        fn comment_scan_takes_any_text(text in "\\PC{0,200}") {
+            let _ = commented_fields(&text);
+        }
+    }
 }
