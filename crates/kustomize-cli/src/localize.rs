@@ -110,11 +110,20 @@ impl Localize {
     }
 }
 
+/// Where a build finds `target`: a repository URL as it is, a directory from `cwd`.
+fn target_path(cwd: &Path, target: &str) -> PathBuf {
+    if RepoSpec::parse(target).is_ok() {
+        PathBuf::from(target)
+    } else {
+        cwd.join(target)
+    }
+}
+
 /// Builds the target and the copy; either failing is an error, after upstream's hint.
 fn verify(cwd: &Path, target: &str, scope: &str, dst: &Path) -> Result<(), String> {
     let build = |what: &str| -> Result<(), String> {
         Kustomizer::new(Options::cli())
-            .build(Arc::new(DiskFs), &cwd.join(what))
+            .build(Arc::new(DiskFs), &target_path(cwd, what))
             .map(drop)
             .map_err(|e| {
                 log(&format!(

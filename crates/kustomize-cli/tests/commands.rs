@@ -148,6 +148,14 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
         std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
         std::fs::write(&p, content.text().as_bytes()).map_err(|e| e.to_string())?;
     }
+    for (link, target) in map_of(case.get("symlinks")) {
+        let p = work.join(&link);
+        std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(target.text().as_ref(), &p).map_err(|e| e.to_string())?;
+        #[cfg(not(unix))]
+        return Err(format!("symbolic link {link}: only on unix"));
+    }
     if let Some(dirs) = case.get("dirs") {
         for d in strings_of(dirs) {
             std::fs::create_dir_all(work.join(d)).map_err(|e| e.to_string())?;

@@ -75,6 +75,23 @@ impl Loader {
         allowance: Arc<Allowance>,
         remote: Option<Arc<dyn Remote>>,
     ) -> Result<Loader, Error> {
+        // Upstream's `NewLoader`: a target that reads as a repository URL is cloned (local
+        // paths never read as one).
+        if let Some(spec) = dir.to_str().and_then(|d| RepoSpec::parse(d).ok()) {
+            let top = Loader {
+                fs,
+                root: PathBuf::new(),
+                restrictor,
+                referrers: Arc::new(Vec::new()),
+                repo: None,
+                remote,
+                allowance,
+                unlisted_type_read: Arc::default(),
+            };
+            let mut loader = top.remote_child(&spec)?;
+            loader.referrers = Arc::new(Vec::new());
+            return Ok(loader);
+        }
         let root = confirm_dir(fs.as_ref(), dir)?;
         Ok(Loader {
             fs,

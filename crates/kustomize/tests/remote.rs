@@ -237,3 +237,56 @@ fn an_embedders_remote_serves_bases_from_memory() {
     assert_eq!(err.kind(), ErrorKind::Remote, "{err:?}");
     assert!(err.chain().contains("is not allowed"), "{}", err.chain());
 }
+
+/// An embedder's `GitCache`: a base pinned to a tag is read from the cache once cloned, so
+/// a build after the repository is gone still succeeds; the top-level target may itself be
+/// a repository URL (upstream's `kustomize build URL`); default options refuse that too.
+#[test]
+fn a_git_cache_serves_pinned_bases_and_url_targets() {
+    if !have_git() {
+        println!("skipped: no git");
+        return;
+    }
+    let repo = temp_dir("cache-repo");
+    git_repo(
+        &repo.0,
+        &[
+            ("base/kustomization.yaml", "resources: [cm.yaml]\n"),
+            (
+                "base/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cached\n",
+            ),
+        ],
+    );
+    git(&repo.0, &["tag", "v1"]);
+    let cache = temp_dir("cache-dir");
+    let url = format!("file://{}//base?ref=v1", repo.0.display());
+    let overlay = temp_dir("cache-overlay");
+    write(
+        &overlay.0.join("kustomization.yaml"),
+        &format!("resources:\n- {url}\nnamePrefix: x-\n"),
+    );
+    let options = Options {
+        remote: Some(Arc::new(kustomize::remote::GitCache::new(&cache.0))),
+        ..Options::default()
+    };
+    let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x-cached\n";
+    let build = |dir: &std::path::Path| {
+        Kustomizer::new(options.clone())
+            .build(Arc::new(DiskFs), dir)
+            .map(|o| o.resources.to_yaml().unwrap())
+    };
+    assert_eq!(build(&overlay.0).unwrap(), want);
+    // The repository is gone: the pinned tag is served from the cache, without git.
+    std::fs::remove_dir_all(repo.0.join(".git")).unwrap();
+    assert_eq!(build(&overlay.0).unwrap(), want);
+    // A URL as the target.
+    assert_eq!(
+        build(std::path::Path::new(&url)).unwrap(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cached\n"
+    );
+    let err = Kustomizer::new(Options::default())
+        .build(Arc::new(DiskFs), std::path::Path::new(&url))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Denied);
+}

@@ -401,9 +401,19 @@ pub(crate) fn glob_or_root(
             "new root cannot be empty".to_string()
         } else if p.starts_with('/') {
             format!("new root '{p}' cannot be absolute")
-        } else if kustomize::remote::RepoSpec::parse(p).is_ok() {
-            out.push(p.clone());
-            continue;
+        } else if let Ok(spec) = kustomize::remote::RepoSpec::parse(p) {
+            // Upstream opens a loader at it, which clones the repository.
+            match crate::args::remote(None, false).fetch_repo(&spec, spec.timeout) {
+                Ok(repo) if repo.dir.join(&spec.kust_root_path).is_dir() => {
+                    out.push(p.clone());
+                    continue;
+                }
+                Ok(_) => format!(
+                    "must build at directory: not a valid directory: '{}' doesn't exist",
+                    spec.kust_root_path
+                ),
+                Err(e) => e.to_string(),
+            }
         } else {
             format!("must build at directory: not a valid directory: '{p}' doesn't exist")
         };
