@@ -105,6 +105,12 @@ fn main() {
     }
 }
 
+/// `{WORK}` in a case's texts is the absolute path of its working directory (for
+/// upstream's tests that write absolute paths into files).
+fn work_text(text: &str, work: &Path) -> String {
+    text.replace("{WORK}", &work.to_string_lossy())
+}
+
 fn text_of(v: Option<&Value>) -> String {
     v.map(|v| v.text().into_owned()).unwrap_or_default()
 }
@@ -146,7 +152,8 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
     for (path, content) in map_of(case.get("given")) {
         let p = work.join(&path);
         std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
-        std::fs::write(&p, content.text().as_bytes()).map_err(|e| e.to_string())?;
+        std::fs::write(&p, work_text(&content.text(), work).as_bytes())
+            .map_err(|e| e.to_string())?;
     }
     for (link, target) in map_of(case.get("symlinks")) {
         let p = work.join(&link);
@@ -164,15 +171,19 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
     let commands: Vec<Vec<String>> = case
         .get("commands")
         .and_then(Value::as_seq)
-        .map(|s| s.iter().map(strings_of).collect())
+        .map(|s| {
+            s.iter()
+                .map(|c| strings_of(c).iter().map(|a| work_text(a, work)).collect())
+                .collect()
+        })
         .unwrap_or_default();
-    let expected_error = case.get("error").map(|e| e.text().into_owned());
+    let expected_error = case.get("error").map(|e| work_text(&e.text(), work));
     let (mut stdout, mut stderr) = (String::new(), String::new());
     for (i, args) in commands.iter().enumerate() {
         let before = snapshot(work);
         let out = Command::new(env!("CARGO_BIN_EXE_kustomize-rs"))
             .args(args)
-            .current_dir(work)
+            .current_dir(work.join(text_of(case.get("cwd"))))
             .env_remove("KUSTOMIZE_RS_TEST_ABORT_WRITE")
             .output()
             .map_err(|e| e.to_string())?;
@@ -249,6 +260,7 @@ fn run_case(case: &Value, work: &Path) -> Result<(), String> {
     for (key, text) in [("stdoutContains", &stdout), ("stderrContains", &stderr)] {
         if let Some(parts) = case.get(key) {
             for part in strings_of(parts) {
+                let part = work_text(&part, work);
                 if !text.contains(&part) {
                     return Err(format!("{key} {part:?} not in {text:?}"));
                 }
