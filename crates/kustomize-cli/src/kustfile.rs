@@ -135,31 +135,33 @@ impl KustFile {
     }
 
     /// The text upstream writes for `k`.
-    pub fn render(&self, k: &Kustomization) -> String {
+    /// An error for a value Go's JSON encoding refuses (an infinite or NaN number in
+    /// `valuesInline`): upstream cannot read such a file either.
+    pub fn render(&self, k: &Kustomization) -> Result<String, String> {
         let mut out = String::new();
         for f in &self.original {
             out.push_str(&f.comment);
-            marshal_field(f.field, k, &mut out);
+            marshal_field(f.field, k, &mut out)?;
         }
         for field in FIELD_ORDER {
             if !self.original.iter().any(|f| f.field == field) {
-                marshal_field(field, k, &mut out);
+                marshal_field(field, k, &mut out)?;
             }
         }
-        out
+        Ok(out)
     }
 
     /// Writes `k` back, atomically: the text goes to a temporary file in the same
     /// directory, which is then renamed over the kustomization file; on any failure the
     /// file is untouched.
     pub fn write(&self, k: &Kustomization) -> Result<(), String> {
-        write_atomically(&self.path, self.render(k).as_bytes())
+        write_atomically(&self.path, self.render(k)?.as_bytes())
     }
 }
 
 /// The whole kustomization as sigs.k8s.io/yaml prints the struct: every non-empty field,
 /// keys sorted at every level (how `localize` writes the kustomizations it copies).
-pub fn render_whole(k: &Kustomization) -> String {
+pub fn render_whole(k: &Kustomization) -> Result<String, String> {
     let mut doc = Mapping::new();
     for field in FIELD_ORDER.into_iter().chain(["imageTags"]) {
         if let Some(v) = field_value(field, k) {
@@ -167,12 +169,17 @@ pub fn render_whole(k: &Kustomization) -> String {
         }
     }
     let mut out = String::new();
-    if !doc.is_empty() {
-        let _ = emit_document(&Value::from(doc), &mut out);
-    } else {
+    if doc.is_empty() {
         out.push_str("{}\n");
+    } else {
+        emit_document(&Value::from(doc), &mut out).map_err(unsupported)?;
     }
-    out
+    Ok(out)
+}
+
+/// Upstream's error for a value JSON cannot hold.
+fn unsupported(e: kustomize::yaml::Error) -> String {
+    format!("invalid Kustomization: {e}")
 }
 
 /// Writes `data` to `path` through a temporary file in the same directory and a rename,
@@ -273,13 +280,15 @@ fn matched_field(line: &str) -> Option<&'static str> {
 }
 
 /// Appends `field: ...` as upstream prints it, or nothing when the field is empty.
-fn marshal_field(field: &str, k: &Kustomization, out: &mut String) {
+fn marshal_field(field: &str, k: &Kustomization, out: &mut String) -> Result<(), String> {
     if let Some(value) = field_value(field, k) {
         let mut doc = Mapping::new();
         doc.insert(field, value);
-        // Printing a tree built from typed fields cannot fail (no non-string keys).
-        let _ = emit_document(&Value::from(doc), out);
+        let mut text = String::new();
+        emit_document(&Value::from(doc), &mut text).map_err(unsupported)?;
+        out.push_str(&text);
     }
+    Ok(())
 }
 
 /// A top-level field's value in Go's JSON encoding, `None` when empty (upstream's
@@ -628,7 +637,7 @@ mod tests {
             path: PathBuf::from("k"),
             original: commented_fields(text),
         };
-        f.render(&k)
+        f.render(&k).unwrap()
     }
 
     #[test]
@@ -692,10 +701,10 @@ mod tests {
             let _ = commented_fields(&text);
             if let Ok(k) = Kustomization::read_for_edit(text.as_bytes(), Path::new("k")) {
                 let f = KustFile { path: PathBuf::from("k"), original: commented_fields(&text) };
-                let once = f.render(&k);
+                let once = f.render(&k).unwrap();
                 let k2 = Kustomization::read_for_edit(once.as_bytes(), Path::new("k")).unwrap();
                 let f2 = KustFile { path: PathBuf::from("k"), original: commented_fields(&once) };
-                let twice = f2.render(&k2);
+                let twice = f2.render(&k2).unwrap();
                 prop_assert_eq!(&k, &k2);
                 prop_assert_eq!(once, twice);
             }

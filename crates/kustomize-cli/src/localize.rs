@@ -631,7 +631,8 @@ impl Localizer {
                 other => other.chain(),
             })?;
         self.localize_kustomization(root, &mut k)?;
-        let out = render_whole(&k);
+        let out = render_whole(&k)
+            .map_err(|e| format!("unable to serialize localized kustomization file: {e}"))?;
         std::fs::write(root.dst.join(name), out)
             .map_err(|e| format!("unable to write localized kustomization file: {e}"))
     }
