@@ -185,10 +185,15 @@ fn unsupported(e: kustomize::yaml::Error) -> String {
 /// Writes `data` to `path` through a temporary file in the same directory and a rename,
 /// so a reader (or a crash) sees the old content or the new, never a part.
 ///
+/// A symbolic link stays a link: the file it names is replaced.
+///
 /// For tests, `KUSTOMIZE_RS_TEST_ABORT_WRITE=N` aborts the process after N bytes of the
 /// temporary file are written (a kill in the middle of the write).
 pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), String> {
     use std::io::Write;
+    // Through a symbolic link to the file it names, as upstream's write follows it.
+    let real = std::fs::canonicalize(path).ok();
+    let path = real.as_deref().unwrap_or(path);
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
