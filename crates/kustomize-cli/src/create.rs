@@ -5,7 +5,6 @@ use std::path::Path;
 
 use clap::Args;
 use kustomize::unstable::kustomization::{Kustomization, StringMap, KUSTOMIZATION_FILE_NAMES};
-use kustomize::yaml::{parse_documents, Schema, Value};
 
 use crate::edit::{glob_or_root, key_value_map};
 use crate::kustfile::KustFile;
@@ -136,25 +135,8 @@ fn detect(dir: &Path, recursive: bool) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Whether a file holds only Kubernetes objects (each with a kind and, unless a list, a
-/// name), as upstream's resource factory accepts them.
+/// Whether a file reads as Kubernetes objects, as upstream's resource factory reads a
+/// resource file (an empty file does).
 fn reads_as_resources(content: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(content) else {
-        return false;
-    };
-    let Ok(docs) = parse_documents(text, Schema::Kyaml) else {
-        return false;
-    };
-    docs.iter().filter(|d| !d.is_null()).all(|d| {
-        let Some(kind) = d
-            .get("kind")
-            .and_then(Value::as_str)
-            .filter(|k| !k.is_empty())
-        else {
-            return false;
-        };
-        kind.ends_with("List")
-            || d.str_at(&["metadata", "name"])
-                .is_some_and(|n| !n.is_empty())
-    })
+    kustomize::unstable::resource::resources_from_bytes(content, Path::new("")).is_ok()
 }
