@@ -208,3 +208,22 @@ fn a_branch_is_resolved_every_build_and_its_commit_reused() {
     assert!(s.take_log().iter().any(|l| l.starts_with("fetch")));
     let _ = std::fs::remove_dir_all(&s.root);
 }
+
+/// A cache directory that cannot be made (here: below a regular file; a read-only home
+/// in practice) does not fail the build: the base is cloned as without the cache.
+#[test]
+#[cfg(unix)]
+fn an_unusable_cache_directory_falls_back_to_a_plain_clone() {
+    let s = Setup::new("unusable", "v1");
+    std::fs::write(s.root.join("file"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kustomize-rs"))
+        .args(["build", "overlay", "--remote-cache"])
+        .arg(s.root.join("file/cache"))
+        .current_dir(&s.root)
+        .env("PATH", &s.path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), EXPECTED);
+    let _ = std::fs::remove_dir_all(&s.root);
+}

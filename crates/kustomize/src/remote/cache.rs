@@ -91,28 +91,35 @@ impl GitCache {
         }
     }
 
-    /// Holds the repository's lock, waiting at most until `deadline`.
-    fn lock(&self, url: &str, deadline: Instant) -> Result<File, String> {
-        let locks = self.dir.join("locks");
-        std::fs::create_dir_all(&locks).map_err(|e| format!("remote cache: {e}"))?;
+    /// Holds the repository's lock, waiting at most until `deadline`. On a file system
+    /// without locks it goes on unlocked: builds may then clone the same commit twice, and
+    /// the renames still keep every tree whole.
+    fn lock(&self, url: &str, deadline: Instant) -> Result<Option<File>, String> {
         let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(locks.join(format!("{url}.lock")))
+            .open(self.dir.join("locks").join(format!("{url}.lock")))
             .map_err(|e| format!("remote cache: {e}"))?;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => return Ok(Some(file)),
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err("remote cache: timed out waiting for another build's clone".into())
                 }
-                Err(std::fs::TryLockError::Error(e)) => return Err(format!("remote cache: {e}")),
+                Err(std::fs::TryLockError::Error(_)) => return Ok(None),
             }
         }
+    }
+
+    /// Whether the cache directory can be used (made, written).
+    fn usable(&self) -> bool {
+        ["locks", "tmp", "trees", "pins"]
+            .iter()
+            .all(|d| std::fs::create_dir_all(self.dir.join(d)).is_ok())
     }
 
     fn fetch(&self, spec: &RepoSpec, timeout: Duration) -> Result<RemoteRepo, String> {
@@ -157,7 +164,6 @@ impl GitCache {
 
         // Clone into tmp/, then move the complete tree into place.
         let tmp_root = self.dir.join("tmp");
-        std::fs::create_dir_all(&tmp_root).map_err(|e| format!("remote cache: {e}"))?;
         remove_stale(&tmp_root);
         let tmp = fresh_dir(&tmp_root)?;
         let result = (|| {
@@ -256,7 +262,12 @@ impl Remote for GitCache {
         DefaultRemote.fetch_file(url, limit)
     }
 
+    /// A cache directory that cannot be made or written (a read-only home) does not fail
+    /// the build: the repository is cloned as [`DefaultRemote`] clones it.
     fn fetch_repo(&self, spec: &RepoSpec, timeout: Duration) -> Result<RemoteRepo, RemoteError> {
+        if !self.usable() {
+            return DefaultRemote.fetch_repo(spec, timeout);
+        }
         self.fetch(spec, timeout).map_err(RemoteError::Failed)
     }
 }
