@@ -83,7 +83,7 @@ impl Setup {
         std::fs::write(
             &wrapper,
             format!(
-                "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{real_git}' \"$@\"\n",
+                "#!/bin/sh\necho \"$*\" >> '{}'\nif [ \"$1\" = checkout ] && [ -n \"$GIT_WRAPPER_SLOW\" ]; then sleep 3; fi\nexec '{real_git}' \"$@\"\n",
                 root.join("git.log").display()
             ),
         )
@@ -226,4 +226,58 @@ fn an_unusable_cache_directory_falls_back_to_a_plain_clone() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), EXPECTED);
     let _ = std::fs::remove_dir_all(&s.root);
+}
+
+/// A build killed in the middle of its clone leaves no entry a later build would read:
+/// the clone was in `tmp/`, and the next build clones again and succeeds.
+#[test]
+#[cfg(unix)]
+fn a_build_killed_mid_clone_leaves_no_partial_entry() {
+    let s = Setup::new("killed", "v1");
+    let mut child = s
+        .build()
+        .env("GIT_WRAPPER_SLOW", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the clone is checking out, then kill the build.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(s.root.join("git.log"))
+        .unwrap_or_default()
+        .contains("checkout")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clone never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let trees = s.root.join("cache/trees");
+    let entries = walk_count(&trees);
+    assert_eq!(entries, 0, "a killed build left a tree in the cache");
+    s.take_log();
+
+    let out = s.build().output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), EXPECTED);
+    assert!(s.take_log().iter().any(|l| l.starts_with("fetch")));
+    let _ = std::fs::remove_dir_all(&s.root);
+}
+
+/// The commit directories under `trees/<url>/`.
+fn walk_count(trees: &Path) -> usize {
+    std::fs::read_dir(trees)
+        .map(|d| {
+            d.flatten()
+                .map(|url| {
+                    std::fs::read_dir(url.path())
+                        .map(|c| c.count())
+                        .unwrap_or(0)
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
