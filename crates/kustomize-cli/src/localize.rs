@@ -788,10 +788,10 @@ impl Localizer {
         let inline = resources_from_bytes(entry.as_bytes(), Path::new(entry));
         let inline_err = match inline {
             Ok(r) => return Ok((r, false)),
-            Err(e) => resource_message(e),
+            Err(e) => upstream_message(entry.as_bytes(), e),
         };
         let from_file = self.load(root, entry).and_then(|(content, real)| {
-            resources_from_bytes(&content, &real).map_err(resource_message)
+            resources_from_bytes(&content, &real).map_err(|e| upstream_message(&content, e))
         });
         match from_file {
             Ok(r) => Ok((r, true)),
@@ -977,6 +977,74 @@ impl Localizer {
 
 fn nonempty<'a>(s: Option<&'a str>, or: &'a str) -> &'a str {
     s.filter(|s| !s.is_empty()).unwrap_or(or)
+}
+
+/// A resource-reading error as upstream words it where its text is kyaml's
+/// (`GetValidatedMetadata`, which prints the object's metadata as a Go struct), else the
+/// library's message. Localize's errors quote these texts, so the wording is upstream's.
+fn upstream_message(content: &[u8], e: kustomize::Error) -> String {
+    go_metadata_error(content).unwrap_or_else(|| resource_message(e))
+}
+
+/// kyaml's metadata error for the first document that has one.
+fn go_metadata_error(content: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(content).ok()?;
+    let docs = kustomize::yaml::parse_documents(text, kustomize::yaml::Schema::Kyaml).ok()?;
+    docs.iter().filter(|d| !d.is_null()).find_map(|doc| {
+        let field = |path: &[&str]| {
+            doc.get_path(path)
+                .filter(|v| !v.is_null())
+                .map(|v| v.text().into_owned())
+        };
+        let api_version = field(&["apiVersion"]);
+        let kind = field(&["kind"]);
+        let name = field(&["metadata", "name"]);
+        let namespace = field(&["metadata", "namespace"]);
+        let map = |key: &str| -> Option<Vec<(String, String)>> {
+            let m = doc.get_path(&["metadata", key])?.as_map()?;
+            let mut pairs: Vec<(String, String)> = m
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.text().into_owned()))
+                .collect();
+            pairs.sort();
+            Some(pairs)
+        };
+        let (labels, annotations) = (map("labels"), map("annotations"));
+        let nothing = api_version.is_none()
+            && kind.is_none()
+            && name.is_none()
+            && namespace.is_none()
+            && labels.as_ref().is_none_or(|l| l.is_empty())
+            && annotations.as_ref().is_none_or(|a| a.is_empty());
+        if nothing {
+            return Some("missing Resource metadata".to_string());
+        }
+        let go_map = |m: &Option<Vec<(String, String)>>| {
+            let items: Vec<String> = m
+                .iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect();
+            format!("map[{}]", items.join(" "))
+        };
+        let dump = format!(
+            "{{{{{} {}}} {{{{{} {}}} {} {}}}}}",
+            api_version.as_deref().unwrap_or(""),
+            kind.as_deref().unwrap_or(""),
+            name.as_deref().unwrap_or(""),
+            namespace.as_deref().unwrap_or(""),
+            go_map(&labels),
+            go_map(&annotations)
+        );
+        match kind.as_deref() {
+            None | Some("") => Some(format!("missing kind in object {dump}")),
+            Some(k) if k.ends_with("List") => None,
+            Some(_) if name.as_deref().is_none_or(str::is_empty) => {
+                Some(format!("missing metadata.name in object {dump}"))
+            }
+            Some(_) => None,
+        }
+    })
 }
 
 /// A resource-reading error's message, without the library's file prefix.
