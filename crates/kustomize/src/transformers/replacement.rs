@@ -108,9 +108,9 @@ impl Transformer for ReplacementTransformer {
                     "replacements must specify a source and at least one target",
                 ));
             }
-            let value = source_value(resources, r)?;
+            let mut source = source_value(resources, r)?;
             for target in &r.targets {
-                apply_target(resources, target, &value, &self.allowance)?;
+                apply_target(resources, target, &mut source, &self.allowance)?;
             }
         }
         Ok(())
@@ -139,27 +139,56 @@ fn selected_by(id: &ResId, sel: &Gvk, name: &str, namespace: &str) -> bool {
         && id.gvk.is_selected_by(sel)
 }
 
-fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
+/// A replacement's value, and where it lives when upstream reads it live.
+///
+/// Upstream keeps the source field's node itself (unless a delimiter refines it) and copies
+/// it at every write; a write into that very node (a target that is the source field) or
+/// into a node below it therefore changes what later targets receive. kustomize-rs reads
+/// the source field again after each write into the source resource.
+struct Source {
+    value: Value,
+    /// The source resource's index and the field's path, when the value is live.
+    live: Option<(usize, Vec<String>)>,
+}
+
+impl Source {
+    /// After a write into resource `index` (`obj`): the field's current value, if it is
+    /// still there.
+    fn reread(&mut self, index: usize, obj: &Value) {
+        if let Some((i, path)) = &self.live {
+            if *i == index {
+                if let Ok(Some(v)) = lookup(obj, path) {
+                    self.value = v.clone();
+                }
+            }
+        }
+    }
+}
+
+fn source_value(resources: &ResMap, r: &Replacement) -> Result<Source, Error> {
     if r.source.is_some() && r.source_value.is_some() {
         return Err(err("value and resource selectors are mutually exclusive"));
     }
     let Some(src) = &r.source else {
-        return Ok(Value::from(r.source_value.clone().unwrap_or_default()));
+        return Ok(Source {
+            value: Value::from(r.source_value.clone().unwrap_or_default()),
+            live: None,
+        });
     };
     let gvk = Gvk::new(&src.group, &src.version, &src.kind);
     // A named source is among the resources that have (or had) that name.
-    let candidates: Vec<&Resource> = if src.name.is_empty() {
-        resources.iter().collect()
+    let all = resources.resources();
+    let candidates: Vec<(usize, &Resource)> = if src.name.is_empty() {
+        all.iter().enumerate().collect()
     } else {
-        let all = resources.resources();
         resources
             .indices_named(&src.name)
             .into_iter()
-            .filter_map(|i| all.get(i))
+            .filter_map(|i| all.get(i).map(|r| (i, r)))
             .collect()
     };
-    let mut found: Option<&Resource> = None;
-    for res in candidates {
+    let mut found: Option<(usize, &Resource)> = None;
+    for (i, res) in candidates {
         if ids(res)
             .iter()
             .any(|id| selected_by(id, &gvk, &src.name, &src.namespace))
@@ -170,10 +199,10 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
                     describe(src)
                 )));
             }
-            found = Some(res);
+            found = Some((i, res));
         }
     }
-    let Some(res) = found else {
+    let Some((index, res)) = found else {
         return Err(err(format!("nothing selected by {}", describe(src))));
     };
     let field_path = if src.field_path.is_empty() {
@@ -195,7 +224,14 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Value, Error> {
                 describe(src)
             ))
         })?;
-    refine(src.options.as_ref(), value.clone())
+    let refined = src
+        .options
+        .as_ref()
+        .is_some_and(|o| !o.delimiter.is_empty());
+    Ok(Source {
+        value: refine(src.options.as_ref(), value.clone())?,
+        live: (!refined).then_some((index, path)),
+    })
 }
 
 fn describe(s: &SourceSelector) -> String {
@@ -518,10 +554,9 @@ fn string_map(r: &Resource, field: &str) -> std::collections::BTreeMap<String, S
 fn apply_target(
     resources: &mut ResMap,
     t: &TargetSelector,
-    value: &Value,
+    source: &mut Source,
     allowance: &Allowance,
 ) -> Result<(), Error> {
-    let size = value.size();
     let Some(select) = &t.select else {
         return Err(err("target must specify resources to select"));
     };
@@ -549,7 +584,11 @@ fn apply_target(
         .iter()
         .map(|fp| (fp, smarter_split(fp)))
         .collect();
-    if paths.iter().any(|(_, p)| p.len() + size.depth > MAX_DEPTH) {
+    let too_deep = |value: &Value| {
+        let depth = value.size().depth;
+        paths.iter().any(|(_, p)| p.len() + depth > MAX_DEPTH)
+    };
+    if too_deep(&source.value) {
         return Err(err(MAX_DEPTH_MESSAGE));
     }
     // A replacement that cannot change an id keeps the id indexes (the next replacement's
@@ -578,6 +617,7 @@ fn apply_target(
         // The value is copied into existing fields in place: linked fields share it.
         r.write_linked(|obj| {
             for (fp, path) in &paths {
+                let value = &source.value.clone();
                 let mut matches = Vec::new();
                 let what = if create { "find or create" } else { "find" };
                 let unable = format!("unable to {what} field \"{fp}\" in replacement target");
@@ -597,10 +637,15 @@ fn apply_target(
                     return Err(err(unable));
                 }
                 for (steps, created) in matches.into_iter().flatten() {
-                    allowance.charge(size.cost)?;
-                    if let Some(node) = node_at(obj, &steps) {
-                        set_field(t.options.as_ref(), node, value, created)?;
+                    let value = source.value.clone();
+                    if too_deep(&value) {
+                        return Err(err(MAX_DEPTH_MESSAGE));
                     }
+                    allowance.charge(value.size().cost)?;
+                    if let Some(node) = node_at(obj, &steps) {
+                        set_field(t.options.as_ref(), node, &value, created)?;
+                    }
+                    source.reread(n, obj);
                 }
             }
             Ok(())
