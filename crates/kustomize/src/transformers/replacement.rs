@@ -147,6 +147,8 @@ fn selected_by(id: &ResId, sel: &Gvk, name: &str, namespace: &str) -> bool {
 /// the source field again after each write into the source resource.
 struct Source {
     value: Value,
+    /// The value's size, for the depth check and the allowance.
+    size: kustomize_yaml::Size,
     /// The source resource's index and the field's path, when the value is live.
     live: Option<(usize, Vec<String>)>,
 }
@@ -158,7 +160,10 @@ impl Source {
         if let Some((i, path)) = &self.live {
             if *i == index {
                 if let Ok(Some(v)) = lookup(obj, path) {
-                    self.value = v.clone();
+                    if *v != self.value {
+                        self.value = v.clone();
+                        self.size = v.size();
+                    }
                 }
             }
         }
@@ -170,8 +175,10 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Source, Error> {
         return Err(err("value and resource selectors are mutually exclusive"));
     }
     let Some(src) = &r.source else {
+        let value = Value::from(r.source_value.clone().unwrap_or_default());
         return Ok(Source {
-            value: Value::from(r.source_value.clone().unwrap_or_default()),
+            size: value.size(),
+            value,
             live: None,
         });
     };
@@ -228,8 +235,10 @@ fn source_value(resources: &ResMap, r: &Replacement) -> Result<Source, Error> {
         .options
         .as_ref()
         .is_some_and(|o| !o.delimiter.is_empty());
+    let value = refine(src.options.as_ref(), value.clone())?;
     Ok(Source {
-        value: refine(src.options.as_ref(), value.clone())?,
+        size: value.size(),
+        value,
         live: (!refined).then_some((index, path)),
     })
 }
@@ -584,11 +593,12 @@ fn apply_target(
         .iter()
         .map(|fp| (fp, smarter_split(fp)))
         .collect();
-    let too_deep = |value: &Value| {
-        let depth = value.size().depth;
-        paths.iter().any(|(_, p)| p.len() + depth > MAX_DEPTH)
+    let too_deep = |source: &Source| {
+        paths
+            .iter()
+            .any(|(_, p)| p.len() + source.size.depth > MAX_DEPTH)
     };
-    if too_deep(&source.value) {
+    if too_deep(source) {
         return Err(err(MAX_DEPTH_MESSAGE));
     }
     // A replacement that cannot change an id keeps the id indexes (the next replacement's
@@ -617,14 +627,13 @@ fn apply_target(
         // The value is copied into existing fields in place: linked fields share it.
         r.write_linked(|obj| {
             for (fp, path) in &paths {
-                let value = &source.value.clone();
                 let mut matches = Vec::new();
                 let what = if create { "find or create" } else { "find" };
                 let unable = format!("unable to {what} field \"{fp}\" in replacement target");
                 match_paths(
                     obj,
                     path,
-                    create.then_some(value),
+                    create.then_some(&source.value),
                     &mut Vec::new(),
                     false,
                     &mut matches,
@@ -637,13 +646,12 @@ fn apply_target(
                     return Err(err(unable));
                 }
                 for (steps, created) in matches.into_iter().flatten() {
-                    let value = source.value.clone();
-                    if too_deep(&value) {
+                    if too_deep(source) {
                         return Err(err(MAX_DEPTH_MESSAGE));
                     }
-                    allowance.charge(value.size().cost)?;
+                    allowance.charge(source.size.cost)?;
                     if let Some(node) = node_at(obj, &steps) {
-                        set_field(t.options.as_ref(), node, &value, created)?;
+                        set_field(t.options.as_ref(), node, &source.value, created)?;
                     }
                     source.reread(n, obj);
                 }
