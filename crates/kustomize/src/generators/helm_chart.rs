@@ -255,8 +255,12 @@ impl HelmChartGenerator<'_> {
         if self.loader.restrictor() != crate::LoadRestrictor::RootOnly {
             return Ok(());
         }
+        // helm reads the disk: the chart's real path there must lie below the root's
+        // (the root as the build's file system resolved it, or its real path on disk).
         let real = std::fs::canonicalize(dir).unwrap_or_else(|_| crate::fs::clean(dir));
-        if real.starts_with(self.loader.root()) {
+        let root = self.loader.root();
+        let disk_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        if real.starts_with(root) || real.starts_with(&disk_root) {
             return Ok(());
         }
         Err(err(
