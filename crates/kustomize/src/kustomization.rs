@@ -457,6 +457,26 @@ impl Kustomization {
             Value::Null | Value::Blank => Kustomization::default(),
             v => from_value(v).map_err(|e| bad(e.to_string()))?,
         };
+        // One struct decodes both generator lists here; upstream's ConfigMapArgs has no
+        // `type`, so there it is an unknown field.
+        let config_maps = doc
+            .as_map()
+            .and_then(|m| {
+                m.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case("configMapGenerator"))
+                    .map(|(_, v)| v)
+            })
+            .and_then(Value::as_seq);
+        for entry in config_maps.into_iter().flatten() {
+            if let Some((key, _)) = entry
+                .as_map()
+                .and_then(|m| m.iter().find(|(key, _)| key.eq_ignore_ascii_case("type")))
+            {
+                return Err(bad(format!(
+                    "unknown field `{key}` in configMapGenerator (a ConfigMap has no type)"
+                )));
+            }
+        }
         Ok((doc, k))
     }
 
