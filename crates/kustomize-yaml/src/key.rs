@@ -551,6 +551,7 @@ mod tests {
                 keys: Some(&cache),
                 budget: None,
                 first_key_wins: false,
+                defer_key_errors: false,
             },
         )
         .expect("parses");

@@ -5,7 +5,9 @@
 //! * [`Schema::Kyaml`] (resources; go-yaml v3 decoding into `map[string]interface{}`):
 //!   duplicate keys are an error; `<<` merges (explicit keys win, then earlier merged maps);
 //!   top-level keys keep their source text whatever they resolve to (`80:` -> `"80"`), while
-//!   non-string keys in nested maps are an error (upstream's `json.Marshal` fails on them);
+//!   non-string keys in nested maps are an error (upstream's `json.Marshal` fails on them).
+//!   Upstream raises those two only when it prints a resource: with
+//!   [`Context::defer_key_errors`] they are returned with their document instead;
 //!   plain timestamps become RFC 3339 strings (`2001-12-14` -> `2001-12-14T00:00:00Z`).
 //! * [`Schema::Yaml11`] (kustomization files; sigs.k8s.io/yaml on go-yaml v2): YAML 1.1
 //!   booleans, duplicate keys last-wins, `<<` merges in place, non-string keys converted as
@@ -68,13 +70,49 @@ pub struct Context<'a> {
     /// patch with a repeated key applies its first value (a resource's repeated key fails
     /// only when it is printed).
     pub first_key_wins: bool,
+    /// A key that would fail the parse only because upstream cannot print it (a repeated
+    /// key outside annotations, a non-string key in a nested mapping) does not fail it:
+    /// the first value is kept and the error is returned with its document
+    /// ([`parse_documents_deferring`]). Upstream reads nodes without checking keys and
+    /// fails only when it prints the resource, so one that is deleted never fails.
+    pub defer_key_errors: bool,
+}
+
+/// The documents of `src`, each with the key error upstream would raise only when it
+/// prints it ([`Context::defer_key_errors`], which this sets).
+pub fn parse_documents_deferring(
+    src: &str,
+    schema: Schema,
+    cx: Context<'_>,
+) -> Result<Vec<(Value, Option<Error>)>, Error> {
+    let cx = Context {
+        defer_key_errors: true,
+        ..cx
+    };
+    let mut charged = 0;
+    let (docs, deferred) = match parse_fast_sharing(src, schema, cx, &mut charged) {
+        Some((docs, _, deferred)) => (docs, deferred),
+        None => {
+            if let Some(budget) = cx.budget {
+                budget.refund(charged);
+            }
+            parse_full_deferring(src, schema, alias_allowance(src), cx, &mut 0)?
+        }
+    };
+    let mut out: Vec<(Value, Option<Error>)> = docs.into_iter().map(|d| (d, None)).collect();
+    for (i, e) in deferred {
+        if let Some(slot) = out.get_mut(i) {
+            slot.1.get_or_insert(e);
+        }
+    }
+    Ok(out)
 }
 
 /// [`parse_documents`] in a [`Context`].
 pub fn parse_documents_in(src: &str, schema: Schema, cx: Context<'_>) -> Result<Vec<Value>, Error> {
     let mut charged = 0;
     match parse_fast_sharing(src, schema, cx, &mut charged) {
-        Some((docs, _)) => Ok(docs),
+        Some((docs, _, _)) => Ok(docs),
         None => {
             if let Some(budget) = cx.budget {
                 budget.refund(charged);
@@ -89,7 +127,7 @@ pub fn parse_documents_in(src: &str, schema: Schema, cx: Context<'_>) -> Result<
 /// granit-parser. (Public for the differential tests only.)
 #[doc(hidden)]
 pub fn parse_fast(src: &str, schema: Schema) -> Option<(Vec<Value>, usize)> {
-    parse_fast_sharing(src, schema, Context::default(), &mut 0)
+    parse_fast_sharing(src, schema, Context::default(), &mut 0).map(|(d, n, _)| (d, n))
 }
 
 /// The fast path, adding what it charges to `charged` (so that a caller that then parses
@@ -99,7 +137,7 @@ fn parse_fast_sharing(
     schema: Schema,
     cx: Context<'_>,
     charged: &mut usize,
-) -> Option<(Vec<Value>, usize)> {
+) -> Option<(Vec<Value>, usize, Deferred)> {
     let mut loader = Loader::new(src, schema, cx);
     let mut fast = 0;
     crate::fast::parse(src, &mut |item| match item {
@@ -118,14 +156,19 @@ fn parse_fast_sharing(
             loader.pending = 0;
             // The declined document has the alias allowance it would have in one granit-parser
             // parse of the whole text.
-            let more = parse_full_with(text, schema, loader.alias_allowance, cx, charged)
-                .map_err(|_| ())?;
+            let (more, deferred) =
+                parse_full_deferring(text, schema, loader.alias_allowance, cx, charged)
+                    .map_err(|_| ())?;
+            let base = loader.docs.len();
+            loader
+                .deferred
+                .extend(deferred.into_iter().map(|(i, e)| (base + i, e)));
             loader.docs.extend(more);
             Ok(())
         }
     })
     .ok()?;
-    Some((loader.docs, fast))
+    Some((loader.docs, fast, loader.deferred))
 }
 
 /// [`parse_documents`] with granit-parser alone. (Public for the differential tests only.)
@@ -155,6 +198,17 @@ fn parse_full_with(
     cx: Context<'_>,
     charged: &mut usize,
 ) -> Result<Vec<Value>, Error> {
+    parse_full_deferring(src, schema, allowance, cx, charged).map(|(docs, _)| docs)
+}
+
+/// [`parse_full_with`], with the key errors it deferred (by document index).
+fn parse_full_deferring(
+    src: &str,
+    schema: Schema,
+    allowance: usize,
+    cx: Context<'_>,
+    charged: &mut usize,
+) -> Result<(Vec<Value>, Deferred), Error> {
     let mut src = Cow::Borrowed(src);
     let mut fixes = 0;
     loop {
@@ -164,7 +218,7 @@ fn parse_full_with(
         match result {
             Ok(()) => {
                 *charged += loader.charged;
-                return Ok(loader.docs);
+                return Ok((loader.docs, loader.deferred));
             }
             Err(Failure::Scan(e)) => {
                 if let Some(budget) = cx.budget {
@@ -193,6 +247,13 @@ fn parse_full_with(
 /// How many times [`parse_documents`] rewrites input libyaml accepts and granit-parser does
 /// not before giving up.
 const MAX_FIXES: usize = 64;
+
+/// Deferred key errors ([`Context::defer_key_errors`]): each with its document's index.
+type Deferred = Vec<(usize, Error)>;
+
+/// A nested mapping's key that is not a string: upstream fails only when it prints the
+/// resource ([`Context::defer_key_errors`]).
+struct NonStringKey(Error);
 
 /// Why a parse attempt failed.
 enum Failure {
@@ -405,6 +466,10 @@ struct Loader<'k> {
     charged: usize,
     /// [`Context::first_key_wins`].
     first_key_wins: bool,
+    /// [`Context::defer_key_errors`].
+    defer_key_errors: bool,
+    /// The first deferred key error of each document that has one, by document index.
+    deferred: Deferred,
     /// Open flow collections.
     flow_depth: usize,
     stack: Vec<Frame>,
@@ -437,6 +502,8 @@ impl<'k> Loader<'k> {
             keys: cx.keys,
             budget: cx.budget,
             first_key_wins: cx.first_key_wins,
+            defer_key_errors: cx.defer_key_errors,
+            deferred: Vec::new(),
             flow_depth: 0,
             pending: 0,
             charged: 0,
@@ -684,6 +751,8 @@ impl<'k> Loader<'k> {
         let schema = self.schema;
         let annotations = schema == Schema::Kyaml && self.in_root_annotations();
         let first_key_wins = self.first_key_wins;
+        let defer = self.defer_key_errors;
+        let mut deferred = None;
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -729,14 +798,18 @@ impl<'k> Loader<'k> {
                     Schema::Kyaml => match map.entry(k.key) {
                         crate::mapping::Entry::Occupied(_) if first_key_wins => {}
                         crate::mapping::Entry::Occupied(e) => {
-                            return Err(err_at(
+                            let error = err_at(
                                 &k.span,
                                 format!(
                                     "mapping key {:?} already defined at line {}",
                                     e.key(),
                                     lines[e.index()]
                                 ),
-                            ));
+                            );
+                            if !defer {
+                                return Err(error);
+                            }
+                            deferred = Some(error);
                         }
                         crate::mapping::Entry::Vacant(e) => {
                             e.insert(value);
@@ -749,7 +822,18 @@ impl<'k> Loader<'k> {
                 }
             }
         }
+        if let Some(error) = deferred {
+            self.defer(error);
+        }
         Ok(())
+    }
+
+    /// Keeps the first deferred key error of the current document.
+    fn defer(&mut self, error: Error) {
+        let doc = self.docs.len();
+        if self.deferred.last().is_none_or(|(i, _)| *i != doc) {
+            self.deferred.push((doc, error));
+        }
     }
 
     /// Whether the open mapping is a document's `metadata.annotations`.
@@ -777,7 +861,14 @@ impl<'k> Loader<'k> {
             Key::default()
         } else {
             match self.schema {
-                Schema::Kyaml => self.kyaml_key(src, root, span)?,
+                Schema::Kyaml => match self.kyaml_key(src, root, span) {
+                    Err(NonStringKey(e)) if self.defer_key_errors => {
+                        self.defer(e);
+                        self.key(src.text)
+                    }
+                    Err(NonStringKey(e)) => return Err(e),
+                    Ok(k) => k?,
+                },
                 Schema::Yaml11 => self.yaml11_key(src, span)?,
             }
         };
@@ -801,7 +892,12 @@ impl<'k> Loader<'k> {
     /// go-yaml v3: the top-level mapping is decoded into `map[string]interface{}`, so any
     /// scalar key keeps its text; nested mappings with a non-string key become
     /// `map[interface{}]interface{}`, which `json.Marshal` rejects.
-    fn kyaml_key(&self, src: ScalarRef<'_>, root: bool, span: &Span) -> Result<Key, Error> {
+    fn kyaml_key(
+        &self,
+        src: ScalarRef<'_>,
+        root: bool,
+        span: &Span,
+    ) -> Result<Result<Key, Error>, NonStringKey> {
         let is_string = match src.tag {
             TagKind::None if !src.plain => true,
             TagKind::None => resolve_v3(src.text, true) == Resolved::Str,
@@ -810,23 +906,25 @@ impl<'k> Loader<'k> {
         };
         if root {
             if matches!(src.tag, TagKind::Core(t) if t == "binary") {
-                return decode_binary(src.text)
+                return Ok(decode_binary(src.text)
                     .map(|text| self.key(&text))
-                    .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data"));
+                    .ok_or_else(|| err_at(span, "!!binary value contains invalid base64 data")));
             }
             // Tag mismatches still fail (`!!int x`).
-            self.scalar_value(src.text, src.plain, src.tag, span)?;
-            Ok(self.key(src.text))
+            if let Err(e) = self.scalar_value(src.text, src.plain, src.tag, span) {
+                return Ok(Err(e));
+            }
+            Ok(Ok(self.key(src.text)))
         } else if is_string {
-            Ok(self.key(src.text))
+            Ok(Ok(self.key(src.text)))
         } else {
-            Err(err_at(
+            Err(NonStringKey(err_at(
                 span,
                 format!(
                     "json: unsupported type: map[interface {{}}]interface {{}} (non-string key {:?} in a nested mapping)",
                     src.text
                 ),
-            ))
+            )))
         }
     }
 
@@ -1221,9 +1319,43 @@ mod tests {
     }
 
     #[test]
+    fn key_errors_wait_for_printing_when_deferred() {
+        let docs = parse_documents_deferring(
+            "a: 1\nb:\n  0: x\n---\nc: 1\nc: 2\nd: 3\n---\ne: 1\n",
+            Schema::Kyaml,
+            Context::default(),
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 3);
+        let e0 = docs[0]
+            .1
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e0.contains("non-string key \"0\""), "{e0}");
+        assert_eq!(
+            docs[0].0.get_path(&["b", "0"]).and_then(Value::as_str),
+            Some("x")
+        );
+        let e1 = docs[1]
+            .1
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e1.contains("mapping key \"c\" already defined at line 5"),
+            "{e1}"
+        );
+        // The first value is kept, as kyaml finds a field by its first match.
+        assert_eq!(docs[1].0.get("c"), Some(&Value::Int(1)));
+        assert!(docs[2].1.is_none());
+    }
+
+    #[test]
     fn first_key_wins_for_patches() {
         let cx = Context {
             first_key_wins: true,
+            defer_key_errors: false,
             ..Context::default()
         };
         let src = "a: 1\nb: 2\na: 3\nmetadata:\n  annotations: {x: p, x: q}\n";

@@ -51,6 +51,7 @@ impl ParseCache {
             keys: Some(&self.keys),
             budget: Some(allowance.budget()),
             first_key_wins: false,
+            defer_key_errors: false,
         };
         let parsed = resources_from_bytes_in(bytes, path, cx)?;
         let cost = parsed.iter().map(|r| r.value().size().cost).sum();

@@ -440,6 +440,7 @@ impl Kustomization {
             keys: None,
             budget,
             first_key_wins: false,
+            defer_key_errors: false,
         };
         let docs =
             kustomize_yaml::parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| match e {

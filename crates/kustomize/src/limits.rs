@@ -238,6 +238,7 @@ impl Allowance {
             keys: None,
             budget: Some(&self.nodes),
             first_key_wins: false,
+            defer_key_errors: false,
         };
         kustomize_yaml::parse_documents_in(text, schema, cx)
     }

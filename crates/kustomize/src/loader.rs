@@ -144,6 +144,7 @@ impl Loader {
             keys: None,
             budget: Some(self.allowance.budget()),
             first_key_wins: false,
+            defer_key_errors: false,
         };
         let resources = crate::resource::resources_from_bytes_in(bytes, path, cx)?;
         self.note_types(&resources);
@@ -157,6 +158,7 @@ impl Loader {
             keys: None,
             budget: Some(self.allowance.budget()),
             first_key_wins: true,
+            defer_key_errors: false,
         };
         let patches = crate::resource::resources_from_bytes_in(bytes, path, cx)?;
         self.note_types(&patches);

@@ -334,6 +334,7 @@ impl ResMap {
     ) -> Result<(), Error> {
         let mut stack = Vec::new();
         for r in &self.resources {
+            r.check_printable()?;
             check_printable(r.value(), &mut stack)?;
         }
         let write = |w: &mut dyn std::io::Write, text: &str| {
@@ -471,6 +472,9 @@ impl ResMap {
 
     /// The output upstream prints: each resource as YAML, joined by `---\n`.
     pub fn to_yaml(&self) -> Result<String, Error> {
+        for r in &self.resources {
+            r.check_printable()?;
+        }
         let mut out = String::new();
         for (i, r) in self.resources.iter().enumerate() {
             if i > 0 {

@@ -42,6 +42,10 @@ struct Tracked {
     origin: Option<Origin>,
     /// The transformers that ran on it (tracked only with `buildMetadata`).
     transformations: Vec<Origin>,
+    /// The error upstream raises when it prints the resource: a repeated key or a
+    /// non-string key of a nested mapping in its file, which upstream reads without
+    /// complaint (a resource deleted by a patch never fails).
+    unprintable: Option<String>,
 }
 
 /// A resource serialises as its object (`serde_json::to_value` gives what kube-rs's
@@ -100,6 +104,21 @@ impl Resource {
 
     fn tracked_mut(&mut self) -> &mut Tracked {
         self.tracked.get_or_insert_with(Box::default)
+    }
+
+    /// Why upstream cannot print this resource (see `Tracked::unprintable`), if it cannot.
+    pub fn unprintable(&self) -> Option<&str> {
+        self.tracked.as_ref()?.unprintable.as_deref()
+    }
+
+    /// The error printing this resource must raise.
+    pub fn check_printable(&self) -> Result<(), crate::Error> {
+        match self.unprintable() {
+            Some(message) => Err(crate::Error::Emit(kustomize_yaml::Error::Emit(
+                message.to_string(),
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Sets where the resource came from.
@@ -262,6 +281,11 @@ impl Resource {
             } else {
                 own_origin
             },
+            // A merge keeps the old resource's fields, and what upstream cannot print in
+            // them; a replacement drops them.
+            unprintable: (self.behavior == Behavior::Merge)
+                .then(|| old.unprintable().map(String::from))
+                .flatten(),
         };
         self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
     }
@@ -497,6 +521,7 @@ impl Resource {
 
     /// The resource as upstream prints it.
     pub fn to_yaml(&self) -> Result<String, crate::Error> {
+        self.check_printable()?;
         let mut out = String::new();
         kustomize_yaml::emit_document(&self.obj, &mut out).map_err(crate::Error::Emit)?;
         Ok(out)
@@ -615,15 +640,28 @@ pub fn resources_from_bytes_in(
         path: path.to_path_buf(),
         message: format!("not UTF-8: {e}"),
     })?;
-    let docs = kustomize_yaml::parse_documents_in(text, kustomize_yaml::Schema::Kyaml, cx)
-        .map_err(|source| crate::Error::yaml(path, source))?;
+    // A patch keeps a repeated key's first value; a resource's key errors wait until it
+    // is printed, as upstream's do.
+    let docs: Vec<(Value, Option<String>)> = if cx.first_key_wins {
+        kustomize_yaml::parse_documents_in(text, kustomize_yaml::Schema::Kyaml, cx)
+            .map_err(|source| crate::Error::yaml(path, source))?
+            .into_iter()
+            .map(|d| (d, None))
+            .collect()
+    } else {
+        kustomize_yaml::parse_documents_deferring(text, kustomize_yaml::Schema::Kyaml, cx)
+            .map_err(|source| crate::Error::yaml(path, source))?
+            .into_iter()
+            .map(|(d, e)| (d, e.map(|e| unprintable_message(&e))))
+            .collect()
+    };
     let invalid = |message: String| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message,
     };
-    let mut queue: VecDeque<Value> = docs.into_iter().collect();
+    let mut queue: VecDeque<(Value, Option<String>)> = docs.into_iter().collect();
     let mut out = Vec::new();
-    while let Some(doc) = queue.pop_front() {
+    while let Some((doc, unprintable)) = queue.pop_front() {
         if is_nil_or_empty(&doc) {
             continue;
         }
@@ -638,7 +676,12 @@ pub fn resources_from_bytes_in(
                 Some(Value::Seq(_)) => {
                     let Value::Map(mut m) = doc else { continue };
                     if let Some(Value::Seq(items)) = m.shift_remove("items") {
-                        queue.extend(items.into_iter().filter(|i| !is_nil_or_empty(i)));
+                        queue.extend(
+                            items
+                                .into_iter()
+                                .filter(|i| !is_nil_or_empty(i))
+                                .map(|i| (i, unprintable.clone())),
+                        );
                     }
                     continue;
                 }
@@ -655,9 +698,29 @@ pub fn resources_from_bytes_in(
                 short(&doc)
             )));
         }
-        out.push(Resource::new(annotations_made(doc)));
+        let mut resource = Resource::new(annotations_made(doc));
+        if let Some(message) = unprintable {
+            resource.tracked_mut().unprintable = Some(message);
+        }
+        out.push(resource);
     }
     Ok(out)
+}
+
+/// Upstream's words for a key error it raises when it prints: go-yaml v3's unmarshal
+/// error for a repeated key, `json.Marshal`'s for a non-string key.
+fn unprintable_message(e: &kustomize_yaml::Error) -> String {
+    match e {
+        kustomize_yaml::Error::Syntax { line, message, .. }
+            if message.contains("already defined") =>
+        {
+            format!(
+                "map[string]interface {{}}(nil): yaml: unmarshal errors:\n  line {line}: {message}"
+            )
+        }
+        kustomize_yaml::Error::Syntax { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// A null `metadata.annotations` made an empty map, as upstream's reader leaves it (it

@@ -450,6 +450,7 @@ impl Builder<'_> {
                     keys: Some(self.keys),
                     budget: Some(allowance.budget()),
                     first_key_wins: false,
+                    defer_key_errors: false,
                 },
             ),
         }?;

@@ -232,6 +232,7 @@ impl TransformerConfig {
             keys: None,
             budget,
             first_key_wins: false,
+            defer_key_errors: false,
         };
         let docs = parse_documents_in(text, Schema::Yaml11, cx).map_err(|e| e.to_string())?;
         let doc = docs.into_iter().next().unwrap_or_default();

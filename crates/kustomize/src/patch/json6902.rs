@@ -104,6 +104,7 @@ pub fn parse(text: &str, budget: Option<&Budget>) -> Result<Vec<Operation>, Stri
         keys: None,
         budget,
         first_key_wins: false,
+        defer_key_errors: false,
     };
     let doc = parse_documents_in(text, schema, cx)
         .map_err(|e| e.to_string())?

@@ -218,6 +218,7 @@ impl ExecFunction {
             keys: None,
             budget: Some(self.allowance.budget()),
             first_key_wins: false,
+            defer_key_errors: false,
         };
         resources_from_bytes_in(bytes.as_bytes(), &self.path, cx)
     }
