@@ -281,11 +281,10 @@ impl Resource {
             } else {
                 own_origin
             },
-            // A merge keeps the old resource's fields, and what upstream cannot print in
-            // them; a replacement drops them.
-            unprintable: (self.behavior == Behavior::Merge)
-                .then(|| old.unprintable().map(String::from))
-                .flatten(),
+            // Upstream rebuilds a merged ConfigMap's or Secret's data and metadata from
+            // maps (a repeated key's first value wins), and a replacement drops the old
+            // fields: either way what it could not print is gone.
+            unprintable: None,
         };
         self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
     }

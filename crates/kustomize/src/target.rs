@@ -586,6 +586,18 @@ impl Builder<'_> {
         for entry in paths {
             self.accumulate_resource(kt, entry, None, &mut configs)?;
         }
+        // Upstream prints each config to decode it: a key it cannot print fails here.
+        for r in configs.resources.iter() {
+            if let Some(message) = r.unprintable() {
+                let message = message
+                    .strip_prefix("map[string]interface {}(nil): ")
+                    .unwrap_or(message);
+                return Err(Error::Other(format!(
+                    "marshalling yaml from res {}: {message}",
+                    r.cur_id()
+                )));
+            }
+        }
         Ok(configs.resources)
     }
 
