@@ -77,23 +77,12 @@ impl Loader {
     ) -> Result<Loader, Error> {
         // Upstream's `NewLoader`: a target that reads as a repository URL is cloned (local
         // paths never read as one).
-        if let Some(spec) = dir.to_str().and_then(|d| RepoSpec::parse(d).ok()) {
-            let top = Loader {
-                fs,
-                root: PathBuf::new(),
-                restrictor,
-                referrers: Arc::new(Vec::new()),
-                repo: None,
-                remote,
-                allowance,
-                unlisted_type_read: Arc::default(),
-            };
-            let mut loader = top.remote_child(&spec)?;
-            loader.referrers = Arc::new(Vec::new());
-            return Ok(loader);
-        }
-        let root = confirm_dir(fs.as_ref(), dir)?;
-        Ok(Loader {
+        let spec = dir.to_str().and_then(|d| RepoSpec::parse(d).ok());
+        let root = match spec {
+            Some(_) => PathBuf::new(),
+            None => confirm_dir(fs.as_ref(), dir)?,
+        };
+        let loader = Loader {
             fs,
             root,
             restrictor,
@@ -102,7 +91,15 @@ impl Loader {
             remote,
             allowance,
             unlisted_type_read: Arc::default(),
-        })
+        };
+        match spec {
+            Some(spec) => {
+                let mut remote_root = loader.remote_child(&spec)?;
+                remote_root.referrers = Arc::new(Vec::new());
+                Ok(remote_root)
+            }
+            None => Ok(loader),
+        }
     }
 
     /// Whether the build may go on (not cancelled, not past its time).
