@@ -78,13 +78,26 @@ pub struct Context<'a> {
     pub defer_key_errors: bool,
 }
 
+/// A document read with [`parse_documents_deferring`].
+#[derive(Debug)]
+pub struct Deferring {
+    /// The document (a repeated key keeps its first value).
+    pub value: Value,
+    /// The error upstream raises only when it prints the document.
+    pub unprintable: Option<Error>,
+    /// Repeated keys of the root's `metadata.annotations`, each with its last value:
+    /// upstream writes to the first and, when it rebuilds the annotations from a map,
+    /// keeps the last.
+    pub annotation_shadows: Vec<(Key, Value)>,
+}
+
 /// The documents of `src`, each with the key error upstream would raise only when it
 /// prints it ([`Context::defer_key_errors`], which this sets).
 pub fn parse_documents_deferring(
     src: &str,
     schema: Schema,
     cx: Context<'_>,
-) -> Result<Vec<(Value, Option<Error>)>, Error> {
+) -> Result<Vec<Deferring>, Error> {
     let cx = Context {
         defer_key_errors: true,
         ..cx
@@ -99,10 +112,30 @@ pub fn parse_documents_deferring(
             parse_full_deferring(src, schema, alias_allowance(src), cx, &mut 0)?
         }
     };
-    let mut out: Vec<(Value, Option<Error>)> = docs.into_iter().map(|d| (d, None)).collect();
-    for (i, e) in deferred {
-        if let Some(slot) = out.get_mut(i) {
-            slot.1.get_or_insert(e);
+    let mut out: Vec<Deferring> = docs
+        .into_iter()
+        .map(|value| Deferring {
+            value,
+            unprintable: None,
+            annotation_shadows: Vec::new(),
+        })
+        .collect();
+    for (i, note) in deferred {
+        let Some(slot) = out.get_mut(i) else { continue };
+        match note {
+            Note::KeyError(e) => {
+                slot.unprintable.get_or_insert(e);
+            }
+            Note::AnnotationShadow(k, v) => {
+                match slot
+                    .annotation_shadows
+                    .iter_mut()
+                    .find(|(key, _)| *key == k)
+                {
+                    Some(shadow) => shadow.1 = v,
+                    None => slot.annotation_shadows.push((k, v)),
+                }
+            }
         }
     }
     Ok(out)
@@ -248,8 +281,16 @@ fn parse_full_deferring(
 /// not before giving up.
 const MAX_FIXES: usize = 64;
 
-/// Deferred key errors ([`Context::defer_key_errors`]): each with its document's index.
-type Deferred = Vec<(usize, Error)>;
+/// What a deferring parse notes of a document ([`Context::defer_key_errors`]).
+enum Note {
+    /// A key error upstream raises only when it prints the document.
+    KeyError(Error),
+    /// A repeated annotation key's later value.
+    AnnotationShadow(Key, Value),
+}
+
+/// Notes of a deferring parse, each with its document's index.
+type Deferred = Vec<(usize, Note)>;
 
 /// A nested mapping's key that is not a string: upstream fails only when it prints the
 /// resource ([`Context::defer_key_errors`]).
@@ -753,6 +794,7 @@ impl<'k> Loader<'k> {
         let first_key_wins = self.first_key_wins;
         let defer = self.defer_key_errors;
         let mut deferred = None;
+        let mut shadow = None;
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -790,6 +832,17 @@ impl<'k> Loader<'k> {
                     Schema::Kyaml if k.key == "<<" => {}
                     // Upstream rebuilds a resource's annotations from a map before it
                     // prints: there a repeated key is not an error, the last one wins.
+                    Schema::Kyaml if annotations && !first_key_wins && defer => {
+                        match map.entry(k.key) {
+                            crate::mapping::Entry::Occupied(e) => {
+                                shadow = Some((e.key().clone(), value));
+                            }
+                            crate::mapping::Entry::Vacant(e) => {
+                                e.insert(value);
+                                lines.push(k.span.start.line());
+                            }
+                        }
+                    }
                     Schema::Kyaml if annotations && !first_key_wins => {
                         if map.insert(k.key, value).is_none() {
                             lines.push(k.span.start.line());
@@ -825,14 +878,25 @@ impl<'k> Loader<'k> {
         if let Some(error) = deferred {
             self.defer(error);
         }
+        if let Some((key, value)) = shadow {
+            let doc = self.docs.len();
+            self.deferred
+                .push((doc, Note::AnnotationShadow(key, value)));
+        }
         Ok(())
     }
 
     /// Keeps the first deferred key error of the current document.
     fn defer(&mut self, error: Error) {
         let doc = self.docs.len();
-        if self.deferred.last().is_none_or(|(i, _)| *i != doc) {
-            self.deferred.push((doc, error));
+        let noted = self
+            .deferred
+            .iter()
+            .rev()
+            .take_while(|(i, _)| *i == doc)
+            .any(|(_, n)| matches!(n, Note::KeyError(_)));
+        if !noted {
+            self.deferred.push((doc, Note::KeyError(error)));
         }
     }
 
@@ -1327,28 +1391,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs.len(), 3);
-        let e0 = docs[0]
-            .1
-            .as_ref()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let message = |d: &Deferring| {
+            d.unprintable
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let e0 = message(&docs[0]);
         assert!(e0.contains("non-string key \"0\""), "{e0}");
         assert_eq!(
-            docs[0].0.get_path(&["b", "0"]).and_then(Value::as_str),
+            docs[0].value.get_path(&["b", "0"]).and_then(Value::as_str),
             Some("x")
         );
-        let e1 = docs[1]
-            .1
-            .as_ref()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let e1 = message(&docs[1]);
         assert!(
             e1.contains("mapping key \"c\" already defined at line 5"),
             "{e1}"
         );
         // The first value is kept, as kyaml finds a field by its first match.
-        assert_eq!(docs[1].0.get("c"), Some(&Value::Int(1)));
-        assert!(docs[2].1.is_none());
+        assert_eq!(docs[1].value.get("c"), Some(&Value::Int(1)));
+        assert!(docs[2].unprintable.is_none());
+        // A repeated annotation is no error: its first value is read, its last printed.
+        let docs = parse_documents_deferring(
+            "metadata:\n  annotations:\n    a: 1\n    a: 2\n    a: 3\n",
+            Schema::Kyaml,
+            Context::default(),
+        )
+        .unwrap();
+        assert!(docs[0].unprintable.is_none());
+        assert_eq!(
+            docs[0].value.get_path(&["metadata", "annotations", "a"]),
+            Some(&Value::Int(1))
+        );
+        assert_eq!(docs[0].annotation_shadows.len(), 1);
+        assert_eq!(docs[0].annotation_shadows[0].1, Value::Int(3));
     }
 
     #[test]

@@ -46,6 +46,10 @@ struct Tracked {
     /// non-string key of a nested mapping in its file, which upstream reads without
     /// complaint (a resource deleted by a patch never fails).
     unprintable: Option<String>,
+    /// Repeated `metadata.annotations` keys of its file, each with its last value: reads
+    /// and writes see the first, and upstream's rebuild of the annotations from a map
+    /// (before it prints, on recording a transformation) keeps the last.
+    annotation_shadows: Vec<(String, Value)>,
 }
 
 /// A resource serialises as its object (`serde_json::to_value` gives what kube-rs's
@@ -106,6 +110,30 @@ impl Resource {
         self.tracked.get_or_insert_with(Box::default)
     }
 
+    /// Upstream's rebuild of the annotations from a map: a key its file repeated takes
+    /// the last value written there (transformers wrote only the first).
+    fn apply_annotation_shadows(&mut self) {
+        let Some(tracked) = self.tracked.as_mut() else {
+            return;
+        };
+        if tracked.annotation_shadows.is_empty() {
+            return;
+        }
+        let shadows = std::mem::take(&mut tracked.annotation_shadows);
+        if let Some(Value::Map(annotations)) = self
+            .obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            for (k, v) in shadows {
+                annotations.insert(k.as_str(), v);
+            }
+        }
+        if self.tracked.as_deref() == Some(&Tracked::default()) {
+            self.tracked = None;
+        }
+    }
+
     /// Why upstream cannot print this resource (see `Tracked::unprintable`), if it cannot.
     pub fn unprintable(&self) -> Option<&str> {
         self.tracked.as_ref()?.unprintable.as_deref()
@@ -133,6 +161,7 @@ impl Resource {
     /// Rewriting the map makes every annotation value a string (`.nan` stays the text
     /// `.nan`, which a later JSON patch then reads as a string).
     pub fn add_transformation(&mut self, by: &Origin) {
+        self.apply_annotation_shadows();
         self.unlink_metadata_annotations();
         if let Some(Value::Map(meta)) = self.obj.get_mut("metadata") {
             if let Some(Value::Map(annotations)) = meta.get_mut("annotations") {
@@ -285,6 +314,7 @@ impl Resource {
             // maps (a repeated key's first value wins), and a replacement drops the old
             // fields: either way what it could not print is gone.
             unprintable: None,
+            annotation_shadows: Vec::new(),
         };
         self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
     }
@@ -533,6 +563,7 @@ impl Resource {
     /// Annotations that are not a non-empty map (`{}`, `null`, a list) are removed, as
     /// upstream always rewrites them.
     pub fn stringify_annotations(&mut self) {
+        self.apply_annotation_shadows();
         let Some(Value::Map(meta)) = self.obj.get_mut("metadata") else {
             return;
         };
@@ -641,26 +672,36 @@ pub fn resources_from_bytes_in(
     })?;
     // A patch keeps a repeated key's first value; a resource's key errors wait until it
     // is printed, as upstream's do.
-    let docs: Vec<(Value, Option<String>)> = if cx.first_key_wins {
+    let docs: Vec<(Value, Notes)> = if cx.first_key_wins {
         kustomize_yaml::parse_documents_in(text, kustomize_yaml::Schema::Kyaml, cx)
             .map_err(|source| crate::Error::yaml(path, source))?
             .into_iter()
-            .map(|d| (d, None))
+            .map(|d| (d, Notes::default()))
             .collect()
     } else {
         kustomize_yaml::parse_documents_deferring(text, kustomize_yaml::Schema::Kyaml, cx)
             .map_err(|source| crate::Error::yaml(path, source))?
             .into_iter()
-            .map(|(d, e)| (d, e.map(|e| unprintable_message(&e))))
+            .map(|d| {
+                let notes = Notes {
+                    unprintable: d.unprintable.map(|e| unprintable_message(&e)),
+                    annotation_shadows: d
+                        .annotation_shadows
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                };
+                (d.value, notes)
+            })
             .collect()
     };
     let invalid = |message: String| crate::Error::InvalidResource {
         path: path.to_path_buf(),
         message,
     };
-    let mut queue: VecDeque<(Value, Option<String>)> = docs.into_iter().collect();
+    let mut queue: VecDeque<(Value, Notes)> = docs.into_iter().collect();
     let mut out = Vec::new();
-    while let Some((doc, unprintable)) = queue.pop_front() {
+    while let Some((doc, notes)) = queue.pop_front() {
         if is_nil_or_empty(&doc) {
             continue;
         }
@@ -675,12 +716,13 @@ pub fn resources_from_bytes_in(
                 Some(Value::Seq(_)) => {
                     let Value::Map(mut m) = doc else { continue };
                     if let Some(Value::Seq(items)) = m.shift_remove("items") {
-                        queue.extend(
-                            items
-                                .into_iter()
-                                .filter(|i| !is_nil_or_empty(i))
-                                .map(|i| (i, unprintable.clone())),
-                        );
+                        queue.extend(items.into_iter().filter(|i| !is_nil_or_empty(i)).map(|i| {
+                            let notes = Notes {
+                                unprintable: notes.unprintable.clone(),
+                                annotation_shadows: Vec::new(),
+                            };
+                            (i, notes)
+                        }));
                     }
                     continue;
                 }
@@ -698,12 +740,21 @@ pub fn resources_from_bytes_in(
             )));
         }
         let mut resource = Resource::new(annotations_made(doc));
-        if let Some(message) = unprintable {
-            resource.tracked_mut().unprintable = Some(message);
+        if notes.unprintable.is_some() || !notes.annotation_shadows.is_empty() {
+            let tracked = resource.tracked_mut();
+            tracked.unprintable = notes.unprintable;
+            tracked.annotation_shadows = notes.annotation_shadows;
         }
         out.push(resource);
     }
     Ok(out)
+}
+
+/// What a resource's file said of it beyond its value (see `Tracked`).
+#[derive(Default)]
+struct Notes {
+    unprintable: Option<String>,
+    annotation_shadows: Vec<(String, Value)>,
 }
 
 /// Upstream's words for a key error it raises when it prints: go-yaml v3's unmarshal
