@@ -5,18 +5,6 @@ use kustomize::HelmOptions;
 use kustomize::PluginOptions;
 use kustomize::{LoadRestrictor, Options, Reorder};
 
-/// The upstream kustomize release whose output kustomize-rs reproduces.
-pub const UPSTREAM_VERSION: &str = "v5.7.1";
-
-/// `kustomize version` output: upstream's version, with ours as build metadata, so tools
-/// that parse the version see a v5.7.1.
-pub fn version() -> String {
-    format!(
-        "{UPSTREAM_VERSION}+kustomize-rs.{}",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 /// kustomize-rs: builds Kubernetes manifests from kustomizations, like `kustomize`.
 #[derive(Debug, Parser)]
 #[command(name = "kustomize-rs", version = None, disable_version_flag = true, next_display_order = None)]
@@ -65,14 +53,14 @@ pub enum Command {
     /// Build a kustomization target from a directory.
     Build(Box<BuildArgs>),
     /// Prints the kustomize version
-    Version(crate::other::Version),
+    Version(kustomize_commands::other::Version),
     /// Commands for interacting with the OpenAPI data
     #[command(subcommand)]
-    Openapi(crate::other::OpenApi),
+    Openapi(kustomize_commands::other::OpenApi),
     /// Commands for reading and writing configuration (not implemented by kustomize-rs)
-    Cfg(crate::other::Unsupported),
+    Cfg(kustomize_commands::other::Unsupported),
     /// Commands for running functions against configuration (not implemented by kustomize-rs)
-    Fn(crate::other::Unsupported),
+    Fn(kustomize_commands::other::Unsupported),
     /// Alpha: Documentation for merging Resources (2-way merge).
     #[command(
         about = "[Alpha] Documentation for merging Resources (2-way merge).",
@@ -117,53 +105,20 @@ pub enum Command {
     TutorialsFunctionBasics,
     /// Create a new kustomization in the current directory
     #[command(visible_alias = "init")]
-    Create(crate::create::Create),
+    Create(kustomize_commands::create::Create),
     /// Alpha: Creates localized copy of target kustomization root at destination
     #[command(
         about = "[Alpha] Creates localized copy of target kustomization root at destination"
     )]
-    Localize(crate::localize::Localize),
+    Localize(kustomize_commands::localize::Localize),
     /// Edits a kustomization file
     #[command(subcommand, arg_required_else_help = true)]
-    Edit(crate::edit::Edit),
+    Edit(kustomize_commands::edit::Edit),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         /// The shell.
         shell: clap_complete::Shell,
     },
-}
-
-/// The remote content a command may fetch: git bases through the cache (in `dir`, or the
-/// user's cache directory), unless `bypass` or no cache directory can be found.
-pub fn remote(dir: Option<&str>, bypass: bool) -> std::sync::Arc<dyn kustomize::remote::Remote> {
-    use kustomize::remote::{DefaultRemote, GitCache};
-    if bypass {
-        return std::sync::Arc::new(DefaultRemote);
-    }
-    match dir.map(std::path::PathBuf::from).or_else(default_cache_dir) {
-        Some(d) => std::sync::Arc::new(GitCache::new(d)),
-        None => std::sync::Arc::new(DefaultRemote),
-    }
-}
-
-/// `$XDG_CACHE_HOME/kustomize-rs/remote`, else `~/.cache/...` (`~/Library/Caches/...` on
-/// macOS, `%LOCALAPPDATA%\...` on Windows).
-fn default_cache_dir() -> Option<std::path::PathBuf> {
-    let nonempty = |v: &str| {
-        std::env::var_os(v)
-            .filter(|s| !s.is_empty())
-            .map(std::path::PathBuf::from)
-    };
-    let base = if cfg!(windows) {
-        nonempty("LOCALAPPDATA")?
-    } else if cfg!(target_os = "macos") {
-        nonempty("HOME")?.join("Library/Caches")
-    } else {
-        nonempty("XDG_CACHE_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| nonempty("HOME").map(|h| h.join(".cache")))?
-    };
-    Some(base.join("kustomize-rs").join("remote"))
 }
 
 /// `kustomize build` flags.
@@ -301,7 +256,10 @@ impl BuildArgs {
             },
             // One build on every core; `build DIR... -o OUT` spreads builds instead.
             parse_threads: usize::MAX,
-            remote: Some(remote(self.remote_cache.as_deref(), self.no_remote_cache)),
+            remote: Some(kustomize_commands::remote(
+                self.remote_cache.as_deref(),
+                self.no_remote_cache,
+            )),
             ..Options::cli()
         })
     }

@@ -12,12 +12,6 @@
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod args;
-mod create;
-mod edit;
-mod glob;
-mod kustfile;
-mod localize;
-mod other;
 mod output;
 
 use std::process::ExitCode;
@@ -153,13 +147,17 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Openapi(o) => o.run(),
         Command::Cfg(u) => u.run("cfg"),
         Command::Fn(u) => u.run("fn"),
-        Command::DocsMerge => other::docs("docs-merge"),
-        Command::DocsMerge3 => other::docs("docs-merge3"),
-        Command::DocsFn => other::docs("docs-fn"),
-        Command::DocsFnSpec => other::docs("docs-fn-spec"),
-        Command::DocsIoAnnotations => other::docs("docs-io-annotations"),
-        Command::TutorialsCommandBasics => other::docs("tutorials-command-basics"),
-        Command::TutorialsFunctionBasics => other::docs("tutorials-function-basics"),
+        Command::DocsMerge => kustomize_commands::other::docs("docs-merge"),
+        Command::DocsMerge3 => kustomize_commands::other::docs("docs-merge3"),
+        Command::DocsFn => kustomize_commands::other::docs("docs-fn"),
+        Command::DocsFnSpec => kustomize_commands::other::docs("docs-fn-spec"),
+        Command::DocsIoAnnotations => kustomize_commands::other::docs("docs-io-annotations"),
+        Command::TutorialsCommandBasics => {
+            kustomize_commands::other::docs("tutorials-command-basics")
+        }
+        Command::TutorialsFunctionBasics => {
+            kustomize_commands::other::docs("tutorials-function-basics")
+        }
         Command::Build(build) => {
             for warning in build.flag_warnings() {
                 eprintln!("{warning}");

@@ -175,7 +175,7 @@ fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, Str
                     quote(target)
                 ));
             }
-            let repo = crate::args::remote(None, false)
+            let repo = crate::remote(None, false)
                 .fetch_repo(&spec, spec.timeout)
                 .map_err(|e| {
                     format!("unable to establish localize target {}: {e}", quote(target))
@@ -243,7 +243,7 @@ fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, Str
     let lz = Localizer {
         scope: scope_dir,
         new_dir: new_dir.clone(),
-        remote: crate::args::remote(None, false),
+        remote: crate::remote(None, false),
     };
     let root = Root {
         dir: root_dir,

@@ -403,7 +403,7 @@ pub(crate) fn glob_or_root(
             format!("new root '{p}' cannot be absolute")
         } else if let Ok(spec) = kustomize::remote::RepoSpec::parse(p) {
             // Upstream opens a loader at it, which clones the repository.
-            match crate::args::remote(None, false).fetch_repo(&spec, spec.timeout) {
+            match crate::remote(None, false).fetch_repo(&spec, spec.timeout) {
                 Ok(repo) if repo.dir.join(&spec.kust_root_path).is_dir() => {
                     out.push(p.clone());
                     continue;

@@ -24,7 +24,7 @@ fn provenance() -> Vec<(&'static str, String)> {
         other => other,
     };
     vec![
-        ("version", crate::args::version()),
+        ("version", crate::version()),
         ("gitCommit", "unknown".into()),
         ("buildDate", "unknown".into()),
         ("goOs", std::env::consts::OS.into()),
