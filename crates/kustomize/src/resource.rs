@@ -310,10 +310,14 @@ impl Resource {
             } else {
                 own_origin
             },
-            // Upstream rebuilds a merged ConfigMap's or Secret's data and metadata from
-            // maps (a repeated key's first value wins), and a replacement drops the old
-            // fields: either way what it could not print is gone.
-            unprintable: None,
+            // Upstream rebuilds a merged ConfigMap's or Secret's data from maps: a repeated
+            // key's first value wins, but a non-string key stays and still cannot be
+            // printed. A replacement drops the old fields.
+            unprintable: (self.behavior == Behavior::Merge)
+                .then(|| old.unprintable())
+                .flatten()
+                .filter(|m| m.contains("non-string key"))
+                .map(String::from),
             annotation_shadows: Vec::new(),
         };
         self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
