@@ -1050,10 +1050,21 @@ impl<'k> Loader<'k> {
             },
         };
         let try_timestamp = matches!(wanted, None | Some("timestamp"));
-        let resolved = match self.schema {
+        let mut resolved = match self.schema {
             Schema::Kyaml => resolve_v3(text, try_timestamp),
             Schema::Yaml11 => resolve_v2(text, try_timestamp),
         };
+        // Upstream keeps a timestamp with a time of day (`2001-12-14t21:59:43.10-05:00`)
+        // as its text inside a flow collection, where a date alone still becomes RFC 3339
+        // (seen with the reference; block context converts both).
+        if self.schema == Schema::Kyaml
+            && self.flow_depth > 0
+            && wanted.is_none()
+            && matches!(resolved, Resolved::Timestamp(_))
+            && text.contains(':')
+        {
+            resolved = Resolved::Str;
+        }
         // A resource's plain scalar keeps its text when that is not how its value prints.
         if self.schema == Schema::Kyaml
             && wanted.is_none()

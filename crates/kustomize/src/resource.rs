@@ -284,6 +284,13 @@ impl Resource {
     pub fn copy_merge_metadata_from(&mut self, old: &Resource) {
         for field in ["labels", "annotations"] {
             let mut merged = old.string_map(field);
+            if field == "annotations" {
+                // Read from a map, a repeated key's last value.
+                let shadows = old.tracked.as_ref().map(|t| &t.annotation_shadows);
+                for (k, v) in shadows.into_iter().flatten() {
+                    merged.push((k.clone(), v.text().into_owned()));
+                }
+            }
             merged.extend(self.string_map(field));
             self.set_string_map(field, merged);
         }
