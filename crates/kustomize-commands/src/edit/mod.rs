@@ -2,7 +2,8 @@
 //! `kustomize/commands/edit` does (same subcommands, arguments, flags, checks and
 //! messages). Every subcommand checks its arguments, reads the file ([`KustFile`]),
 //! changes the typed `Kustomization`, and writes it back atomically; a command that fails
-//! writes nothing.
+//! writes nothing (but `edit fix --vars`, which rewrites resource files var by var before it
+//! can fail, as upstream's does).
 
 mod add;
 pub(crate) use add::glob_or_root;
