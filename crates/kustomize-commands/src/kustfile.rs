@@ -243,7 +243,7 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), String> {
 /// Upstream words an unknown field as Go's JSON decoder does (`json: unknown field "x"`);
 /// other decoding errors keep kustomize-rs's wording.
 pub(crate) fn go_json_message(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
+    if let Some((_, rest)) = message.split_once("unknown field `") {
         if let Some((field, _)) = rest.split_once('`') {
             return format!("json: unknown field \"{field}\"");
         }

@@ -57,6 +57,7 @@ pub struct Kustomization {
     pub components: Vec<String>,
     pub crds: Vec<String>,
     pub bases: Vec<String>,
+    #[serde(deserialize_with = "config_map_args")]
     pub config_map_generator: Vec<GeneratorArgs>,
     pub secret_generator: Vec<GeneratorArgs>,
     pub helm_globals: Option<HelmGlobals>,
@@ -263,6 +264,40 @@ pub struct GeneratorArgs {
     pub type_: String,
 }
 
+/// An entry of `configMapGenerator:`: upstream's `ConfigMapArgs`, which has no `type` (an
+/// unknown field there).
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigMapArgs {
+    namespace: String,
+    name: String,
+    behavior: String,
+    literals: Vec<String>,
+    files: Vec<String>,
+    envs: Vec<String>,
+    env: String,
+    options: Option<GeneratorOptions>,
+}
+
+/// `configMapGenerator:` decoded as [`ConfigMapArgs`], kept as [`GeneratorArgs`].
+fn config_map_args<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<GeneratorArgs>, D::Error> {
+    let args: Vec<ConfigMapArgs> = Deserialize::deserialize(d)?;
+    Ok(args
+        .into_iter()
+        .map(|a| GeneratorArgs {
+            namespace: a.namespace,
+            name: a.name,
+            behavior: a.behavior,
+            literals: a.literals,
+            files: a.files,
+            envs: a.envs,
+            env: a.env,
+            options: a.options,
+            type_: String::new(),
+        })
+        .collect())
+}
+
 /// `generatorOptions:` and a generator's `options:`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -458,26 +493,6 @@ impl Kustomization {
             Value::Null | Value::Blank => Kustomization::default(),
             v => from_value(v).map_err(|e| bad(e.to_string()))?,
         };
-        // One struct decodes both generator lists here; upstream's ConfigMapArgs has no
-        // `type`, so there it is an unknown field.
-        let config_maps = doc
-            .as_map()
-            .and_then(|m| {
-                m.iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case("configMapGenerator"))
-                    .map(|(_, v)| v)
-            })
-            .and_then(Value::as_seq);
-        for entry in config_maps.into_iter().flatten() {
-            if let Some((key, _)) = entry
-                .as_map()
-                .and_then(|m| m.iter().find(|(key, _)| key.eq_ignore_ascii_case("type")))
-            {
-                return Err(bad(format!(
-                    "unknown field `{key}` in configMapGenerator (a ConfigMap has no type)"
-                )));
-            }
-        }
         Ok((doc, k))
     }
 
