@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use kustomize::ResMap;
+use kustomize_commands::write::write_files;
 
 /// Writes `resources` where `output` says (stdout when `None`).
 pub fn write(resources: &ResMap, output: Option<&str>) -> Result<(), String> {
@@ -90,63 +91,6 @@ pub fn write_named(dir: &str, files: Vec<(String, String)>) -> Result<(), String
         }
     }
     write_files(&named)
-}
-
-/// Writes each file beside its destination under a name no other process or thread uses
-/// (created new, never overwritten), then renames all into place; on any failure every
-/// file staged so far is removed and nothing is renamed.
-fn write_files(files: &BTreeMap<PathBuf, String>) -> Result<(), String> {
-    let mut staged = Vec::new();
-    let result = files.iter().try_for_each(|(path, content)| {
-        let tmp = stage(path, content)?;
-        staged.push((tmp, path));
-        Ok(())
-    });
-    let result = result.and_then(|()| {
-        staged.iter().try_for_each(|(tmp, path)| {
-            std::fs::rename(tmp, path).map_err(|e| format!("writing '{}': {e}", path.display()))
-        })
-    });
-    if result.is_err() {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
-    result
-}
-
-/// Writes `content` to a new file beside `path`, named after it, this process and a
-/// counter (a hidden name, so that a reader listing the directory does not take it for
-/// output); returns its path.
-fn stage(path: &Path, content: &str) -> Result<PathBuf, String> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let fail = |e: std::io::Error| format!("writing '{}': {e}", path.display());
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    loop {
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = path.with_file_name(format!(
-            ".{name}.{}.{n}.kustomize-rs-tmp",
-            std::process::id()
-        ));
-        let mut file = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(fail(e)),
-        };
-        if let Err(e) = file
-            .write_all(content.as_bytes())
-            .and_then(|()| file.flush())
-        {
-            drop(file);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(e));
-        }
-        return Ok(tmp);
-    }
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ impl KustFile {
     /// directory, which is then renamed over the kustomization file; on any failure the
     /// file is untouched.
     pub fn write(&self, k: &Kustomization) -> Result<(), String> {
-        write_atomically(&self.path, self.render(k)?.as_bytes())
+        crate::write::write_file(&self.path, self.render(k)?.as_bytes())
     }
 }
 
@@ -180,64 +180,6 @@ pub fn render_whole(k: &Kustomization) -> Result<String, String> {
 /// Upstream's error for a value JSON cannot hold.
 fn unsupported(e: kustomize::yaml::Error) -> String {
     format!("invalid Kustomization: {e}")
-}
-
-/// Writes `data` to `path` through a temporary file in the same directory and a rename,
-/// so a reader (or a crash) sees the old content or the new, never a part.
-///
-/// A symbolic link stays a link: the file it names is replaced.
-///
-/// For tests, `KUSTOMIZE_RS_TEST_ABORT_WRITE=N` aborts the process after N bytes of the
-/// temporary file are written (a kill in the middle of the write).
-pub fn write_atomically(path: &Path, data: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    // Through a symbolic link to the file it names, as upstream's write follows it.
-    let real = std::fs::canonicalize(path).ok();
-    let path = real.as_deref().unwrap_or(path);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
-    let mut n = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(fail(e)),
-        }
-    };
-    let result = (|| {
-        if let Some(limit) = std::env::var("KUSTOMIZE_RS_TEST_ABORT_WRITE")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            file.write_all(&data[..limit.min(data.len())])?;
-            file.sync_all()?;
-            std::process::abort();
-        }
-        file.write_all(data)?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            file.set_permissions(meta.permissions())?;
-        }
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    Ok(())
 }
 
 /// Upstream words an unknown field as Go's JSON decoder does (`json: unknown field "x"`);

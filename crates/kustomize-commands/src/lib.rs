@@ -10,6 +10,7 @@ mod glob;
 pub mod kustfile;
 pub mod localize;
 pub mod other;
+pub mod write;
 
 /// The upstream kustomize release whose output kustomize-rs reproduces.
 pub const UPSTREAM_VERSION: &str = "v5.7.1";
