@@ -258,7 +258,11 @@ fn edit_never_leaves_a_half_written_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().filter(|n| n.ends_with("kustomize-rs-tmp")).count() <= 1,
+        names
+            .iter()
+            .filter(|n| n.ends_with("kustomize-rs-tmp"))
+            .count()
+            <= 1,
         "{names:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);

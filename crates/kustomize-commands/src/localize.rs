@@ -14,11 +14,11 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Args;
-use kustomize::fs::DiskFs;
+use kustomize::fs::{clean, DiskFs};
 use kustomize::remote::{Remote, RemoteRepo, RepoSpec};
+use kustomize::unstable::generators::kv::parse_file_source;
 use kustomize::unstable::kustomization::{Kustomization, KUSTOMIZATION_FILE_NAMES};
 use kustomize::unstable::resource::resources_from_bytes;
 use kustomize::yaml::Value;
@@ -122,7 +122,11 @@ fn target_path(cwd: &Path, target: &str) -> PathBuf {
 /// Builds the target and the copy; either failing is an error, after upstream's hint.
 fn verify(cwd: &Path, target: &str, scope: &str, dst: &Path) -> Result<(), String> {
     let build = |what: &str| -> Result<(), String> {
-        Kustomizer::new(Options::cli())
+        let options = Options {
+            remote: Some(crate::remote(None, false)),
+            ..Options::cli()
+        };
+        Kustomizer::new(options)
             .build(Arc::new(DiskFs), &target_path(cwd, what))
             .map(drop)
             .map_err(|e| {
@@ -164,9 +168,7 @@ struct Localizer {
 
 /// Upstream's `localizer.Run`: checks the arguments, makes the destination, copies.
 fn run(cwd: &Path, target: &str, scope: &str, dest: &str) -> Result<PathBuf, String> {
-    let remote = RepoSpec::parse(target)
-        .ok()
-        .filter(|_| !cwd.join(target).exists());
+    let remote = RepoSpec::parse(target).ok();
     let (root_dir, repo, spec) = match remote {
         Some(spec) => {
             if spec.git_ref.is_empty() {
@@ -534,13 +536,8 @@ impl Localizer {
         let invalid = |e: String| format!("invalid root reference: {e}");
         let mut ancestors = root.ancestors.clone();
         ancestors.push(root.dir.clone());
-        if let Ok(spec) = RepoSpec::parse(path).map_err(drop).and_then(|s| {
-            if root.dir.join(path).exists() {
-                Err(())
-            } else {
-                Ok(s)
-            }
-        }) {
+        // A URL is a remote root before anything else, as upstream's loader takes it.
+        if let Ok(spec) = RepoSpec::parse(path) {
             if spec.git_ref.is_empty() {
                 return Err(format!(
                     "localize remote root {} missing ref query string parameter",
@@ -556,7 +553,7 @@ impl Localizer {
             }
             let repo = self
                 .remote
-                .fetch_repo(&spec, spec.timeout.min(Duration::from_secs(27 * 10)))
+                .fetch_repo(&spec, spec.timeout)
                 .map_err(|e| invalid(e.to_string()))?;
             let dir = confirm_dir(&repo.dir.join(&spec.kust_root_path)).map_err(invalid)?;
             let loc = remote_root_path(&spec);
@@ -579,10 +576,9 @@ impl Localizer {
         }
         let dir = self.new_root(root, path)?;
         let loc = relative(&root.dir, &dir);
-        let dst = crate::edit::clean_path(&path_text(&root.dst.join(&loc)));
         let child = Root {
             dir,
-            dst: PathBuf::from(dst),
+            dst: clean(&root.dst.join(&loc)),
             repo: root.repo.clone(),
             ancestors,
         };
@@ -746,55 +742,37 @@ impl Localizer {
 
     /// A `[key=]path` file source.
     fn localize_file_source(&self, root: &Root, source: &str) -> Result<String, String> {
-        let (key, path) = match source.matches('=').count() {
-            0 => (None, source),
-            1 => {
-                let (k, p) = source.split_once('=').unwrap_or(("", source));
-                if k.is_empty() {
-                    return Err(format!(
-                        "missing key name for file path {} in source {}",
-                        quote(p),
-                        quote(source)
-                    ));
-                }
-                if p.is_empty() {
-                    return Err(format!(
-                        "missing file path for key name {} in source {}",
-                        quote(k),
-                        quote(source)
-                    ));
-                }
-                (Some(k), p)
-            }
-            _ => {
-                return Err(format!(
-                    "source {} key name or file path contains '='",
-                    quote(source)
-                ))
-            }
-        };
+        let (key, path) = parse_file_source(source)?;
         let loc = self
-            .localize_file(root, path)
+            .localize_file(root, &path)
             .map_err(|e| format!("invalid file source {}: {e}", quote(source)))?;
-        Ok(match key {
-            Some(k) => format!("{k}={loc}"),
-            None => loc,
+        // A source without a key stays one.
+        Ok(if path == source {
+            loc
+        } else {
+            format!("{key}={loc}")
         })
     }
 
     /// Upstream's `loadK8sResource`: the entry as inline resources, else as a file of
-    /// resources; whether it was a file.
-    fn load_resources(&self, root: &Root, entry: &str) -> Result<(Vec<Resource>, bool), String> {
+    /// resources (then also its content and real path).
+    fn load_resources(
+        &self,
+        root: &Root,
+        entry: &str,
+    ) -> Result<(Vec<Resource>, Option<(Vec<u8>, PathBuf)>), String> {
         let inline = resources_from_bytes(entry.as_bytes(), Path::new(entry));
         let inline_err = match inline {
-            Ok(r) => return Ok((r, false)),
+            Ok(r) => return Ok((r, None)),
             Err(e) => upstream_message(entry.as_bytes(), e),
         };
         let from_file = self.load(root, entry).and_then(|(content, real)| {
-            resources_from_bytes(&content, &real).map_err(|e| upstream_message(&content, e))
+            resources_from_bytes(&content, &real)
+                .map(|r| (r, Some((content.clone(), real))))
+                .map_err(|e| upstream_message(&content, e))
         });
         match from_file {
-            Ok(r) => Ok((r, true)),
+            Ok(found) => Ok(found),
             Err(file_err) => Err(format!(
                 "unable to load resource entry {}: when parsing as inline received error: {inline_err}\nwhen parsing as filepath received error: {file_err}",
                 quote(entry)
@@ -805,11 +783,13 @@ impl Localizer {
     /// A patchesStrategicMerge entry (`localizeK8sResource`): inline resources stay, a file
     /// is copied.
     fn localize_inline_or_file(&self, root: &Root, entry: &str) -> Result<String, String> {
-        let (_, is_file) = self.load_resources(root, entry)?;
-        if is_file {
-            self.localize_file(root, entry)
-        } else {
-            Ok(entry.to_string())
+        match self.load_resources(root, entry)? {
+            (_, Some((content, real))) => {
+                let loc = relative(&root.dir, &real);
+                self.write(root, &loc, &content, entry)?;
+                Ok(path_text(&loc))
+            }
+            (_, None) => Ok(entry.to_string()),
         }
     }
 
@@ -822,18 +802,22 @@ impl Localizer {
         field: &str,
         entry: &str,
     ) -> Result<String, String> {
-        let (resources, is_file) = self
+        let (resources, file) = self
             .load_resources(root, entry)
             .map_err(|e| format!("unable to load {field} entry: {e}"))?;
         let mut docs: Vec<Value> = resources.into_iter().map(Resource::into_value).collect();
         for doc in docs.iter_mut() {
             self.localize_builtin_paths(root, doc)?;
         }
-        let text = kustomize::yaml::emit_documents(&docs).unwrap_or_default();
-        if !is_file {
+        let text = kustomize::yaml::emit_documents(&docs).map_err(|e| {
+            format!(
+                "unable to serialize localized {field} entry {}: {e}",
+                quote(entry)
+            )
+        })?;
+        let Some((_, real)) = file else {
             return Ok(text);
-        }
-        let (_, real) = self.load(root, entry)?;
+        };
         let loc = relative(&root.dir, &real);
         self.write(root, &loc, text.as_bytes(), entry)
             .map_err(|e| format!("unable to localize {field} entry: {e}"))?;
@@ -939,7 +923,7 @@ impl Localizer {
                 quote(path)
             ));
         }
-        let lexical = |p: &str| crate::edit::clean_path(&path_text(&root.dir.join(p)));
+        let lexical = |p: &str| clean(&root.dir.join(p));
         let is_default = lexical(path) == lexical("charts");
         let loc = self
             .copy_chart_home(root, path, !is_default)
@@ -947,8 +931,8 @@ impl Localizer {
         Ok(if entry.is_empty() { String::new() } else { loc })
     }
 
-    fn copy_chart_home(&self, root: &Root, path: &str, clean: bool) -> Result<String, String> {
-        let target = PathBuf::from(crate::edit::clean_path(&path_text(&root.dir.join(path))));
+    fn copy_chart_home(&self, root: &Root, path: &str, to_real: bool) -> Result<String, String> {
+        let target = clean(&root.dir.join(path));
         let rel = path_text(&relative(&root.dir, &target));
         if root.dir.join(&rel).symlink_metadata().is_err() {
             return Ok(rel);
@@ -956,12 +940,12 @@ impl Localizer {
         let real = self
             .new_root(root, &rel)
             .map_err(|e| format!("invalid chart home: {e}"))?;
-        let to_dst = if clean {
+        let to_dst = if to_real {
             path_text(&relative(&root.dir, &real))
         } else {
             rel.clone()
         };
-        let dst = PathBuf::from(crate::edit::clean_path(&path_text(&root.dst.join(&to_dst))));
+        let dst = clean(&root.dst.join(&to_dst));
         if !dst.exists() {
             copy_tree(&real, &dst).map_err(|e| {
                 format!(
