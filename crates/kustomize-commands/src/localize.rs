@@ -146,6 +146,9 @@ fn verify(cwd: &Path, target: &str, scope: &str, dst: &Path) -> Result<(), Strin
     build(&built.to_string_lossy())
 }
 
+/// A file read from a root: its content and real path.
+type LoadedFile = (Vec<u8>, PathBuf);
+
 /// A directory being localized: where it is read and where its copy goes.
 #[derive(Clone)]
 struct Root {
@@ -760,7 +763,7 @@ impl Localizer {
         &self,
         root: &Root,
         entry: &str,
-    ) -> Result<(Vec<Resource>, Option<(Vec<u8>, PathBuf)>), String> {
+    ) -> Result<(Vec<Resource>, Option<LoadedFile>), String> {
         let inline = resources_from_bytes(entry.as_bytes(), Path::new(entry));
         let inline_err = match inline {
             Ok(r) => return Ok((r, None)),
