@@ -108,8 +108,8 @@ pub use error::Error;
 pub use key::{Key, KeyCache};
 pub use mapping::Mapping;
 pub use parse::{
-    parse_documents, parse_documents_deferring, parse_documents_in, Context, Deferring, Schema,
-    MAX_DEPTH, MAX_DEPTH_MESSAGE,
+    parse_documents, parse_documents_deferring, parse_documents_in, Context, Deferring, KeyError,
+    Schema, MAX_DEPTH, MAX_DEPTH_MESSAGE,
 };
 pub use text::Str;
 pub use thin::ThinVec;

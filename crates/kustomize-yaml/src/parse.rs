@@ -78,13 +78,28 @@ pub struct Context<'a> {
     pub defer_key_errors: bool,
 }
 
+/// A key upstream reads without complaint and fails on only when it prints the document.
+#[derive(Debug)]
+pub enum KeyError {
+    /// A key repeated in a mapping: go-yaml v3's `mapping key "k" already defined at line
+    /// N` when it decodes the printed node.
+    Repeated {
+        /// The repeated key's line.
+        line: usize,
+        /// What went wrong (go-yaml's words).
+        message: String,
+    },
+    /// A non-string key in a nested mapping: `json.Marshal`'s error.
+    NonString(Error),
+}
+
 /// A document read with [`parse_documents_deferring`].
 #[derive(Debug)]
 pub struct Deferring {
     /// The document (a repeated key keeps its first value).
     pub value: Value,
     /// The error upstream raises only when it prints the document.
-    pub unprintable: Option<Error>,
+    pub unprintable: Option<KeyError>,
     /// Repeated keys of the root's `metadata.annotations`, each with its last value:
     /// upstream writes to the first and, when it rebuilds the annotations from a map,
     /// keeps the last.
@@ -284,7 +299,7 @@ const MAX_FIXES: usize = 64;
 /// What a deferring parse notes of a document ([`Context::defer_key_errors`]).
 enum Note {
     /// A key error upstream raises only when it prints the document.
-    KeyError(Error),
+    KeyError(KeyError),
     /// A repeated annotation key's later value.
     AnnotationShadow(Key, Value),
 }
@@ -851,18 +866,18 @@ impl<'k> Loader<'k> {
                     Schema::Kyaml => match map.entry(k.key) {
                         crate::mapping::Entry::Occupied(_) if first_key_wins => {}
                         crate::mapping::Entry::Occupied(e) => {
-                            let error = err_at(
-                                &k.span,
-                                format!(
-                                    "mapping key {:?} already defined at line {}",
-                                    e.key(),
-                                    lines[e.index()]
-                                ),
+                            let message = format!(
+                                "mapping key {:?} already defined at line {}",
+                                e.key(),
+                                lines[e.index()]
                             );
                             if !defer {
-                                return Err(error);
+                                return Err(err_at(&k.span, message));
                             }
-                            deferred = Some(error);
+                            deferred = Some(KeyError::Repeated {
+                                line: k.span.start.line(),
+                                message,
+                            });
                         }
                         crate::mapping::Entry::Vacant(e) => {
                             e.insert(value);
@@ -887,7 +902,7 @@ impl<'k> Loader<'k> {
     }
 
     /// Keeps the first deferred key error of the current document.
-    fn defer(&mut self, error: Error) {
+    fn defer(&mut self, error: KeyError) {
         let doc = self.docs.len();
         let noted = self
             .deferred
@@ -927,7 +942,7 @@ impl<'k> Loader<'k> {
             match self.schema {
                 Schema::Kyaml => match self.kyaml_key(src, root, span) {
                     Err(NonStringKey(e)) if self.defer_key_errors => {
-                        self.defer(e);
+                        self.defer(KeyError::NonString(e));
                         self.key(src.text)
                     }
                     Err(NonStringKey(e)) => return Err(e),
@@ -1402,11 +1417,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs.len(), 3);
-        let message = |d: &Deferring| {
-            d.unprintable
-                .as_ref()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
+        let message = |d: &Deferring| match &d.unprintable {
+            Some(KeyError::Repeated { message, .. }) => message.clone(),
+            Some(KeyError::NonString(e)) => e.to_string(),
+            None => String::new(),
         };
         let e0 = message(&docs[0]);
         assert!(e0.contains("non-string key \"0\""), "{e0}");

@@ -45,7 +45,7 @@ struct Tracked {
     /// The error upstream raises when it prints the resource: a repeated key or a
     /// non-string key of a nested mapping in its file, which upstream reads without
     /// complaint (a resource deleted by a patch never fails).
-    unprintable: Option<String>,
+    unprintable: Option<Unprintable>,
     /// Repeated `metadata.annotations` keys of its file, each with its last value: reads
     /// and writes see the first, and upstream's rebuild of the annotations from a map
     /// (before it prints, on recording a transformation) keeps the last.
@@ -135,15 +135,15 @@ impl Resource {
     }
 
     /// Why upstream cannot print this resource (see `Tracked::unprintable`), if it cannot.
-    pub fn unprintable(&self) -> Option<&str> {
-        self.tracked.as_ref()?.unprintable.as_deref()
+    pub fn unprintable(&self) -> Option<&Unprintable> {
+        self.tracked.as_ref()?.unprintable.as_ref()
     }
 
     /// The error printing this resource must raise.
     pub fn check_printable(&self) -> Result<(), crate::Error> {
         match self.unprintable() {
-            Some(message) => Err(crate::Error::Emit(kustomize_yaml::Error::Emit(
-                message.to_string(),
+            Some(u) => Err(crate::Error::Emit(kustomize_yaml::Error::Emit(
+                u.printing(),
             ))),
             None => Ok(()),
         }
@@ -323,8 +323,8 @@ impl Resource {
             unprintable: (self.behavior == Behavior::Merge)
                 .then(|| old.unprintable())
                 .flatten()
-                .filter(|m| m.contains("non-string key"))
-                .map(String::from),
+                .filter(|u| matches!(u, Unprintable::NonStringKey(_)))
+                .cloned(),
             annotation_shadows: Vec::new(),
         };
         self.tracked = (tracked != Tracked::default()).then(|| Box::new(tracked));
@@ -695,7 +695,7 @@ pub fn resources_from_bytes_in(
             .into_iter()
             .map(|d| {
                 let notes = Notes {
-                    unprintable: d.unprintable.map(|e| unprintable_message(&e)),
+                    unprintable: d.unprintable.map(Unprintable::from),
                     annotation_shadows: d
                         .annotation_shadows
                         .into_iter()
@@ -764,23 +764,49 @@ pub fn resources_from_bytes_in(
 /// What a resource's file said of it beyond its value (see `Tracked`).
 #[derive(Default)]
 struct Notes {
-    unprintable: Option<String>,
+    unprintable: Option<Unprintable>,
     annotation_shadows: Vec<(String, Value)>,
 }
 
-/// Upstream's words for a key error it raises when it prints: go-yaml v3's unmarshal
-/// error for a repeated key, `json.Marshal`'s for a non-string key.
-fn unprintable_message(e: &kustomize_yaml::Error) -> String {
-    match e {
-        kustomize_yaml::Error::Syntax { line, message, .. }
-            if message.contains("already defined") =>
-        {
-            format!(
-                "map[string]interface {{}}(nil): yaml: unmarshal errors:\n  line {line}: {message}"
-            )
+/// A key upstream cannot print (its file repeated it, or a nested mapping has a
+/// non-string key): upstream fails only when it prints the resource or decodes it as a
+/// plugin config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unprintable {
+    /// go-yaml v3's unmarshal error for a repeated key.
+    RepeatedKey(String),
+    /// `json.Marshal`'s error for a non-string key.
+    NonStringKey(String),
+}
+
+impl Unprintable {
+    /// The decoding error itself (`yaml: unmarshal errors: ...`).
+    pub fn decoding(&self) -> &str {
+        match self {
+            Unprintable::RepeatedKey(m) | Unprintable::NonStringKey(m) => m,
         }
-        kustomize_yaml::Error::Syntax { message, .. } => message.clone(),
-        other => other.to_string(),
+    }
+
+    /// Upstream's error when it prints the resource.
+    pub fn printing(&self) -> String {
+        match self {
+            Unprintable::RepeatedKey(m) => format!("map[string]interface {{}}(nil): {m}"),
+            Unprintable::NonStringKey(m) => m.clone(),
+        }
+    }
+}
+
+impl From<kustomize_yaml::KeyError> for Unprintable {
+    fn from(e: kustomize_yaml::KeyError) -> Self {
+        match e {
+            kustomize_yaml::KeyError::Repeated { line, message } => Unprintable::RepeatedKey(
+                format!("yaml: unmarshal errors:\n  line {line}: {message}"),
+            ),
+            kustomize_yaml::KeyError::NonString(kustomize_yaml::Error::Syntax {
+                message, ..
+            }) => Unprintable::NonStringKey(message),
+            kustomize_yaml::KeyError::NonString(e) => Unprintable::NonStringKey(e.to_string()),
+        }
     }
 }
 

@@ -588,13 +588,11 @@ impl Builder<'_> {
         }
         // Upstream prints each config to decode it: a key it cannot print fails here.
         for r in configs.resources.iter() {
-            if let Some(message) = r.unprintable() {
-                let message = message
-                    .strip_prefix("map[string]interface {}(nil): ")
-                    .unwrap_or(message);
+            if let Some(u) = r.unprintable() {
                 return Err(Error::Other(format!(
-                    "marshalling yaml from res {}: {message}",
-                    r.cur_id()
+                    "marshalling yaml from res {}: {}",
+                    r.cur_id(),
+                    u.decoding()
                 )));
             }
         }
