@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::{Args, Subcommand};
-use kustomize::unstable::kustomization::{Label, Patch, Selector, StringMap};
+use kustomize::unstable::kustomization::{Kustomization, Label, Patch, Selector, StringMap};
 
 use super::configmap_secret::{AddConfigMap, AddSecret};
 use super::{build_metadata_options, key_value_map, log, update};
@@ -163,34 +163,10 @@ impl Add {
                 }
                 add_paths(dir, &found, "component", true, |k| &mut k.components)
             }
-            Add::Transformer { paths } | Add::Generator { paths } => {
-                let (what, field): (&str, fn(&mut _) -> &mut Vec<String>) =
-                    if matches!(self, Add::Transformer { .. }) {
-                        (
-                            "transformer",
-                            |k: &mut kustomize::unstable::kustomization::Kustomization| {
-                                &mut k.transformers
-                            },
-                        )
-                    } else {
-                        (
-                            "generator",
-                            |k: &mut kustomize::unstable::kustomization::Kustomization| {
-                                &mut k.generators
-                            },
-                        )
-                    };
-                if paths.is_empty() {
-                    return Err(format!(
-                        "must specify a yaml file which contains a {what} plugin resource"
-                    ));
-                }
-                let found = glob_patterns(dir, paths)?;
-                if found.is_empty() {
-                    return Ok(());
-                }
-                add_paths(dir, &found, what, false, field)
+            Add::Transformer { paths } => {
+                add_plugins(dir, paths, "transformer", |k| &mut k.transformers)
             }
+            Add::Generator { paths } => add_plugins(dir, paths, "generator", |k| &mut k.generators),
             Add::Base { paths } => {
                 let [arg] = paths.as_slice() else {
                     return Err("must specify a base directory".into());
@@ -223,9 +199,7 @@ impl Add {
                 })
             }
             Add::Patch(p) => {
-                if !p.patch.is_empty() && !p.path.is_empty() {
-                    return Err("patch and path can't be set at the same time".into());
-                }
+                p.check_exclusive()?;
                 if p.patch.is_empty() && p.path.is_empty() {
                     return Err("must provide either patch or path".into());
                 }
@@ -276,6 +250,25 @@ impl Add {
             Add::Configmap(c) => c.run(dir),
         }
     }
+}
+
+/// `add transformer` / `add generator`: the files the patterns match, appended.
+fn add_plugins(
+    dir: &Path,
+    paths: &[String],
+    what: &str,
+    field: fn(&mut Kustomization) -> &mut Vec<String>,
+) -> Result<(), String> {
+    if paths.is_empty() {
+        return Err(format!(
+            "must specify a yaml file which contains a {what} plugin resource"
+        ));
+    }
+    let found = glob_patterns(dir, paths)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    add_paths(dir, &found, what, false, field)
 }
 
 /// `key:value` arguments, sorted by key (upstream visits them in Go's random map order).
@@ -343,7 +336,7 @@ fn add_paths(
     paths: &[String],
     what: &str,
     skip_self: bool,
-    field: impl Fn(&mut kustomize::unstable::kustomization::Kustomization) -> &mut Vec<String>,
+    field: impl Fn(&mut Kustomization) -> &mut Vec<String>,
 ) -> Result<(), String> {
     let (file, mut k) = super::load(dir)?;
     let own = file
